@@ -1,0 +1,47 @@
+# The two commands a new user runs: `make run` and `make test`. Both bootstrap the environment first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAM_VENV := .tools/sam
+PORT ?= 3000
+HOST ?= 127.0.0.1
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint openapi bench sam-build bootstrap clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	touch $(STAMP)
+
+$(SAM_VENV)/.installed: $(STAMP)
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(BIN)/uv pip install --quiet --python $(SAM_VENV)/bin/python 'aws-sam-cli>=1.120'
+	touch $@
+
+bootstrap: $(STAMP) $(SAM_VENV)/.installed
+
+run: $(STAMP)
+	$(BIN)/medialib local start-api --host $(HOST) --port $(PORT)
+
+test: bootstrap
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(BIN)/pytest
+
+lint: bootstrap
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy layers/shared/python functions tests bench
+	$(BIN)/cfn-lint template.yaml
+
+openapi: $(STAMP)
+	$(BIN)/python -m medialib.openapi > docs/openapi.json
+
+bench: $(STAMP)
+	$(BIN)/python bench/coldstart/run.py
+
+sam-build: bootstrap
+	$(SAM_VENV)/bin/sam build --template template.yaml
+
+clean:
+	rm -rf $(VENV) .tools .aws-sam

@@ -1,0 +1,37 @@
+"""Bulk publish/unpublish, ``POST /v1/files/publish`` -> 202 with a job id; img-processing.com ``/v1/images``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from medialib.api import caller_account_id, json_response, new_resolver
+from medialib.errors import NotImplementedYetError
+from medialib.observability import api_handler
+from medialib.publish import service
+from medialib.publish.models import BulkPublishRequest
+from medialib.settings import PublishSettings, get_settings
+
+app = new_resolver()
+
+
+@app.post("/v1/files/publish")
+def create_bulk_publish(request: BulkPublishRequest) -> Response[str]:
+    settings = get_settings(PublishSettings)
+    job = service.request_bulk_publish(caller_account_id(app), request, settings.state_machine_arn)
+    return json_response(202, job.model_dump(by_alias=True))
+
+
+@app.get("/v1/images/<imageId>")
+@app.get("/v1/images/<imageId>/download")
+@app.post("/v1/images/<imageId>/publish")
+@app.post("/v1/images/<imageId>/unpublish")
+def image_route(imageId: str) -> Response[str]:
+    caller_account_id(app)
+    raise NotImplementedYetError("The img-processing.com image routes")
+
+
+@api_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,48 @@
+"""Purge API (``POST /v1/files/purge``, ``GET /v1/files/purge/{requestId}``) and the monthly quota reset."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from medialib.api import caller_account_id, json_response, new_resolver
+from medialib.errors import NotImplementedYetError
+from medialib.observability import api_handler, logger, metrics, task_handler
+from medialib.purge import service
+
+app = new_resolver()
+
+
+@app.post("/v1/files/purge")
+def create_purge() -> Response[str]:
+    caller_account_id(app)
+    raise NotImplementedYetError("Purge")
+
+
+@app.get("/v1/files/purge/<requestId>")
+def get_purge_status(requestId: str) -> Response[str]:
+    return json_response(200, service.get_status(caller_account_id(app), requestId))
+
+
+@task_handler
+def _reset(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    fired_at = datetime.fromisoformat(event["time"].replace("Z", "+00:00")) if "time" in event else datetime.now(UTC)
+    reset = service.reset_monthly_quota(fired_at)
+    logger.info("purge quota reset", extra={"period": fired_at.strftime("%Y-%m"), "reset": reset})
+    if reset:
+        metrics.add_metric(name="PurgeQuotaReset", unit="Count", value=1)
+    return {"reset": reset, "period": fired_at.strftime("%Y-%m")}
+
+
+@api_handler
+def _api(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
+
+
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Two entry points: API Gateway requests, and the EventBridge schedule (``detail-type``)."""
+    if event.get("detail-type") == "Scheduled Event":
+        return _reset(event, context)
+    return _api(event, context)

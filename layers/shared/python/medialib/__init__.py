@@ -1,0 +1,1 @@
+"""medialib: an ImageKit-compatible media library on AWS serverless (the shared layer)."""

@@ -1,0 +1,23 @@
+"""Accounts: the URL endpoint id, the public key and the (secret) private key, and their settings."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from medialib.models import ItemModel
+
+
+class AccountSettings(ItemModel):
+    upload_as_draft: bool = Field(default=False, description="Uploads are unpublished unless isPublished says so.")
+    purge_monthly_quota: int | None = Field(
+        default=None, ge=1, description="Per-account override of the purge quota; None means the default."
+    )
+
+
+class Account(ItemModel):
+    """An account as the domain sees it. ``private_key`` is a SecretStr so it never prints or logs."""
+
+    account_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$")
+    public_key: str = Field(min_length=8)
+    private_key: SecretStr = Field(min_length=8)
+    settings: AccountSettings = Field(default_factory=AccountSettings)

@@ -1,0 +1,48 @@
+"""Pure rules of API-key authentication: which credential a request carries, and how keys are indexed."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Mapping
+
+IMAGES_PREFIX = "/v1/images"
+
+
+def key_digest(private_key: str) -> str:
+    """The index under which a private key is found. The key itself is never a table key."""
+    return hashlib.sha256(private_key.encode()).hexdigest()
+
+
+def _header(headers: Mapping[str, str | None], name: str) -> str | None:
+    name = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == name and v), None)
+
+
+def basic_user(authorization: str | None) -> str | None:
+    """The user name of an HTTP Basic header: the private key. The password is ignored (SDKs send do_not_set)."""
+    if not authorization:
+        return None
+    scheme, _, encoded = authorization.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, _, _password = decoded.partition(":")
+    return user or None
+
+
+def presented_key(path: str, headers: Mapping[str, str | None]) -> str | None:
+    """The private key a request presents: Basic everywhere; ``x-api-key`` also on img-processing.com routes."""
+    key = basic_user(_header(headers, "authorization"))
+    if key is None and _is_images_route(path):
+        key = _header(headers, "x-api-key")
+    return key
+
+
+def _is_images_route(path: str) -> bool:
+    # API Gateway gives the path with its stage prefix in some event fields; match on the suffix.
+    return IMAGES_PREFIX + "/" in path or path.endswith(IMAGES_PREFIX)

@@ -1,0 +1,20 @@
+"""Step Functions: start one execution per bulk job (the job id is the execution name, so a retry is a no-op)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from medialib.adapters import clients
+from medialib.errors import ServiceUnavailableError
+
+
+def start(state_machine_arn: str, job_id: str, payload: dict[str, Any]) -> None:
+    try:
+        clients.sfn().start_execution(stateMachineArn=state_machine_arn, name=job_id, input=json.dumps(payload))
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
+            return
+        raise ServiceUnavailableError() from None

@@ -1,0 +1,135 @@
+"""The single DynamoDB table: typed get/put/query/update with conditions. No Scan anywhere.
+
+Keys (see docs/data-model.md): ``PK``/``SK`` on the table, ``GSI1PK``/``GSI1SK`` and ``GSI2PK``/``GSI2SK``
+on two indexes with full projection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from medialib.adapters import clients
+from medialib.errors import ConflictError, ServiceUnavailableError
+from medialib.settings import TableSettings, get_settings
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+Item = dict[str, Any]
+
+
+class ConditionFailedError(ConflictError):
+    """A conditional write lost: the item was not in the expected state."""
+
+    def __init__(self, message: str = "The resource was changed by another request. Please retry.") -> None:
+        super().__init__(message, reason="CONDITION_FAILED")
+
+
+def _table() -> str:
+    return get_settings(TableSettings).table_name
+
+
+def _dump(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in item.items() if v is not None}
+
+
+def _load(raw: Mapping[str, Any]) -> Item:
+    return {k: _de.deserialize(v) for k, v in raw.items()}
+
+
+def get(pk: str, sk: str, *, consistent: bool = True) -> Item | None:
+    try:
+        raw = clients.dynamodb().get_item(
+            TableName=_table(), Key=_dump({"PK": pk, "SK": sk}), ConsistentRead=consistent
+        )
+    except ClientError as err:
+        raise _translate(err) from None
+    return _load(raw["Item"]) if "Item" in raw else None
+
+
+def put(item: Mapping[str, Any], *, only_if_new: bool = False) -> None:
+    """Write ``item``; with ``only_if_new`` a second writer of the same key gets ConditionFailedError."""
+    kwargs: dict[str, Any] = {"TableName": _table(), "Item": _dump(item)}
+    if only_if_new:
+        kwargs["ConditionExpression"] = "attribute_not_exists(PK)"
+    try:
+        clients.dynamodb().put_item(**kwargs)
+    except ClientError as err:
+        raise _translate(err) from None
+
+
+def update(  # noqa: PLR0913 - mirrors UpdateItem: key, expression, values, names, condition
+    pk: str,
+    sk: str,
+    *,
+    expression: str,
+    values: Mapping[str, Any],
+    names: Mapping[str, str] | None = None,
+    condition: str | None = None,
+) -> Item:
+    """Atomic update; returns the item after it. A failed ``condition`` raises ConditionFailedError."""
+    kwargs: dict[str, Any] = {
+        "TableName": _table(),
+        "Key": _dump({"PK": pk, "SK": sk}),
+        "UpdateExpression": expression,
+        "ExpressionAttributeValues": {k: _ser.serialize(v) for k, v in values.items()},
+        "ReturnValues": "ALL_NEW",
+    }
+    if names:
+        kwargs["ExpressionAttributeNames"] = dict(names)
+    if condition:
+        kwargs["ConditionExpression"] = condition
+    try:
+        raw = clients.dynamodb().update_item(**kwargs)
+    except ClientError as err:
+        raise _translate(err) from None
+    return _load(raw["Attributes"])
+
+
+def query(
+    pk_value: str,
+    *,
+    index: str | None = None,
+    sk_prefix: str | None = None,
+    forward: bool = True,
+    page_size: int = 100,
+) -> Iterator[Item]:
+    """Items of one partition (of the table or of ``index``) in key order, paginated lazily."""
+    pk_name, sk_name = ("PK", "SK") if index is None else (f"{index}PK", f"{index}SK")
+    condition = "#pk = :pk"
+    values: dict[str, Any] = {":pk": {"S": pk_value}}
+    names = {"#pk": pk_name}
+    if sk_prefix:
+        condition += " AND begins_with(#sk, :sk)"
+        values[":sk"] = {"S": sk_prefix}
+        names["#sk"] = sk_name
+    kwargs: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        "ExpressionAttributeNames": names,
+        "ScanIndexForward": forward,
+        "Limit": page_size,
+    }
+    if index:
+        kwargs["IndexName"] = index
+    while True:
+        try:
+            page = clients.dynamodb().query(**kwargs)
+        except ClientError as err:
+            raise _translate(err) from None
+        yield from (_load(raw) for raw in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _translate(err: ClientError) -> Exception:
+    code = err.response.get("Error", {}).get("Code", "")
+    if code in {"ConditionalCheckFailedException", "TransactionCanceledException"}:
+        return ConditionFailedError()
+    return ServiceUnavailableError()

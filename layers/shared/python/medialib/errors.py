@@ -1,0 +1,82 @@
+"""Domain errors. Each carries the HTTP status and ImageKit's error body: ``{"message", "help"[, "reason"]}``.
+
+Raise these anywhere below a handler; ``medialib.api.register_error_handlers`` turns them into responses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_HELP = "See the medialib README for the API reference, or ask your medialib administrator."
+
+
+class MedialibError(Exception):
+    """An error a client can act on. ``retryable`` decides the ``x-should-retry`` header the SDKs obey."""
+
+    status = 500
+    retryable = False
+
+    def __init__(self, message: str, *, help: str = DEFAULT_HELP, reason: str | None = None, **extra: Any):
+        super().__init__(message)
+        self.message = message
+        self.help = help
+        self.reason = reason
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"message": self.message, "help": self.help}
+        if self.reason:
+            body["reason"] = self.reason
+        body.update(self.extra)
+        return body
+
+
+class BadRequestError(MedialibError):
+    status = 400
+
+
+class UnauthorizedError(MedialibError):
+    status = 401
+
+
+class ForbiddenError(MedialibError):
+    status = 403
+
+
+class NotFoundError(MedialibError):
+    status = 404
+
+
+class ConflictError(MedialibError):
+    status = 409
+
+
+class QuotaExceededError(MedialibError):
+    status = 429
+    retryable = True
+
+
+class NotImplementedYetError(MedialibError):
+    """A route that the template already declares and a later issue implements."""
+
+    status = 501
+
+    def __init__(self, capability: str):
+        super().__init__(
+            f"{capability} is not available in this version of medialib.",
+            help="This route is declared in template.yaml; its capability is on the medialib roadmap.",
+            reason="NOT_IMPLEMENTED",
+        )
+
+
+class ServiceUnavailableError(MedialibError):
+    """A dependency (DynamoDB, S3, CloudFront) failed in a way a retry may fix."""
+
+    status = 503
+    retryable = True
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The service is temporarily unavailable. Please retry.",
+            help="Nothing was changed by this request.",
+        )

@@ -1,0 +1,131 @@
+"""File and folder shapes: the stored rows (``*Item``) and ImageKit's wire objects, mapped explicitly."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import Field
+
+from medialib.models import ItemModel, WireModel
+
+
+class ListType(StrEnum):
+    FILE = "file"
+    FILE_VERSION = "file-version"
+    FOLDER = "folder"
+    ALL = "all"
+
+
+class FileTypeFilter(StrEnum):
+    ALL = "all"
+    IMAGE = "image"
+    NON_IMAGE = "non-image"
+
+
+SortKey = Literal[
+    "ASC_NAME", "DESC_NAME", "ASC_CREATED", "DESC_CREATED", "ASC_UPDATED", "DESC_UPDATED",
+    "ASC_HEIGHT", "DESC_HEIGHT", "ASC_WIDTH", "DESC_WIDTH", "ASC_SIZE", "DESC_SIZE",
+    "ASC_RELEVANCE", "DESC_RELEVANCE", "ASC_DURATION", "DESC_DURATION",
+    "ASC_ORIGINAL_CREATION_DATE", "DESC_ORIGINAL_CREATION_DATE",
+]  # fmt: skip
+
+
+class ListFilesQuery(WireModel):
+    """``GET /v1/files`` query parameters, with ImageKit's defaults and bounds."""
+
+    type: ListType = ListType.FILE
+    sort: SortKey = "ASC_CREATED"
+    path: str | None = Field(default=None, max_length=1024, pattern=r"^/")
+    search_query: str | None = Field(default=None, max_length=4096)
+    file_type: FileTypeFilter = FileTypeFilter.ALL
+    limit: int = Field(default=1000, ge=1, le=1000)
+    skip: int = Field(default=0, ge=0)
+
+
+class AITag(WireModel):
+    name: str
+    confidence: float
+    source: str
+
+
+class VersionInfo(WireModel):
+    id: str
+    name: str
+
+
+class FileItem(ItemModel):
+    """The stored record of a file's current version or of one older version (``type``)."""
+
+    type: Literal["file", "file-version"] = "file"
+    account_id: str = Field(alias="accountId")
+    file_id: str = Field(alias="fileId")
+    version_id: str = Field(alias="versionId")
+    version_number: int = Field(alias="versionNumber", ge=1)
+    name: str
+    file_path: str = Field(alias="filePath")
+    file_type: Literal["image", "non-image"] = Field(alias="fileType")
+    mime: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+    has_alpha: bool | None = Field(default=None, alias="hasAlpha")
+    tags: list[str] | None = None
+    ai_tags: list[dict[str, Any]] | None = Field(default=None, alias="AITags")
+    is_private_file: bool = Field(default=False, alias="isPrivateFile")
+    is_published: bool = Field(default=True, alias="isPublished")
+    custom_coordinates: str | None = Field(default=None, alias="customCoordinates")
+    custom_metadata: dict[str, Any] = Field(default_factory=dict, alias="customMetadata")
+    embedded_metadata: dict[str, Any] | None = Field(default=None, alias="embeddedMetadata")
+    description: str | None = None
+    object_token: str = Field(alias="objectToken", description="The ik-obj-version token of this version.")
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
+
+
+class FileResponse(WireModel):
+    """ImageKit's File / file-version object (reference §3.1)."""
+
+    file_id: str
+    type: str
+    name: str
+    file_path: str
+    url: str
+    thumbnail: str | None
+    file_type: str
+    mime: str
+    width: int | None
+    height: int | None
+    size: int
+    has_alpha: bool | None
+    tags: list[str] | None
+    ai_tags: list[AITag] | None = Field(serialization_alias="AITags")
+    version_info: VersionInfo
+    is_private_file: bool
+    is_published: bool
+    custom_coordinates: str | None
+    custom_metadata: dict[str, Any]
+    embedded_metadata: dict[str, Any] | None
+    description: str | None
+    created_at: str
+    updated_at: str
+
+
+class FolderItem(ItemModel):
+    account_id: str = Field(alias="accountId")
+    folder_id: str = Field(alias="folderId")
+    name: str
+    folder_path: str = Field(alias="folderPath")
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
+
+
+class FolderResponse(WireModel):
+    type: Literal["folder"] = "folder"
+    name: str
+    folder_id: str
+    folder_path: str
+    custom_metadata: dict[str, Any] = Field(default_factory=dict)
+    created_at: str
+    updated_at: str

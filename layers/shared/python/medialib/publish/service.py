@@ -1,0 +1,50 @@
+"""Bulk publish: validate, record a job, start the state machine; and the worker's steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from medialib.adapters import jobs as sfn_jobs
+from medialib.adapters import table
+from medialib.errors import NotFoundError, NotImplementedYetError
+from medialib.files import keys
+from medialib.jobs import service as jobs
+from medialib.publish.models import BulkPublishRequest, BulkPublishResponse, WorkerTask
+
+JOB_TYPE = "PUBLISH_FILES"
+
+
+def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_machine_arn: str) -> BulkPublishResponse:
+    file_ids = list(dict.fromkeys(request.file_ids))
+    job = jobs.create_job(account_id, JOB_TYPE, len(file_ids), request.model_dump(by_alias=True))
+    sfn_jobs.start(
+        state_machine_arn,
+        job.job_id,
+        {
+            "accountId": account_id,
+            "jobId": job.job_id,
+            "fileIds": file_ids,
+            "isPublished": request.is_published,
+            "includeFileVersions": request.include_file_versions,
+        },
+    )
+    return BulkPublishResponse(job_id=job.job_id)
+
+
+def run_task(task: WorkerTask) -> dict[str, Any]:
+    """One idempotent step; an exception fails only this step (the state machine catches it per file)."""
+    if task.action == "start":
+        jobs.mark_running(task.account_id, task.job_id)
+        return {"jobId": task.job_id, "status": "RUNNING"}
+    if task.action == "file":
+        return _publish_file(task)
+    if task.action == "finish":
+        return {"jobId": task.job_id, "status": jobs.finish(task.account_id, task.job_id, task.results).value}
+    return {"jobId": task.job_id, "status": jobs.fail(task.account_id, task.job_id, task.error).value}
+
+
+def _publish_file(task: WorkerTask) -> dict[str, Any]:
+    file_id = task.file_id or ""
+    if table.get(keys.file_pk(task.account_id, file_id), keys.FILE_SK) is None:
+        raise NotFoundError(f"File {file_id} does not exist.", reason="FILE_NOT_FOUND")
+    raise NotImplementedYetError("Publishing a file")

@@ -1,0 +1,72 @@
+"""Settings of each function, read lazily from the environment that template.yaml declares.
+
+One settings model per function, composed from mixins; ``get_settings(Model)`` builds it once and caches it.
+Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _EnvModel(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+
+class TableSettings(_EnvModel):
+    table_name: str = Field(alias="TABLE_NAME", description="The single DynamoDB table.")
+
+
+class BlobSettings(_EnvModel):
+    originals_bucket: str = Field(alias="ORIGINALS_BUCKET", description="One immutable object per version.")
+    renditions_bucket: str = Field(alias="RENDITIONS_BUCKET", description="Cached transformation outputs.")
+
+
+class DeliverySettings(_EnvModel):
+    delivery_base_url: str = Field(
+        alias="DELIVERY_BASE_URL", description="Public delivery base URL; the account id follows it."
+    )
+
+
+class CdnSettings(_EnvModel):
+    distribution_id: str = Field(alias="DISTRIBUTION_ID", description="CloudFront distribution to purge.")
+    purge_monthly_quota: int = Field(
+        default=1000, ge=1, alias="PURGE_MONTHLY_QUOTA", description="Default purges per account per month."
+    )
+
+
+class JobSettings(_EnvModel):
+    state_machine_arn: str = Field(alias="STATE_MACHINE_ARN", description="Bulk publish state machine.")
+
+
+class ApiSettings(TableSettings, BlobSettings):
+    """What every API function needs."""
+
+
+class FilesSettings(ApiSettings, DeliverySettings, CdnSettings):
+    """Media library API (rename with purgeCache purges)."""
+
+
+class PublishSettings(ApiSettings, DeliverySettings, JobSettings):
+    """Bulk publish API and img-processing.com routes."""
+
+
+class WorkerSettings(ApiSettings, CdnSettings):
+    """The publish state machine's task."""
+
+
+class PurgeSettings(ApiSettings, CdnSettings, DeliverySettings):
+    """Purge API and the monthly reset."""
+
+
+S = TypeVar("S", bound=_EnvModel)
+
+
+@cache
+def get_settings(model: type[S]) -> S:
+    """Build ``model`` from the environment once; ``get_settings.cache_clear()`` in tests."""
+    return model.model_validate(dict(os.environ))
