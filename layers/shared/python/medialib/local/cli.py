@@ -1,0 +1,95 @@
+"""``medialib local start-api`` and ``medialib local invoke``, the Docker-free counterparts of ``sam local``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from medialib.local.functions import FunctionError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="medialib", description="medialib command line")
+    commands = parser.add_subparsers(dest="group", required=True)
+    local = commands.add_parser("local", help="run the stack on this machine, no AWS account, no Docker")
+    actions = local.add_subparsers(dest="action", required=True)
+
+    start = actions.add_parser("start-api", help="serve the API and delivery on HOST:PORT")
+    start.add_argument("--host", default="127.0.0.1")
+    start.add_argument("--port", type=int, default=3000)
+    start.add_argument("-t", "--template", type=Path, default=None, help="default: the nearest template.yaml")
+
+    invoke = actions.add_parser("invoke", help="run one function once with an event, like `sam local invoke`")
+    invoke.add_argument("function", help="logical id (UploadFunction) or short name (upload)")
+    invoke.add_argument("-e", "--event", type=Path, help="event JSON file; default: {}")
+    invoke.add_argument("-t", "--template", type=Path, default=None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.action == "start-api":
+        return _start_api(args)
+    return _invoke(args)
+
+
+def _stack(args: argparse.Namespace, base_url: str) -> Any:
+    from medialib.local.stack import DevAccount, LocalStack, find_template  # noqa: PLC0415
+
+    return LocalStack(args.template or find_template(), base_url, DevAccount.from_env())
+
+
+def _start_api(args: argparse.Namespace) -> int:
+    from werkzeug.serving import make_server  # noqa: PLC0415
+
+    base_url = f"http://{args.host}:{args.port}"
+    stack = _stack(args, base_url)
+    server = make_server(args.host, args.port, stack.start(), threaded=True)
+    account = stack.account
+    print(  # noqa: T201
+        "\nmedialib local stack is up (moto, provisioned from template.yaml)\n"
+        f"  API base URL         {base_url}\n"
+        f"  Delivery URL endpoint {base_url}/{account.account_id}\n"
+        f"  Account id           {account.account_id}\n"
+        f"  Public key           {account.public_key}\n"
+        f"  Private key          {account.private_key}\n"
+        "Try: ImageKit(private_key=..., base_url=...) or curl -u PRIVATE_KEY: "
+        f"{base_url}/v1/files\n",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+    return 0
+
+
+def _invoke(args: argparse.Namespace) -> int:
+    stack = _stack(args, "http://127.0.0.1:3000")
+    stack.start(schedules=False)
+    try:
+        function_id = _function_id(stack.spec.functions, args.function)
+        event = json.loads(args.event.read_text()) if args.event else {}
+        try:
+            result = stack.functions.invoke(function_id, event)
+        except FunctionError as err:
+            print(json.dumps(err.payload()))  # noqa: T201
+            return 1
+        print(json.dumps(result))  # noqa: T201
+        return 0
+    finally:
+        stack.stop()
+
+
+def _function_id(functions: dict[str, Any], name: str) -> str:
+    if name in functions:
+        return name
+    candidates = [lid for lid in functions if lid.lower() in {name.lower(), f"{name.lower()}function"}]
+    if len(candidates) != 1:
+        sys.exit(f"unknown function {name!r}; the template has: {', '.join(sorted(functions))}")
+    return candidates[0]

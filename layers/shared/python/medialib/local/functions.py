@@ -1,0 +1,135 @@
+"""The template's functions, loaded once and invoked in-process like Lambda invokes them.
+
+Each handler module is loaded from its ``CodeUri`` by file path (Lambda puts that directory first on the
+path; our handlers import only the layer). All functions share one process here, so their environments
+are merged into ``os.environ``; a variable that two functions would set to different values is an error,
+because one of them would then run with the other's setting.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from medialib.local.template import AppSpec, FunctionSpec
+
+
+class FunctionError(Exception):
+    """The handler raised: the payload Lambda would return (``errorType``, ``errorMessage``)."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(f"{error_type}: {message}")
+        self.error_type = error_type
+        self.message = message
+
+    def payload(self) -> dict[str, Any]:
+        return {"errorType": self.error_type, "errorMessage": self.message}
+
+
+@dataclass
+class LocalContext:
+    """The Lambda context object's fields that handlers and Powertools read."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    timeout_s: int
+    invoked_function_arn: str
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = ""
+    _deadline: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_s
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def merged_environment(function_env: dict[str, dict[str, str]]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for function_id, env in sorted(function_env.items()):
+        for key, value in env.items():
+            if key in merged and merged[key] != str(value):
+                raise ValueError(
+                    f"{function_id} and {owner[key]} set {key} differently; the local stack runs every "
+                    "function in one process, so template.yaml must give a variable one value or two names"
+                )
+            merged[key], owner[key] = str(value), function_id
+    return merged
+
+
+class LocalFunctions:
+    def __init__(self, spec: AppSpec, function_env: dict[str, dict[str, str]], physical: dict[str, str]) -> None:
+        self.spec = spec
+        self.physical = physical
+        self._modules: dict[str, ModuleType] = {}
+        self._lock = threading.Lock()
+        os.environ.update(merged_environment(function_env))
+
+    def _handler(self, function_id: str) -> Any:
+        fn = self.spec.functions[function_id]
+        with self._lock:
+            module = self._modules.get(function_id)
+            if module is None:
+                module = self._modules[function_id] = _load(fn)
+        return getattr(module, fn.function)
+
+    def context(self, function_id: str) -> LocalContext:
+        props = self.spec.sam["Resources"][function_id]["Properties"]
+        defaults = self.spec.sam.get("Globals", {}).get("Function", {})
+        name = self.physical.get(function_id, function_id)
+        return LocalContext(
+            function_name=name,
+            memory_limit_in_mb=int(props.get("MemorySize", defaults.get("MemorySize", 128))),
+            timeout_s=int(props.get("Timeout", defaults.get("Timeout", 3))),
+            invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
+        )
+
+    def invoke(self, function_id: str, event: Any) -> Any:
+        """Run the handler once; JSON in and out, as Lambda serialises them. Raises FunctionError."""
+        handler = self._handler(function_id)
+        payload = json.loads(json.dumps(event))
+        try:
+            result = handler(payload, self.context(function_id))
+        except Exception as err:  # noqa: BLE001 - Lambda turns any exception into an error payload
+            traceback.print_exc()
+            raise FunctionError(type(err).__name__, str(err)) from None
+        return json.loads(json.dumps(result))
+
+    def route_step_functions_tasks(self, function_names: dict[str, str]) -> None:
+        """Make moto's Lambda (called by its Step Functions interpreter) run our handlers in-process."""
+        from moto.awslambda.models import LambdaFunction  # noqa: PLC0415
+
+        functions = self
+
+        def invoke_in_process(self: Any, event: Any = None) -> tuple[str, bool, str]:
+            function_id = function_names[self.function_name]
+            try:
+                result = functions.invoke(function_id, json.loads(event) if isinstance(event, str) else event or {})
+            except FunctionError as err:
+                return json.dumps(err.payload()), True, err.message
+            return json.dumps(result), False, ""
+
+        LambdaFunction._invoke_lambda = invoke_in_process
+
+
+def _load(fn: FunctionSpec) -> ModuleType:
+    path = fn.code_dir / f"{fn.module.replace('.', '/')}.py"
+    spec = importlib.util.spec_from_file_location(f"medialib_local_{fn.logical_id}", path)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(f"{fn.logical_id}: no handler module at {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

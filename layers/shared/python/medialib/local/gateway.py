@@ -1,0 +1,219 @@
+"""API Gateway (REST, Lambda proxy) as the local stack serves it: routes from the template's Api events,
+the REQUEST authorizer first, proxy events as API Gateway builds them, gateway responses from the
+template, and the payload limits of API Gateway (10 MB request) and Lambda (6 MB request and response).
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from werkzeug.datastructures import Headers
+from werkzeug.wrappers import Request, Response
+
+from medialib.local.functions import FunctionError, LocalFunctions
+from medialib.local.template import ApiSpec, AppSpec, RouteSpec
+
+API_GATEWAY_MAX_REQUEST = 10 * 1024 * 1024
+LAMBDA_MAX_REQUEST = 6 * 1024 * 1024
+LAMBDA_MAX_RESPONSE = 6 * 1024 * 1024 + 100
+ACCOUNT = "123456789012"
+STAGE = "local"
+
+_DEFAULT_MESSAGES = {
+    "UNAUTHORIZED": (401, "Unauthorized"),
+    "ACCESS_DENIED": (403, "User is not authorized to access this resource"),
+    "AUTHORIZER_FAILURE": (500, "Authorizer error"),
+    "MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token"),
+    "REQUEST_TOO_LARGE": (413, "Request Too Long"),
+    "INTEGRATION_FAILURE": (502, "Internal server error"),
+}
+_DEFAULT_OF = {4: "DEFAULT_4XX", 5: "DEFAULT_5XX"}
+
+
+@dataclass(frozen=True)
+class _Route:
+    spec: RouteSpec
+    pattern: re.Pattern[str]
+    rank: tuple[int, int, int]
+
+
+def _compile(route: RouteSpec) -> _Route:
+    parts, literal, greedy = [], 0, 0
+    for segment in route.path.strip("/").split("/"):
+        if segment.endswith("+}"):
+            parts.append(f"(?P<{segment[1:-2]}>.+)")
+            greedy = 1
+        elif segment.startswith("{"):
+            parts.append(f"(?P<{segment[1:-1]}>[^/]+)")
+        else:
+            parts.append(re.escape(segment))
+            literal += 1
+    pattern = re.compile("^/" + "/".join(parts) + "$")
+    # API Gateway prefers literal segments, then single parameters, and a greedy {proxy+} last.
+    return _Route(route, pattern, (greedy, -literal, -len(parts)))
+
+
+class Gateway:
+    """A WSGI application serving every API of the template on one host and port."""
+
+    def __init__(self, spec: AppSpec, functions: LocalFunctions) -> None:
+        self.spec = spec
+        self.functions = functions
+        self.routes = sorted((_compile(r) for r in spec.routes), key=lambda r: r.rank)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        started = time.perf_counter()
+        response = self.handle(request)
+        response.headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
+        print(  # noqa: T201 - the local stack's access log
+            f"{request.method} {request.full_path.rstrip('?')} {response.status_code} "
+            f"{(time.perf_counter() - started) * 1000:.0f}ms",
+            flush=True,
+        )
+        return response(environ, start_response)
+
+    def match(self, method: str, path: str) -> tuple[RouteSpec, dict[str, str]] | None:
+        for route in self.routes:
+            found = route.pattern.match(path)
+            if found and route.spec.method in {method, "ANY"}:
+                return route.spec, {k: unquote(v) for k, v in found.groupdict().items()}
+        return None
+
+    def handle(self, request: Request) -> Response:
+        body = request.get_data(cache=False)
+        found = self.match(request.method, request.path)
+        if found is None:
+            api = next(iter(self.spec.apis.values()))
+            return self.gateway_response(api, "MISSING_AUTHENTICATION_TOKEN")
+        route, path_params = found
+        api = self.spec.apis[route.api_id]
+        if len(body) > API_GATEWAY_MAX_REQUEST:
+            return self.gateway_response(api, "REQUEST_TOO_LARGE")
+        event = self.proxy_event(request, body, route, path_params, api)
+        if route.authorizer_id:
+            denied = self.authorize(event, route, api)
+            if denied is not None:
+                return denied
+        if len(json.dumps(event)) > LAMBDA_MAX_REQUEST:
+            return self.gateway_response(api, "REQUEST_TOO_LARGE")
+        try:
+            result = self.functions.invoke(route.function_id, event)
+        except FunctionError:
+            return self.gateway_response(api, "INTEGRATION_FAILURE")
+        if len(json.dumps(result)) > LAMBDA_MAX_RESPONSE or not isinstance(result, dict) or "statusCode" not in result:
+            return self.gateway_response(api, "INTEGRATION_FAILURE")
+        return _to_http(result, request, api)
+
+    def proxy_event(
+        self, request: Request, body: bytes, route: RouteSpec, path_params: dict[str, str], api: ApiSpec
+    ) -> dict[str, Any]:
+        multi_headers: dict[str, list[str]] = {}
+        for name, value in request.headers.items():
+            multi_headers.setdefault(name, []).append(value)
+        multi_query: dict[str, list[str]] = {}
+        for pair in request.query_string.decode("latin-1").split("&"):
+            if pair:
+                key, _, value = pair.partition("=")
+                multi_query.setdefault(unquote(key), []).append(unquote(value))
+        binary = bool(body) and _is_binary(request.headers.get("Content-Type", ""), api)
+        now = time.time()
+        return {
+            "resource": route.path,
+            "path": request.path,
+            "httpMethod": request.method,
+            "headers": {k: v[-1] for k, v in multi_headers.items()} or None,
+            "multiValueHeaders": multi_headers or None,
+            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": path_params or None,
+            "stageVariables": None,
+            "requestContext": {
+                "accountId": ACCOUNT,
+                "apiId": route.api_id.lower(),
+                "resourceId": route.path,
+                "resourcePath": route.path,
+                "httpMethod": request.method,
+                "path": f"/{STAGE}{request.path}",
+                "stage": STAGE,
+                "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+                "requestId": str(uuid.uuid4()),
+                "extendedRequestId": str(uuid.uuid4()),
+                "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+                "requestTimeEpoch": int(now * 1000),
+                "domainName": request.host,
+                "identity": {"sourceIp": request.remote_addr or "127.0.0.1", "userAgent": request.user_agent.string},
+            },
+            "body": (base64.b64encode(body).decode() if binary else body.decode("utf-8", "replace")) if body else None,
+            "isBase64Encoded": binary,
+        }
+
+    def authorize(self, event: dict[str, Any], route: RouteSpec, api: ApiSpec) -> Response | None:
+        """Run the REQUEST authorizer; on Allow, put its context where API Gateway puts it."""
+        method_arn = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{event['requestContext']['apiId']}/{STAGE}/{route.method}{event['path']}"
+        auth_event = {"type": "REQUEST", "methodArn": method_arn, **{k: v for k, v in event.items() if k not in {"body", "isBase64Encoded"}}}
+        try:
+            result = self.functions.invoke(route.authorizer_id or "", auth_event)
+        except FunctionError as err:
+            kind = "UNAUTHORIZED" if err.message == "Unauthorized" else "AUTHORIZER_FAILURE"
+            return self.gateway_response(api, kind)
+        if not isinstance(result, dict) or "policyDocument" not in result:
+            return self.gateway_response(api, "AUTHORIZER_FAILURE")
+        if not _allows(result["policyDocument"], method_arn):
+            return self.gateway_response(api, "ACCESS_DENIED")
+        context = {k: str(v) for k, v in (result.get("context") or {}).items()}
+        event["requestContext"]["authorizer"] = {"principalId": str(result.get("principalId", "")), **context}
+        return None
+
+    def gateway_response(self, api: ApiSpec, kind: str) -> Response:
+        status, message = _DEFAULT_MESSAGES[kind]
+        configured = api.gateway_responses.get(kind) or api.gateway_responses.get(_DEFAULT_OF[status // 100]) or {}
+        status = int(configured.get("StatusCode", status))
+        template = (configured.get("ResponseTemplates") or {}).get("application/json")
+        body = template.replace("$context.error.messageString", json.dumps(message)) if template else json.dumps({"message": message})
+        headers = Headers({"Content-Type": "application/json"})
+        for name, value in ((configured.get("ResponseParameters") or {}).get("Headers") or {}).items():
+            headers[name] = str(value).strip("'")
+        return Response(body, status=status, headers=headers)
+
+
+def _allows(policy: dict[str, Any], method_arn: str) -> bool:
+    def matches(statement: dict[str, Any]) -> bool:
+        resources = statement.get("Resource", [])
+        resources = [resources] if isinstance(resources, str) else resources
+        return any(fnmatch.fnmatchcase(method_arn, pattern) for pattern in resources)
+
+    statements = policy.get("Statement", [])
+    if any(s.get("Effect") == "Deny" and matches(s) for s in statements):
+        return False
+    return any(s.get("Effect") == "Allow" and matches(s) for s in statements)
+
+
+def _is_binary(content_type: str, api: ApiSpec) -> bool:
+    media = content_type.split(";")[0].strip().lower() or "application/json"
+    return any(fnmatch.fnmatchcase(media, pattern) for pattern in api.binary_media_types)
+
+
+def _to_http(result: dict[str, Any], request: Request, api: ApiSpec) -> Response:
+    headers = Headers()
+    for name, value in (result.get("headers") or {}).items():
+        headers[name] = str(value)
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers.remove(name)
+        for value in values:
+            headers.add(name, str(value))
+    body = result.get("body") or ""
+    accept = request.headers.get("Accept", "").split(",")[0]
+    if result.get("isBase64Encoded") and _is_binary(accept, api):
+        payload: bytes = base64.b64decode(body)
+    else:
+        payload = body.encode()
+    return Response(payload, status=int(result["statusCode"]), headers=headers)

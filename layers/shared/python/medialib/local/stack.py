@@ -1,0 +1,90 @@
+"""Starts the whole local stack: moto, the template's resources, the dev account, the functions, the
+schedules and the API Gateway emulation."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from medialib.local.aws import MotoServer, Provisioned, provision, use_endpoint
+from medialib.local.functions import LocalFunctions
+from medialib.local.gateway import Gateway
+from medialib.local.schedule import Scheduler, scheduled_event
+from medialib.local.template import AppSpec, ScheduleSpec, describe
+
+DEFAULT_ACCOUNT_ID = "dev"
+DEFAULT_PUBLIC_KEY = "public_dev_local_key"
+DEFAULT_PRIVATE_KEY = "private_dev_local_key"  # noqa: S105 - the documented key of the local dev account
+
+
+@dataclass(frozen=True)
+class DevAccount:
+    account_id: str
+    public_key: str
+    private_key: str
+
+    @classmethod
+    def from_env(cls) -> DevAccount:
+        return cls(
+            os.environ.get("MEDIALIB_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID,
+            os.environ.get("MEDIALIB_PUBLIC_KEY") or DEFAULT_PUBLIC_KEY,
+            os.environ.get("MEDIALIB_PRIVATE_KEY") or DEFAULT_PRIVATE_KEY,
+        )
+
+
+def find_template(start: Path | None = None) -> Path:
+    """template.yaml of the project: MEDIALIB_TEMPLATE, else the nearest one upwards from the cwd."""
+    if os.environ.get("MEDIALIB_TEMPLATE"):
+        return Path(os.environ["MEDIALIB_TEMPLATE"]).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "template.yaml").is_file():
+            return folder / "template.yaml"
+    raise FileNotFoundError("template.yaml not found; run from the project or set MEDIALIB_TEMPLATE")
+
+
+class LocalStack:
+    def __init__(self, template: Path, base_url: str, account: DevAccount) -> None:
+        self.spec: AppSpec = describe(template)
+        self.base_url = base_url
+        self.account = account
+        self.moto = MotoServer()
+        self.provisioned: Provisioned | None = None
+        self.functions: LocalFunctions | None = None
+        self.scheduler: Scheduler | None = None
+
+    def start(self, *, schedules: bool = True) -> Gateway:
+        self.moto.start()
+        use_endpoint(self.moto.endpoint)
+        self.provisioned = provision(self.spec, self.moto.endpoint, {"DeliveryBaseUrl": self.base_url})
+        self.functions = LocalFunctions(self.spec, self.provisioned.function_env, self.provisioned.physical)
+        self.functions.route_step_functions_tasks(self.provisioned.function_names)
+        self._seed_account()
+        if schedules:
+            self.scheduler = Scheduler(self.spec.schedules, self._fire)
+            self.scheduler.start()
+        return Gateway(self.spec, self.functions)
+
+    def stop(self) -> None:
+        if self.scheduler:
+            self.scheduler.stop()
+        self.moto.stop()
+
+    def _seed_account(self) -> None:
+        from medialib.accounts.models import Account  # noqa: PLC0415 - after the environment is set
+        from medialib.accounts.service import seed_account  # noqa: PLC0415
+
+        seed_account(
+            Account(
+                account_id=self.account.account_id,
+                public_key=self.account.public_key,
+                private_key=self.account.private_key,  # type: ignore[arg-type]
+            )
+        )
+
+    def _fire(self, schedule: ScheduleSpec, fired_at: datetime) -> None:
+        assert self.functions is not None and self.provisioned is not None
+        rule_arn = f"arn:aws:events:us-east-1:123456789012:rule/{schedule.name}"
+        self.functions.invoke(schedule.function_id, scheduled_event(schedule, rule_arn, fired_at))

@@ -1,0 +1,287 @@
+"""Reads template.yaml: what the local stack serves (functions, routes, schedules, API settings) and a
+CloudFormation document that moto can create.
+
+moto cannot take the SAM output as it is (see shared/reference/moto-local-stack.md); this module closes each
+gap here, so that the template stays the single source of truth and the handlers stay exactly what deploys:
+
+- local ``CodeUri``/``ContentUri``/``DefinitionUri`` become inline code / an inline definition before the
+  SAM transform (which only accepts S3 URIs);
+- API Gateway resources are served by :mod:`medialib.local.gateway` instead, and CloudFront resources are
+  created with the CloudFront API; references to them are replaced by the local values;
+- ``DefinitionSubstitutions`` are folded into ``Fn::Sub`` (moto ignores them);
+- any other resource type moto does not support is dropped, with everything that refers to it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+Json = Any
+
+# Managed policies that SAM attaches by name; the offline transform only needs their ARNs.
+_MANAGED_POLICIES = {
+    "AWSLambdaBasicExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "AWSXrayWriteOnlyAccess": "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+    "AWSXRayDaemonWriteAccess": "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess",
+    "AWSLambdaRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaRole",
+}
+_SUB_VAR = re.compile(r"\$\{([A-Za-z0-9:_]+)(?:\.([A-Za-z0-9_.]+))?\}")
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    code_dir: Path
+    module: str
+    function: str
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    api_id: str
+    method: str
+    path: str
+    function_id: str
+    authorizer_id: str | None
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    function_id: str
+    name: str
+    expression: str
+    input: str | None
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class ApiSpec:
+    logical_id: str
+    binary_media_types: tuple[str, ...]
+    gateway_responses: dict[str, Json]
+    authorizers: dict[str, str] = field(default_factory=dict)  # authorizer name -> function logical id
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    root: Path
+    sam: dict[str, Json]
+    functions: dict[str, FunctionSpec]
+    routes: list[RouteSpec]
+    schedules: list[ScheduleSpec]
+    apis: dict[str, ApiSpec]
+    state_machines: list[str]
+
+
+class _OfflinePolicyLoader:
+    def load(self) -> dict[str, str]:
+        return dict(_MANAGED_POLICIES)
+
+
+def load_sam(path: Path) -> dict[str, Json]:
+    from samtranslator.yaml_helper import yaml_parse  # noqa: PLC0415 - a local-stack-only dependency
+
+    document: dict[str, Json] = yaml_parse(path.read_text())
+    return document
+
+
+def describe(template_path: Path) -> AppSpec:
+    """What the template declares that the local stack must serve itself."""
+    sam = load_sam(template_path)
+    resources: dict[str, Json] = sam["Resources"]
+    apis = {lid: _api_spec(lid, res["Properties"]) for lid, res in resources.items() if res["Type"] == "AWS::Serverless::Api"}
+    functions: dict[str, FunctionSpec] = {}
+    routes: list[RouteSpec] = []
+    schedules: list[ScheduleSpec] = []
+    for lid, res in resources.items():
+        if res["Type"] != "AWS::Serverless::Function":
+            continue
+        props = res["Properties"]
+        module, _, function = props["Handler"].rpartition(".")
+        functions[lid] = FunctionSpec(lid, template_path.parent / props["CodeUri"], module, function)
+        for name, event in (props.get("Events") or {}).items():
+            routes.extend(_route(lid, event, apis))
+            schedules.extend(_schedule(lid, name, event))
+    machines = [lid for lid, res in resources.items() if res["Type"] == "AWS::Serverless::StateMachine"]
+    return AppSpec(template_path.parent, sam, functions, routes, schedules, apis, machines)
+
+
+def _api_spec(logical_id: str, props: dict[str, Json]) -> ApiSpec:
+    auth = props.get("Auth") or {}
+    authorizers = {
+        name: _ref_target(spec["FunctionArn"]) for name, spec in (auth.get("Authorizers") or {}).items()
+    }
+    default = auth.get("DefaultAuthorizer")
+    if default:
+        authorizers["__default__"] = authorizers[default]
+    media = tuple(t.replace("~1", "/") for t in props.get("BinaryMediaTypes") or ())
+    return ApiSpec(logical_id, media, props.get("GatewayResponses") or {}, authorizers)
+
+
+def _route(function_id: str, event: Json, apis: dict[str, ApiSpec]) -> list[RouteSpec]:
+    if event["Type"] != "Api":
+        return []
+    props = event["Properties"]
+    api_id = _ref_target(props["RestApiId"])
+    auth = (props.get("Auth") or {}).get("Authorizer")
+    authorizers = apis[api_id].authorizers
+    authorizer = None if auth == "NONE" else authorizers.get(auth or "__default__")
+    return [RouteSpec(api_id, props["Method"].upper(), props["Path"], function_id, authorizer)]
+
+
+def _schedule(function_id: str, name: str, event: Json) -> list[ScheduleSpec]:
+    if event["Type"] != "Schedule":
+        return []
+    props = event["Properties"]
+    return [
+        ScheduleSpec(function_id, name, props["Schedule"], props.get("Input"), bool(props.get("Enabled", True)))
+    ]
+
+
+def _ref_target(value: Json) -> str:
+    if isinstance(value, dict) and "Ref" in value:
+        return str(value["Ref"])
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        target = value["Fn::GetAtt"]
+        return str(target[0] if isinstance(target, list) else target.split(".")[0])
+    raise ValueError(f"expected a Ref or GetAtt to a resource of this template, got {value!r}")
+
+
+# ------------------------------------------------------------------ the CloudFormation document for moto
+
+
+def to_cloudformation(spec: AppSpec, region: str) -> dict[str, Json]:
+    """The SAM template transformed offline into CloudFormation, with local code and definitions inlined."""
+    from samtranslator.translator.transform import transform  # noqa: PLC0415
+
+    sam = copy.deepcopy(spec.sam)
+    sam.get("Globals", {}).get("Function", {}).pop("Layers", None)
+    for lid, res in list(sam["Resources"].items()):
+        props = res.get("Properties", {})
+        if res["Type"] == "AWS::Serverless::Function":
+            props.pop("CodeUri", None)
+            props.pop("Layers", None)
+            props["InlineCode"] = "# served in-process by `medialib local`"
+            for event in (props.get("Events") or {}).values():
+                if event["Type"] == "S3":  # moto cannot notify a Lambda without Docker; see gateway docs
+                    event["Type"] = "__local_dropped__"
+            props["Events"] = {k: v for k, v in (props.get("Events") or {}).items() if v["Type"] != "__local_dropped__"}
+        elif res["Type"] == "AWS::Serverless::LayerVersion":
+            del sam["Resources"][lid]
+        elif res["Type"] == "AWS::Serverless::StateMachine" and "DefinitionUri" in props:
+            props["Definition"] = json.loads((spec.root / props.pop("DefinitionUri")).read_text())
+    import os  # noqa: PLC0415
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", region)
+    cfn: dict[str, Json] = transform(sam, {}, _OfflinePolicyLoader())
+    for res in cfn["Resources"].values():
+        if res["Type"] == "AWS::StepFunctions::StateMachine":
+            _fold_definition_substitutions(res["Properties"])
+    return cfn
+
+
+def _fold_definition_substitutions(props: dict[str, Json]) -> None:
+    definition = props.get("DefinitionString")
+    substitutions = props.pop("DefinitionSubstitutions", None)
+    if isinstance(definition, dict) and "Fn::Join" in definition:
+        separator, parts = definition["Fn::Join"]
+        definition = separator.join(parts)
+    if substitutions:
+        props["DefinitionString"] = {"Fn::Sub": [definition, substitutions]}
+    else:
+        props["DefinitionString"] = definition
+
+
+def emulate(
+    cfn: dict[str, Json],
+    replacements: dict[str, dict[str, str]],
+    supported: Callable[[str], bool],
+) -> tuple[dict[str, Json], dict[str, Json]]:
+    """Split ``cfn`` into what moto creates and what the local stack emulates.
+
+    ``replacements`` gives, per emulated logical id, its values: ``{"Ref": ..., "<Attr>": ...}``. Resources
+    whose type is not ``supported`` and that have no replacement are dropped with all that refers to them.
+    Returns (template for moto, emulated resources with references resolved).
+    """
+    resolved = _substitute(cfn, replacements)
+    resources: dict[str, Json] = resolved["Resources"]
+    dropped = {lid for lid, res in resources.items() if lid in replacements or not supported(res["Type"])}
+    while True:
+        more = {lid for lid, res in resources.items() if lid not in dropped and _refs(res) & dropped}
+        if not more:
+            break
+        dropped |= more
+    emulated = {lid: resources[lid] for lid in replacements if lid in resources}
+    resolved["Resources"] = {lid: res for lid, res in resources.items() if lid not in dropped}
+    resolved["Outputs"] = {
+        key: out for key, out in (resolved.get("Outputs") or {}).items() if not _refs(out) & dropped
+    }
+    return resolved, emulated
+
+
+def _substitute(node: Json, replacements: dict[str, dict[str, str]]) -> Json:
+    if isinstance(node, list):
+        return [_substitute(item, replacements) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"Ref"} and node["Ref"] in replacements:
+        return replacements[node["Ref"]]["Ref"]
+    if set(node) == {"Fn::GetAtt"}:
+        target, attr = _getatt(node["Fn::GetAtt"])
+        if target in replacements:
+            return replacements[target][attr]
+    if set(node) == {"Fn::Sub"}:
+        return {"Fn::Sub": _substitute_sub(node["Fn::Sub"], replacements)}
+    return {key: _substitute(value, replacements) for key, value in node.items()}
+
+
+def _substitute_sub(value: Json, replacements: dict[str, dict[str, str]]) -> Json:
+    def local(match: re.Match[str]) -> str:
+        target, attr = match.group(1), match.group(2)
+        if target in replacements:
+            return replacements[target][attr or "Ref"]
+        return match.group(0)
+
+    if isinstance(value, str):
+        return _SUB_VAR.sub(local, value)
+    text, variables = value
+    return [_SUB_VAR.sub(local, text), _substitute(variables, replacements)]
+
+
+def _getatt(value: Json) -> tuple[str, str]:
+    if isinstance(value, str):
+        target, _, attr = value.partition(".")
+        return target, attr
+    return str(value[0]), str(value[1])
+
+
+def _refs(node: Json) -> set[str]:
+    """Logical ids that ``node`` refers to (Ref, GetAtt, Sub variables, DependsOn)."""
+    found: set[str] = set()
+    for key, value in _walk(node):
+        if key == "Ref" and isinstance(value, str):
+            found.add(value)
+        elif key == "Fn::GetAtt":
+            found.add(_getatt(value)[0])
+        elif key == "Fn::Sub":
+            text = value if isinstance(value, str) else value[0]
+            found |= {m.group(1) for m in _SUB_VAR.finditer(text)}
+        elif key == "DependsOn":
+            found |= {value} if isinstance(value, str) else set(value)
+    return found
+
+
+def _walk(node: Json) -> Iterable[tuple[str, Json]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key, value
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item)
