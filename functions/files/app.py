@@ -16,6 +16,8 @@ from medialib.files.models import (
     ListType,
     SortKey,
 )
+from medialib.jobs import service as jobs
+from medialib.jobs.models import JobResponse
 from medialib.observability import api_handler
 from medialib.settings import FilesSettings, get_settings
 
@@ -48,6 +50,11 @@ def list_files(  # noqa: PLR0913, PLR0917 - one argument per ImageKit query para
 @app.get("/v1/files/<fileId>/details")
 def get_file_details(fileId: str) -> FileResponse:
     return service.get_file(caller_account_id(app), fileId, get_settings(FilesSettings).delivery_base_url)
+
+
+@app.get("/v1/bulkJobs/<jobId>")
+def get_bulk_job(jobId: str) -> JobResponse:
+    return jobs.get_job(caller_account_id(app), jobId)
 
 
 @api_handler

@@ -28,10 +28,11 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
 
 REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"  # moto's default account
 STACK_NAME = "medialib-local"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's documented fake credentials
+    "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
@@ -95,17 +96,23 @@ class MotoServer:
 
         os.environ["MOTO_PORT"] = str(self.port)  # where moto's Step Functions interpreter calls Lambda
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
-        class QuietHandler(MotoRequestHandler):  # type: ignore[misc]
-            def log_request(self, *args: Any) -> None:
-                """moto's own access log would drown the local stack's."""
-
         app = serialise_dynamodb(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(self.host, self.port, app, threaded=True, request_handler=QuietHandler)
+        self._server = make_server(self.host, self.port, app, threaded=True, request_handler=quiet(MotoRequestHandler))
         threading.Thread(target=self._server.serve_forever, name="moto", daemon=True).start()
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
+
+
+def quiet(handler: type[Any]) -> type[Any]:
+    """A werkzeug request handler without its access log (moto's would drown the local stack's own)."""
+
+    class Quiet(handler):  # type: ignore[misc, valid-type]
+        def log_request(self, *args: Any) -> None:
+            pass
+
+    return Quiet
 
 
 def use_endpoint(endpoint: str) -> None:
@@ -154,9 +161,11 @@ def provision(spec: AppSpec, endpoint: str, parameters: dict[str, str]) -> Provi
         for r in cfn.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]
     }
     outputs = {
-        o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks(StackName=STACK_NAME)["Stacks"][0].get("Outputs", [])
+        o["OutputKey"]: o["OutputValue"]
+        for o in cfn.describe_stacks(StackName=STACK_NAME)["Stacks"][0].get("Outputs", [])
     }
     _apply_bucket_versioning(for_moto, physical, endpoint)
+    _register_executable_state_machines(for_moto, physical, endpoint)
     for lid, (dist_id, _domain) in distributions.items():
         _configure_distribution(cloudfront, dist_id, emulated[lid]["Properties"], physical, parameters)
     env, names = _function_environments(spec, physical, endpoint)
@@ -218,7 +227,11 @@ def _wait_for_stack(cfn: Any) -> None:
             return
         if status.endswith(("FAILED", "ROLLBACK_COMPLETE")):
             events = cfn.describe_stack_events(StackName=STACK_NAME)["StackEvents"]
-            reasons = [f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason')}" for e in events if "FAILED" in e["ResourceStatus"]]
+            reasons = [
+                f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason')}"
+                for e in events
+                if "FAILED" in e["ResourceStatus"]
+            ]
             raise RuntimeError(f"local stack creation failed ({status}): {reasons}")
         time.sleep(0.05)
     raise TimeoutError("local stack creation did not finish in 60 s")
@@ -230,6 +243,19 @@ def _apply_bucket_versioning(cfn_template: dict[str, Any], physical: dict[str, s
         status = res["Type"] == "AWS::S3::Bucket" and res.get("Properties", {}).get("VersioningConfiguration", {})
         if status:
             s3.put_bucket_versioning(Bucket=physical[lid], VersioningConfiguration={"Status": status["Status"]})
+
+
+def _register_executable_state_machines(cfn_template: dict[str, Any], physical: dict[str, str], endpoint: str) -> None:
+    """moto CFN creates state machines in its plain backend; executions run in its interpreter's backend.
+    Register each one there too, under the same name (so the same ARN), with its resolved definition."""
+    from moto.stepfunctions.models import stepfunctions_backends  # noqa: PLC0415
+
+    sfn = _client("stepfunctions", endpoint)
+    created = stepfunctions_backends[ACCOUNT_ID][REGION]
+    for lid, res in cfn_template["Resources"].items():
+        if res["Type"] == "AWS::StepFunctions::StateMachine":
+            machine = created.describe_state_machine(physical[lid])
+            sfn.create_state_machine(name=machine.name, definition=machine.definition, roleArn=machine.roleArn)
 
 
 def _function_environments(

@@ -43,13 +43,15 @@ def _stack(args: argparse.Namespace, base_url: str) -> Any:
 
 
 def _start_api(args: argparse.Namespace) -> int:
-    from werkzeug.serving import make_server  # noqa: PLC0415
+    from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: PLC0415
+
+    from medialib.local.aws import quiet  # noqa: PLC0415
 
     base_url = f"http://{args.host}:{args.port}"
     stack = _stack(args, base_url)
-    server = make_server(args.host, args.port, stack.start(), threaded=True)
+    server = make_server(args.host, args.port, stack.start(), threaded=True, request_handler=quiet(WSGIRequestHandler))
     account = stack.account
-    print(  # noqa: T201
+    print(
         "\nmedialib local stack is up (moto, provisioned from template.yaml)\n"
         f"  API base URL         {base_url}\n"
         f"  Delivery URL endpoint {base_url}/{account.account_id}\n"
@@ -78,9 +80,9 @@ def _invoke(args: argparse.Namespace) -> int:
         try:
             result = stack.functions.invoke(function_id, event)
         except FunctionError as err:
-            print(json.dumps(err.payload()))  # noqa: T201
+            print(json.dumps(err.payload()))
             return 1
-        print(json.dumps(result))  # noqa: T201
+        print(json.dumps(result))
         return 0
     finally:
         stack.stop()

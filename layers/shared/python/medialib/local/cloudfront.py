@@ -93,7 +93,11 @@ def to_api_config(
         "DefaultCacheBehavior": _behaviour(config["DefaultCacheBehavior"]),
         "CacheBehaviors": _listed([_behaviour(b) for b in config.get("CacheBehaviors", [])]),
     }
-    for cfn_key, api_key in (("PriceClass", "PriceClass"), ("HttpVersion", "HttpVersion"), ("IPV6Enabled", "IsIPV6Enabled")):
+    for cfn_key, api_key in (
+        ("PriceClass", "PriceClass"),
+        ("HttpVersion", "HttpVersion"),
+        ("IPV6Enabled", "IsIPV6Enabled"),
+    ):
         if cfn_key in config:
             api[api_key] = config[cfn_key]
     return api

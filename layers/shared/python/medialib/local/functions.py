@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import sys
 import threading
 import time
 import traceback
@@ -25,10 +26,11 @@ from medialib.local.template import AppSpec, FunctionSpec
 class FunctionError(Exception):
     """The handler raised: the payload Lambda would return (``errorType``, ``errorMessage``)."""
 
-    def __init__(self, error_type: str, message: str) -> None:
+    def __init__(self, error_type: str, message: str, trace: str = "") -> None:
         super().__init__(f"{error_type}: {message}")
         self.error_type = error_type
         self.message = message
+        self.trace = trace
 
     def payload(self) -> dict[str, Any]:
         return {"errorType": self.error_type, "errorMessage": self.message}
@@ -103,9 +105,8 @@ class LocalFunctions:
         payload = json.loads(json.dumps(event))
         try:
             result = handler(payload, self.context(function_id))
-        except Exception as err:  # noqa: BLE001 - Lambda turns any exception into an error payload
-            traceback.print_exc()
-            raise FunctionError(type(err).__name__, str(err)) from None
+        except Exception as err:
+            raise FunctionError(type(err).__name__, str(err), traceback.format_exc()) from None
         return json.loads(json.dumps(result))
 
     def route_step_functions_tasks(self, function_names: dict[str, str]) -> None:
@@ -119,6 +120,7 @@ class LocalFunctions:
             try:
                 result = functions.invoke(function_id, json.loads(event) if isinstance(event, str) else event or {})
             except FunctionError as err:
+                print(err.trace, file=sys.stderr, flush=True)
                 return json.dumps(err.payload()), True, err.message
             return json.dumps(result), False, ""
 

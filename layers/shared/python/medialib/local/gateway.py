@@ -9,6 +9,7 @@ import base64
 import fnmatch
 import json
 import re
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -74,7 +75,7 @@ class Gateway:
         started = time.perf_counter()
         response = self.handle(request)
         response.headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
-        print(  # noqa: T201 - the local stack's access log
+        print(
             f"{request.method} {request.full_path.rstrip('?')} {response.status_code} "
             f"{(time.perf_counter() - started) * 1000:.0f}ms",
             flush=True,
@@ -107,7 +108,8 @@ class Gateway:
             return self.gateway_response(api, "REQUEST_TOO_LARGE")
         try:
             result = self.functions.invoke(route.function_id, event)
-        except FunctionError:
+        except FunctionError as err:
+            print(err.trace, file=sys.stderr, flush=True)
             return self.gateway_response(api, "INTEGRATION_FAILURE")
         if len(json.dumps(result)) > LAMBDA_MAX_RESPONSE or not isinstance(result, dict) or "statusCode" not in result:
             return self.gateway_response(api, "INTEGRATION_FAILURE")
@@ -159,7 +161,11 @@ class Gateway:
     def authorize(self, event: dict[str, Any], route: RouteSpec, api: ApiSpec) -> Response | None:
         """Run the REQUEST authorizer; on Allow, put its context where API Gateway puts it."""
         method_arn = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{event['requestContext']['apiId']}/{STAGE}/{route.method}{event['path']}"
-        auth_event = {"type": "REQUEST", "methodArn": method_arn, **{k: v for k, v in event.items() if k not in {"body", "isBase64Encoded"}}}
+        auth_event = {
+            "type": "REQUEST",
+            "methodArn": method_arn,
+            **{k: v for k, v in event.items() if k not in {"body", "isBase64Encoded"}},
+        }
         try:
             result = self.functions.invoke(route.authorizer_id or "", auth_event)
         except FunctionError as err:
@@ -178,7 +184,11 @@ class Gateway:
         configured = api.gateway_responses.get(kind) or api.gateway_responses.get(_DEFAULT_OF[status // 100]) or {}
         status = int(configured.get("StatusCode", status))
         template = (configured.get("ResponseTemplates") or {}).get("application/json")
-        body = template.replace("$context.error.messageString", json.dumps(message)) if template else json.dumps({"message": message})
+        body = (
+            template.replace("$context.error.messageString", json.dumps(message))
+            if template
+            else json.dumps({"message": message})
+        )
         headers = Headers({"Content-Type": "application/json"})
         for name, value in ((configured.get("ResponseParameters") or {}).get("Headers") or {}).items():
             headers[name] = str(value).strip("'")
@@ -198,7 +208,7 @@ def _allows(policy: dict[str, Any], method_arn: str) -> bool:
 
 
 def _is_binary(content_type: str, api: ApiSpec) -> bool:
-    media = content_type.split(";")[0].strip().lower() or "application/json"
+    media = content_type.split(";", maxsplit=1)[0].strip().lower() or "application/json"
     return any(fnmatch.fnmatchcase(media, pattern) for pattern in api.binary_media_types)
 
 

@@ -16,7 +16,7 @@ from medialib.local.template import AppSpec, ScheduleSpec, describe
 
 DEFAULT_ACCOUNT_ID = "dev"
 DEFAULT_PUBLIC_KEY = "public_dev_local_key"
-DEFAULT_PRIVATE_KEY = "private_dev_local_key"  # noqa: S105 - the documented key of the local dev account
+DEFAULT_PRIVATE_KEY = "private_dev_local_key"
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,11 @@ def describe(template_path: Path) -> AppSpec:
     """What the template declares that the local stack must serve itself."""
     sam = load_sam(template_path)
     resources: dict[str, Json] = sam["Resources"]
-    apis = {lid: _api_spec(lid, res["Properties"]) for lid, res in resources.items() if res["Type"] == "AWS::Serverless::Api"}
+    apis = {
+        lid: _api_spec(lid, res["Properties"])
+        for lid, res in resources.items()
+        if res["Type"] == "AWS::Serverless::Api"
+    }
     functions: dict[str, FunctionSpec] = {}
     routes: list[RouteSpec] = []
     schedules: list[ScheduleSpec] = []
@@ -114,9 +118,7 @@ def describe(template_path: Path) -> AppSpec:
 
 def _api_spec(logical_id: str, props: dict[str, Json]) -> ApiSpec:
     auth = props.get("Auth") or {}
-    authorizers = {
-        name: _ref_target(spec["FunctionArn"]) for name, spec in (auth.get("Authorizers") or {}).items()
-    }
+    authorizers = {name: _ref_target(spec["FunctionArn"]) for name, spec in (auth.get("Authorizers") or {}).items()}
     default = auth.get("DefaultAuthorizer")
     if default:
         authorizers["__default__"] = authorizers[default]
@@ -139,9 +141,7 @@ def _schedule(function_id: str, name: str, event: Json) -> list[ScheduleSpec]:
     if event["Type"] != "Schedule":
         return []
     props = event["Properties"]
-    return [
-        ScheduleSpec(function_id, name, props["Schedule"], props.get("Input"), bool(props.get("Enabled", True)))
-    ]
+    return [ScheduleSpec(function_id, name, props["Schedule"], props.get("Input"), bool(props.get("Enabled", True)))]
 
 
 def _ref_target(value: Json) -> str:
@@ -219,9 +219,7 @@ def emulate(
         dropped |= more
     emulated = {lid: resources[lid] for lid in replacements if lid in resources}
     resolved["Resources"] = {lid: res for lid, res in resources.items() if lid not in dropped}
-    resolved["Outputs"] = {
-        key: out for key, out in (resolved.get("Outputs") or {}).items() if not _refs(out) & dropped
-    }
+    resolved["Outputs"] = {key: out for key, out in (resolved.get("Outputs") or {}).items() if not _refs(out) & dropped}
     return resolved, emulated
 
 

@@ -17,17 +17,11 @@ JOB_TYPE = "PUBLISH_FILES"
 def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_machine_arn: str) -> BulkPublishResponse:
     file_ids = list(dict.fromkeys(request.file_ids))
     job = jobs.create_job(account_id, JOB_TYPE, len(file_ids), request.model_dump(by_alias=True))
-    sfn_jobs.start(
-        state_machine_arn,
-        job.job_id,
-        {
-            "accountId": account_id,
-            "jobId": job.job_id,
-            "fileIds": file_ids,
-            "isPublished": request.is_published,
-            "includeFileVersions": request.include_file_versions,
-        },
-    )
+    item = {"action": "file", "accountId": account_id, "jobId": job.job_id}
+    options = {"isPublished": request.is_published, "includeFileVersions": request.include_file_versions}
+    # Each Map item is the whole task input of one file (ItemSelector with $$ paths is not portable).
+    items = [{**item, "fileId": file_id, **options} for file_id in file_ids]
+    sfn_jobs.start(state_machine_arn, job.job_id, {"accountId": account_id, "jobId": job.job_id, "items": items})
     return BulkPublishResponse(job_id=job.job_id)
 
 
