@@ -5,7 +5,8 @@ Gaps of moto that are closed here (measured in shared/reference/moto-local-stack
   DynamoDB request is serialised by a lock around the WSGI app, which gives DynamoDB's per-item atomicity.
 - Step Functions: executions run moto's interpreter; its Lambda tasks call our handlers in-process
   (``LambdaFunction._invoke_lambda`` is routed to :class:`medialib.local.functions.LocalFunctions`).
-- S3 bucket versioning in templates is ignored by moto CFN: it is applied with the S3 API.
+- Bucket and table properties that moto CFN ignores (versioning, lifecycle, TTL...) are applied by
+  :mod:`medialib.local.fixups`.
 - CloudFront and API Gateway are not supported by moto CFN: the distribution is created with the CloudFront
   API from the template's own DistributionConfig; API Gateway is served by :mod:`medialib.local.gateway`.
 """
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from medialib.local import fixups
 from medialib.local.template import AppSpec, emulate, to_cloudformation
 
 if TYPE_CHECKING:
@@ -164,7 +166,7 @@ def provision(spec: AppSpec, endpoint: str, parameters: dict[str, str]) -> Provi
         o["OutputKey"]: o["OutputValue"]
         for o in cfn.describe_stacks(StackName=STACK_NAME)["Stacks"][0].get("Outputs", [])
     }
-    _apply_bucket_versioning(for_moto, physical, endpoint)
+    fixups.apply(for_moto, physical, lambda service: _client(service, endpoint))
     _register_executable_state_machines(for_moto, physical, endpoint)
     for lid, (dist_id, _domain) in distributions.items():
         _configure_distribution(cloudfront, dist_id, emulated[lid]["Properties"], physical, parameters)
@@ -235,14 +237,6 @@ def _wait_for_stack(cfn: Any) -> None:
             raise RuntimeError(f"local stack creation failed ({status}): {reasons}")
         time.sleep(0.05)
     raise TimeoutError("local stack creation did not finish in 60 s")
-
-
-def _apply_bucket_versioning(cfn_template: dict[str, Any], physical: dict[str, str], endpoint: str) -> None:
-    s3 = _client("s3", endpoint)
-    for lid, res in cfn_template["Resources"].items():
-        status = res["Type"] == "AWS::S3::Bucket" and res.get("Properties", {}).get("VersioningConfiguration", {})
-        if status:
-            s3.put_bucket_versioning(Bucket=physical[lid], VersioningConfiguration={"Status": status["Status"]})
 
 
 def _register_executable_state_machines(cfn_template: dict[str, Any], physical: dict[str, str], endpoint: str) -> None:

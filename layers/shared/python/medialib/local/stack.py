@@ -54,6 +54,7 @@ class LocalStack:
         self.provisioned: Provisioned | None = None
         self.functions: LocalFunctions | None = None
         self.scheduler: Scheduler | None = None
+        self.gateway: Gateway | None = None
 
     def start(self, *, schedules: bool = True) -> Gateway:
         self.moto.start()
@@ -65,7 +66,8 @@ class LocalStack:
         if schedules:
             self.scheduler = Scheduler(self.spec.schedules, self._fire)
             self.scheduler.start()
-        return Gateway(self.spec, self.functions)
+        self.gateway = Gateway(self.spec, self.functions)
+        return self.gateway
 
     def stop(self) -> None:
         if self.scheduler:

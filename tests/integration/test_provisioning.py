@@ -1,0 +1,86 @@
+"""The local stack provisions every resource of template.yaml on moto, with the template's settings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+
+from medialib.local.template import load_sam
+from tests.conftest import TEMPLATE
+
+
+def _props(logical_id: str) -> dict[str, Any]:
+    props: dict[str, Any] = load_sam(TEMPLATE)["Resources"][logical_id]["Properties"]
+    return props
+
+
+def test_table_has_the_template_keys_and_indexes(stack: Any) -> None:
+    """Given the stack, When the table is described, Then keys, GSIs and TTL are the template's."""
+    ddb = boto3.client("dynamodb")
+    name = stack.provisioned.physical["MediaTable"]
+    table = ddb.describe_table(TableName=name)["Table"]
+    assert {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]} == {"PK": "HASH", "SK": "RANGE"}
+    indexes = {i["IndexName"]: [k["AttributeName"] for k in i["KeySchema"]] for i in table["GlobalSecondaryIndexes"]}
+    assert indexes == {"GSI1": ["GSI1PK", "GSI1SK"], "GSI2": ["GSI2PK", "GSI2SK"]}
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == "expiresAt"
+
+
+def test_buckets_have_versioning_and_lifecycle(stack: Any) -> None:
+    """Given the stack, When the buckets are read, Then originals are versioned and renditions expire."""
+    s3 = boto3.client("s3")
+    originals = stack.provisioned.physical["OriginalsBucket"]
+    renditions = stack.provisioned.physical["RenditionsBucket"]
+    assert s3.get_bucket_versioning(Bucket=originals)["Status"] == "Enabled"
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=renditions)["Rules"]
+    expected_days = _props("RenditionsBucket")["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"]
+    assert [r["Expiration"]["Days"] for r in rules] == [expected_days]
+
+
+def test_state_machine_is_the_template_definition_with_substitutions(stack: Any) -> None:
+    """Given the stack, When the state machine is described, Then its ASL is statemachines/ with real ARNs."""
+    sfn = boto3.client("stepfunctions")
+    machine = sfn.describe_state_machine(stateMachineArn=stack.provisioned.physical["PublishStateMachine"])
+    definition = json.loads(machine["definition"])
+    worker = stack.provisioned.physical["PublishWorkerFunction"]
+    task = definition["States"]["StartJob"]
+    assert task["Parameters"]["FunctionName"].endswith(f":function:{worker}")
+    assert "${" not in machine["definition"], "every DefinitionSubstitution is applied"
+    assert definition["States"]["PublishFiles"]["MaxConcurrency"] == 10
+
+
+def test_distribution_has_the_template_settings(stack: Any) -> None:
+    """Given the stack, When the CloudFront distribution is read, Then comment, origins and behaviours match."""
+    cloudfront = boto3.client("cloudfront")
+    config = cloudfront.get_distribution_config(Id=stack.provisioned.distribution_id)["DistributionConfig"]
+    template = _props("Cdn")["DistributionConfig"]
+    assert config["Comment"] == template["Comment"]
+    assert config["Enabled"] is True
+    assert config["PriceClass"] == template["PriceClass"]
+    origins = {o["Id"]: o for o in config["Origins"]["Items"]}
+    assert set(origins) == {"deliver", "renditions"}
+    renditions_bucket = stack.provisioned.physical["RenditionsBucket"]
+    assert origins["renditions"]["DomainName"].startswith(f"{renditions_bucket}.s3.")
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "deliver"
+    assert [b["PathPattern"] for b in config["CacheBehaviors"]["Items"]] == ["/_renditions/*"]
+
+
+def test_monthly_schedule_rule_targets_the_purge_function(stack: Any) -> None:
+    """Given the stack, When EventBridge rules are listed, Then the quota reset is a monthly cron on purge."""
+    events = boto3.client("events")
+    [rule] = [r for r in events.list_rules()["Rules"] if r["Name"].endswith("purge-quota-reset")]
+    assert rule["ScheduleExpression"] == "cron(0 0 1 * ? *)"
+    [target] = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    assert target["Arn"].endswith(f":function:{stack.provisioned.physical['PurgeFunction']}")
+
+
+def test_functions_get_the_template_environment(stack: Any) -> None:
+    """Given the stack, When a function's environment is read, Then Refs resolved to the created resources."""
+    env = stack.provisioned.function_env["FilesFunction"]
+    assert env["TABLE_NAME"] == stack.provisioned.physical["MediaTable"]
+    assert env["DISTRIBUTION_ID"] == stack.provisioned.distribution_id
+    assert env["DELIVERY_BASE_URL"] == stack.base_url, "the DeliveryBaseUrl parameter points at the local stack"
+    assert env["MEDIALIB_TRACING"] == "false"

@@ -1,0 +1,56 @@
+"""Which credential a request presents (pure rules of the authorizer)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from medialib.accounts.rules import basic_user, key_digest, presented_key
+
+
+def _basic(raw: str) -> str:
+    return "Basic " + base64.b64encode(raw.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ("header", "user"),
+    [
+        pytest.param(_basic("private_key:do_not_set"), "private_key", id="sdk-password-ignored"),
+        pytest.param(_basic("private_key:"), "private_key", id="empty-password"),
+        pytest.param(_basic("private_key"), "private_key", id="no-colon"),
+        pytest.param(_basic("private:key:with:colons"), "private", id="split-on-first-colon"),
+        pytest.param("basic " + base64.b64encode(b"k:").decode(), "k", id="scheme-case-insensitive"),
+        pytest.param(_basic(":password-only"), None, id="empty-user"),
+        pytest.param("Bearer abc", None, id="not-basic"),
+        pytest.param("Basic !!!not-base64!!!", None, id="bad-base64"),
+        pytest.param("Basic " + base64.b64encode(b"\xff\xfe:x").decode(), None, id="not-utf8"),
+        pytest.param("", None, id="empty-header"),
+        pytest.param(None, None, id="no-header"),
+    ],
+)
+def test_basic_user_is_the_private_key(header: str | None, user: str | None) -> None:
+    """Given an Authorization header, When it is parsed, Then the user name (the key) or nothing comes out."""
+    assert basic_user(header) == user
+
+
+def test_x_api_key_counts_only_on_img_processing_routes() -> None:
+    """Given only x-api-key, When the path is /v1/images/..., Then it is the key; elsewhere it is ignored."""
+    headers = {"X-Api-Key": "private_key"}
+    assert presented_key("/v1/images/abc/publish", headers) == "private_key"
+    assert presented_key("/prod/v1/images/abc", headers) == "private_key"
+    assert presented_key("/v1/files", headers) is None
+
+
+def test_basic_wins_over_x_api_key() -> None:
+    """Given both credentials, When the key is chosen, Then Basic (the SDKs' way) is used."""
+    headers = {"authorization": _basic("from_basic:"), "x-api-key": "from_header"}
+    assert presented_key("/v1/images/abc", headers) == "from_basic"
+
+
+def test_key_digest_hides_the_key() -> None:
+    """Given a private key, When it is indexed, Then the index is a digest that does not contain the key."""
+    digest = key_digest("private_secret_value")
+    assert "private_secret_value" not in digest
+    assert len(digest) == 64
+    assert digest == key_digest("private_secret_value")

@@ -1,0 +1,72 @@
+"""The wire mapping of files: URLs, version tokens, timestamps and folder paths."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from medialib.files.models import FileItem
+from medialib.files.rules import folder_of, iso, to_file_response
+
+
+def _item(**overrides: object) -> FileItem:
+    fields: dict[str, object] = {
+        "accountId": "dev",
+        "fileId": "f1",
+        "versionId": "f1",
+        "versionNumber": 1,
+        "name": "my photo.jpg",
+        "filePath": "/products/my photo.jpg",
+        "fileType": "image",
+        "mime": "image/jpeg",
+        "size": 1234,
+        "width": 10,
+        "height": 20,
+        "objectToken": "tok123",
+        "createdAt": datetime(2026, 11, 23, 12, 0, 1, 313000, tzinfo=UTC),
+        "updatedAt": datetime(2026, 11, 23, 12, 0, 1, 313000, tzinfo=UTC),
+    }
+    fields.update(overrides)
+    return FileItem.model_validate(fields)
+
+
+def test_current_file_maps_to_imagekit_object() -> None:
+    """Given a stored current file, When it is mapped, Then the wire object has ImageKit's names and URLs."""
+    body = to_file_response(_item(), "http://127.0.0.1:3000/").model_dump(by_alias=True)
+    assert body["fileId"] == "f1"
+    assert body["type"] == "file"
+    assert body["url"] == "http://127.0.0.1:3000/dev/products/my%20photo.jpg"
+    assert body["thumbnail"] == "http://127.0.0.1:3000/dev/tr:n-ik_ml_thumbnail/products/my%20photo.jpg"
+    assert body["versionInfo"] == {"id": "f1", "name": "Version 1"}
+    assert body["AITags"] is None
+    assert body["tags"] is None
+    assert body["customMetadata"] == {}
+    assert body["createdAt"] == "2026-11-23T12:00:01.313Z"
+
+
+def test_older_version_url_carries_its_token() -> None:
+    """Given a non-current version, When it is mapped, Then its URL pins the version with ik-obj-version."""
+    body = to_file_response(_item(type="file-version", versionNumber=2), "https://cdn.example").model_dump(by_alias=True)
+    assert body["url"].endswith("/dev/products/my%20photo.jpg?ik-obj-version=tok123")
+    assert body["versionInfo"]["name"] == "Version 2"
+
+
+def test_non_images_have_no_thumbnail() -> None:
+    """Given a PDF, When it is mapped, Then thumbnail is null."""
+    item = _item(fileType="non-image", mime="application/pdf", name="a.pdf", filePath="/a.pdf")
+    assert to_file_response(item, "https://cdn.example").thumbnail is None
+
+
+def test_iso_is_utc_with_milliseconds() -> None:
+    """Given any aware datetime, When formatted, Then it is UTC with milliseconds and a Z."""
+    assert iso(datetime(2019, 8, 24, 6, 14, 41, 313999, tzinfo=UTC)) == "2019-08-24T06:14:41.313Z"
+
+
+@pytest.mark.parametrize(
+    ("path", "folder"),
+    [("/", "/"), ("/sales-banner/", "/sales-banner"), ("/a/b", "/a/b"), ("//a//", "/a")],
+)
+def test_folder_of(path: str, folder: str) -> None:
+    """Given a path query value, When normalised, Then it is the folder path without a trailing slash."""
+    assert folder_of(path) == folder

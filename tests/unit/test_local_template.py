@@ -1,0 +1,107 @@
+"""How the local stack reads template.yaml: routes, their precedence, and what moto is given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from medialib.local.template import describe, emulate
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+
+
+@pytest.fixture(scope="module")
+def spec() -> Any:
+    return describe(TEMPLATE)
+
+
+def test_every_api_event_of_the_template_is_a_route(spec: Any) -> None:
+    """Given the template, When it is described, Then each Api event is one route of its function."""
+    resources = spec.sam["Resources"]
+    declared = sum(
+        1
+        for res in resources.values()
+        if res["Type"] == "AWS::Serverless::Function"
+        for event in (res["Properties"].get("Events") or {}).values()
+        if event["Type"] == "Api"
+    )
+    assert len(spec.routes) == declared
+    by_path = {(r.method, r.path): r for r in spec.routes}
+    assert by_path[("GET", "/v1/files")].function_id == "FilesFunction"
+    assert by_path[("GET", "/v1/files")].authorizer_id == "AuthorizerFunction"
+    assert by_path[("GET", "/{proxy+}")].authorizer_id is None, "delivery is public"
+
+
+def test_the_monthly_schedule_is_read(spec: Any) -> None:
+    """Given the purge function's Schedule event, When described, Then the local scheduler knows it."""
+    [schedule] = spec.schedules
+    assert schedule.function_id == "PurgeFunction"
+    assert schedule.expression == "cron(0 0 1 * ? *)"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "function", "params"),
+    [
+        pytest.param("GET", "/v1/files", "FilesFunction", {}, id="literal"),
+        pytest.param("GET", "/v1/files/abc/details", "FilesFunction", {"fileId": "abc"}, id="parameter"),
+        pytest.param("POST", "/v1/files/purge", "PurgeFunction", {}, id="literal-beats-parameter"),
+        pytest.param("GET", "/v1/files/purge/r1", "PurgeFunction", {"requestId": "r1"}, id="deeper-literal"),
+        pytest.param("POST", "/v1/files/publish", "PublishFunction", {}, id="publish-literal"),
+        pytest.param("GET", "/dev/a/b%20c.jpg", "DeliverFunction", {"proxy": "dev/a/b c.jpg"}, id="greedy-last"),
+    ],
+)
+def test_routes_match_like_api_gateway(
+    spec: Any, method: str, path: str, function: str, params: dict[str, str]
+) -> None:
+    """Given a request, When routed, Then the most specific route wins, and path parameters are decoded."""
+    from medialib.local.gateway import Gateway
+
+    gateway = Gateway(spec, functions=None)  # type: ignore[arg-type]
+    found = gateway.match(method, path)
+    assert found is not None
+    route, path_params = found
+    assert route.function_id == function
+    assert path_params == params
+
+
+def test_unknown_method_on_a_known_path_does_not_match(spec: Any) -> None:
+    """Given DELETE /v1/files (not declared), When routed, Then nothing matches (API Gateway answers 403)."""
+    from medialib.local.gateway import Gateway
+
+    assert Gateway(spec, functions=None).match("DELETE", "/v1/files") is None  # type: ignore[arg-type]
+
+
+def test_emulate_substitutes_and_drops_transitively() -> None:
+    """Given resources moto cannot create, When split, Then references get local values or are dropped."""
+    cfn = {
+        "Resources": {
+            "Cdn": {"Type": "AWS::CloudFront::Distribution", "Properties": {}},
+            "Fn": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Env": {"Ref": "Cdn"},
+                    "Url": {"Fn::Sub": "https://${Cdn.DomainName}/x"},
+                    "Domain": {"Fn::GetAtt": ["Cdn", "DomainName"]},
+                },
+            },
+            "Odd": {"Type": "AWS::Unsupported::Thing", "Properties": {}},
+            "UsesOdd": {"Type": "AWS::Lambda::Permission", "Properties": {"X": {"Fn::GetAtt": "Odd.Arn"}}},
+            "UsesUsesOdd": {"Type": "AWS::Lambda::Permission", "DependsOn": ["UsesOdd"], "Properties": {}},
+        },
+        "Outputs": {"A": {"Value": {"Ref": "Odd"}}, "B": {"Value": {"Ref": "Fn"}}},
+    }
+    for_moto, emulated = emulate(
+        cfn,
+        {"Cdn": {"Ref": "E123", "DomainName": "d1.cloudfront.net"}},
+        supported=lambda kind: kind.startswith("AWS::Lambda::"),
+    )
+    assert set(for_moto["Resources"]) == {"Fn"}
+    assert for_moto["Resources"]["Fn"]["Properties"] == {
+        "Env": "E123",
+        "Url": {"Fn::Sub": "https://d1.cloudfront.net/x"},
+        "Domain": "d1.cloudfront.net",
+    }
+    assert set(for_moto["Outputs"]) == {"B"}
+    assert set(emulated) == {"Cdn"}
