@@ -46,6 +46,18 @@ def account(stack: Any) -> Any:
     return stack.account
 
 
+@pytest.fixture(scope="session")
+def other_account(stack: Any) -> Any:
+    """A second account, to prove that one account never sees another's data."""
+    from medialib.accounts.models import Account
+    from medialib.accounts.service import seed_account
+    from medialib.local.stack import DevAccount
+
+    other = DevAccount("other", "public_other_key", "private_other_key")
+    seed_account(Account(account_id=other.account_id, public_key=other.public_key, private_key=other.private_key))  # type: ignore[arg-type]
+    return other
+
+
 def load_event(name: str, **overrides: Any) -> dict[str, Any]:
     """An event from events/ (the files `sam local invoke -e` uses) with top-level fields overridden."""
     event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())

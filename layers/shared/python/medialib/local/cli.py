@@ -72,6 +72,8 @@ def _start_api(args: argparse.Namespace) -> int:
 
 
 def _invoke(args: argparse.Namespace) -> int:
+    """Like `sam local invoke`: the function's logs go to stderr, its result alone to stdout."""
+    result_out, sys.stdout = sys.stdout, sys.stderr
     stack = _stack(args, "http://127.0.0.1:3000")
     stack.start(schedules=False)
     try:

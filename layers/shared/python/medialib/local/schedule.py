@@ -104,9 +104,15 @@ def scheduled_event(schedule: ScheduleSpec, rule_arn: str, fired_at: datetime) -
 class Scheduler:
     """Fires each enabled schedule at its times, in a daemon thread, until ``stop()``."""
 
-    def __init__(self, schedules: list[ScheduleSpec], fire: Callable[[ScheduleSpec, datetime], None]) -> None:
+    def __init__(
+        self,
+        schedules: list[ScheduleSpec],
+        fire: Callable[[ScheduleSpec, datetime], None],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.schedules = [s for s in schedules if s.enabled]
         self.fire = fire
+        self.clock = clock
         self._stop = threading.Event()
 
     def start(self) -> None:
@@ -116,11 +122,11 @@ class Scheduler:
         self._stop.set()
 
     def _run(self) -> None:
-        now = datetime.now(UTC)
+        now = self.clock()
         due = {s.name: next_fire(s.expression, now) for s in self.schedules}
         while self.schedules and not self._stop.is_set():
             schedule = min(self.schedules, key=lambda s: due[s.name])
-            wait = (due[schedule.name] - datetime.now(UTC)).total_seconds()
+            wait = (due[schedule.name] - self.clock()).total_seconds()
             if wait > 0:
                 self._stop.wait(min(wait, 60))
                 continue
