@@ -1,0 +1,74 @@
+"""The local stack as a user runs it: `medialib local start-api` in a subprocess on a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+ACCOUNT_ID = "e2e"
+PUBLIC_KEY = "public_e2e_key_0001"
+PRIVATE_KEY = "private_e2e_key_0001"  # noqa: S105 - the test account's key, set through the documented env vars
+
+
+@dataclass(frozen=True)
+class RunningStack:
+    base_url: str
+    account_id: str
+    public_key: str
+    private_key: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    port = _free_port()
+    log = tmp_path_factory.mktemp("local-api") / "start-api.log"
+    env = {
+        **os.environ,
+        "MEDIALIB_ACCOUNT_ID": ACCOUNT_ID,
+        "MEDIALIB_PUBLIC_KEY": PUBLIC_KEY,
+        "MEDIALIB_PRIVATE_KEY": PRIVATE_KEY,
+    }
+    env.pop("AWS_ENDPOINT_URL", None)
+    medialib = Path(sys.executable).parent / "medialib"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(medialib), "local", "start-api", "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(base_url, process, log)
+        yield RunningStack(base_url, ACCOUNT_ID, PUBLIC_KEY, PRIVATE_KEY, log)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _wait_until_serving(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"start-api exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            httpx.get(f"{base_url}/v1/files", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise TimeoutError(f"start-api did not serve within 60 s:\n{log.read_text()[-3000:]}")
