@@ -6,6 +6,7 @@ SAM_VENV := .tools/sam
 PORT ?= 3000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
+NODE_E2E := tests/e2e/node
 
 .PHONY: run test lint openapi bench sam-build bootstrap clean
 
@@ -20,7 +21,11 @@ $(SAM_VENV)/.installed: $(STAMP)
 	$(BIN)/uv pip install --quiet --python $(SAM_VENV)/bin/python 'aws-sam-cli>=1.120'
 	touch $@
 
-bootstrap: $(STAMP) $(SAM_VENV)/.installed
+$(NODE_E2E)/node_modules/.installed: $(NODE_E2E)/package-lock.json
+	npm ci --prefix $(NODE_E2E) --no-audit --no-fund
+	touch $@
+
+bootstrap: $(STAMP) $(SAM_VENV)/.installed $(NODE_E2E)/node_modules/.installed
 
 run: $(STAMP)
 	$(BIN)/medialib local start-api --host $(HOST) --port $(PORT)

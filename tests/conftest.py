@@ -35,9 +35,9 @@ def _fresh_caches() -> Iterator[None]:
     """Settings and clients are cached per process; metrics accumulate in Powertools' module state."""
     yield
     from medialib.observability import metrics
-    from medialib.settings import get_settings
+    from medialib.settings import clear_settings
 
-    get_settings.cache_clear()
+    clear_settings()
     metrics.clear_metrics()
 
 
@@ -54,7 +54,7 @@ def other_account(stack: Any) -> Any:
     from medialib.local.stack import DevAccount
 
     other = DevAccount("other", "public_other_key", "private_other_key")
-    seed_account(Account(account_id=other.account_id, public_key=other.public_key, private_key=other.private_key))  # type: ignore[arg-type]
+    seed_account(Account(account_id=other.account_id, public_key=other.public_key, private_key=other.private_key))
     return other
 
 

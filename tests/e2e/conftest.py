@@ -18,7 +18,7 @@ from tests.conftest import ROOT
 
 ACCOUNT_ID = "e2e"
 PUBLIC_KEY = "public_e2e_key_0001"
-PRIVATE_KEY = "private_e2e_key_0001"  # noqa: S105 - the test account's key, set through the documented env vars
+PRIVATE_KEY = "private_e2e_key_0001"
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,11 @@ def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack
     medialib = Path(sys.executable).parent / "medialib"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(medialib), "local", "start-api", "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            [str(medialib), "local", "start-api", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     base_url = f"http://127.0.0.1:{port}"
     try:

@@ -40,7 +40,9 @@ def test_wrong_key_is_401_and_the_sdk_does_not_retry(local_api: RunningStack) ->
 def test_missing_file_details_raise_not_found_once(local_api: RunningStack) -> None:
     """Given no such file, When the SDK gets its details, Then NotFoundError with the message, no retry."""
     sent: list[httpx.Request] = []
-    client = ImageKit(private_key=local_api.private_key, base_url=local_api.base_url, http_client=_counting_client(sent))
+    client = ImageKit(
+        private_key=local_api.private_key, base_url=local_api.base_url, http_client=_counting_client(sent)
+    )
     with pytest.raises(imagekitio.NotFoundError) as caught:
         client.files.get("no-such-file")
     assert isinstance(caught.value.body, dict)

@@ -128,6 +128,8 @@ def test_bulk_publish_over_100_files_is_400(api: Any, account: Any) -> None:
 def test_malformed_json_is_400(api: Any, account: Any) -> None:
     """Given a body that is not JSON, When POST /v1/files/publish, Then 400, not 500."""
     response = api.post(
-        "/v1/files/publish", data=b"{not json", headers={**basic(account.private_key), "Content-Type": "application/json"}
+        "/v1/files/publish",
+        data=b"{not json",
+        headers={**basic(account.private_key), "Content-Type": "application/json"},
     )
     assert response.status_code == 400

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-
 from medialib.local.schedule import Scheduler, scheduled_event
 from medialib.local.template import ScheduleSpec
+
 from tests.conftest import basic
 
 
@@ -30,7 +30,9 @@ def test_bulk_publish_runs_the_state_machine_and_reports_each_file(api: Any, acc
     machine runs the worker for each file; the job completes with both files reported failed, and the
     Step Functions execution itself succeeded (one bad file never fails the job)."""
     response = api.post(
-        "/v1/files/publish", json={"fileIds": ["ghost1", "ghost2"], "isPublished": False}, headers=basic(account.private_key)
+        "/v1/files/publish",
+        json={"fileIds": ["ghost1", "ghost2"], "isPublished": False},
+        headers=basic(account.private_key),
     )
     assert response.status_code == 202
     job_id = json.loads(response.get_data())["jobId"]
@@ -48,7 +50,9 @@ def test_bulk_publish_runs_the_state_machine_and_reports_each_file(api: Any, acc
 
 def test_bulk_job_is_invisible_to_another_account(api: Any, account: Any, other_account: Any) -> None:
     """Given a job of the dev account, When another account reads its status, Then 404, as for no job."""
-    response = api.post("/v1/files/publish", json={"fileIds": ["x"], "isPublished": True}, headers=basic(account.private_key))
+    response = api.post(
+        "/v1/files/publish", json={"fileIds": ["x"], "isPublished": True}, headers=basic(account.private_key)
+    )
     job_id = json.loads(response.get_data())["jobId"]
     assert api.get(f"/v1/bulkJobs/{job_id}", headers=basic(other_account.private_key)).status_code == 404
     assert api.get(f"/v1/bulkJobs/{job_id}", headers=basic(account.private_key)).status_code == 200

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
 from medialib.files.models import FileItem
 from medialib.files.rules import folder_of, iso, to_file_response
 
@@ -47,7 +46,9 @@ def test_current_file_maps_to_imagekit_object() -> None:
 
 def test_older_version_url_carries_its_token() -> None:
     """Given a non-current version, When it is mapped, Then its URL pins the version with ik-obj-version."""
-    body = to_file_response(_item(type="file-version", versionNumber=2), "https://cdn.example").model_dump(by_alias=True)
+    body = to_file_response(_item(type="file-version", versionNumber=2), "https://cdn.example").model_dump(
+        by_alias=True
+    )
     assert body["url"].endswith("/dev/products/my%20photo.jpg?ik-obj-version=tok123")
     assert body["versionInfo"]["name"] == "Version 2"
 

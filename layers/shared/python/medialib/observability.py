@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
@@ -16,7 +16,7 @@ from aws_lambda_powertools.logging import correlation_paths
 logger = Logger()
 metrics = Metrics()
 
-Handler = Callable[[dict[str, Any], Any], Any]
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def _tracing_enabled() -> bool:
@@ -28,18 +28,20 @@ def _capture(handler: Handler) -> Handler:
         return handler
     from aws_lambda_powertools import Tracer  # noqa: PLC0415 - deliberately lazy, see module doc
 
-    return Tracer().capture_lambda_handler(handler, capture_response=False)  # type: ignore[no-any-return]
+    return cast(Handler, Tracer().capture_lambda_handler(handler, capture_response=False))
 
 
 def api_handler(handler: Handler) -> Handler:
     """Decorate an API Gateway entry point: Lambda context + REST correlation id, metrics, optional tracing."""
     traced = _capture(handler)
     with_metrics = metrics.log_metrics(traced)
-    return logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)(with_metrics)  # type: ignore[no-any-return]
+    return cast(
+        Handler, logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)(with_metrics)
+    )
 
 
 def task_handler(handler: Handler) -> Handler:
     """Decorate a non-HTTP entry point (Step Functions task, schedule): Lambda context, metrics, tracing."""
     traced = _capture(handler)
     with_metrics = metrics.log_metrics(traced)
-    return logger.inject_lambda_context(with_metrics)  # type: ignore[no-any-return]
+    return cast(Handler, logger.inject_lambda_context(with_metrics))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -67,6 +67,14 @@ S = TypeVar("S", bound=_EnvModel)
 
 
 @cache
-def get_settings(model: type[S]) -> S:
-    """Build ``model`` from the environment once; ``get_settings.cache_clear()`` in tests."""
+def _load(model: type[_EnvModel]) -> _EnvModel:
     return model.model_validate(dict(os.environ))
+
+
+def get_settings(model: type[S]) -> S:
+    """Build ``model`` from the environment once per process (``clear_settings()`` forgets them)."""
+    return cast(S, _load(model))
+
+
+def clear_settings() -> None:
+    _load.cache_clear()

@@ -65,6 +65,6 @@ def _to_account(item: dict[str, object]) -> Account:
     return Account(
         account_id=str(item["accountId"]),
         public_key=str(item["publicKey"]),
-        private_key=str(item["privateKey"]),  # type: ignore[arg-type]
+        private_key=str(item["privateKey"]),
         settings=AccountSettings.model_validate(item.get("settings") or {}),
     )

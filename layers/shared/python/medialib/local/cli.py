@@ -82,9 +82,9 @@ def _invoke(args: argparse.Namespace) -> int:
         try:
             result = stack.functions.invoke(function_id, event)
         except FunctionError as err:
-            print(json.dumps(err.payload()))
+            print(json.dumps(err.payload()), file=result_out)
             return 1
-        print(json.dumps(result))
+        print(json.dumps(result), file=result_out)
         return 0
     finally:
         stack.stop()

@@ -20,7 +20,11 @@ _APPLIED_BY_MOTO = {
 
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
-    api: dict[str, Any] = {"ID": rule.get("Id", ""), "Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")}}
+    api: dict[str, Any] = {
+        "ID": rule.get("Id", ""),
+        "Status": rule["Status"],
+        "Filter": {"Prefix": rule.get("Prefix", "")},
+    }
     if "ExpirationInDays" in rule:
         api["Expiration"] = {"Days": rule["ExpirationInDays"]}
     if "NoncurrentVersionExpiration" in rule:
@@ -31,7 +35,9 @@ def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
-    api = {k: v for k, v in rule.items() if k in {"AllowedMethods", "AllowedOrigins", "AllowedHeaders", "ExposedHeaders"}}
+    api = {
+        k: v for k, v in rule.items() if k in {"AllowedMethods", "AllowedOrigins", "AllowedHeaders", "ExposedHeaders"}
+    }
     if "MaxAge" in rule:
         api["MaxAgeSeconds"] = rule["MaxAge"]
     return api
@@ -39,7 +45,9 @@ def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
 
 def _bucket(s3: Any, name: str, props: dict[str, Any]) -> set[str]:
     if "VersioningConfiguration" in props:
-        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": props["VersioningConfiguration"]["Status"]})
+        s3.put_bucket_versioning(
+            Bucket=name, VersioningConfiguration={"Status": props["VersioningConfiguration"]["Status"]}
+        )
     if "LifecycleConfiguration" in props:
         rules = [_lifecycle_rule(r) for r in props["LifecycleConfiguration"]["Rules"]]
         s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
@@ -78,4 +86,4 @@ def apply(cfn_template: dict[str, Any], physical: dict[str, str], client: Callab
         props = res.get("Properties", {})
         handled = applier(client(service), physical[lid], props) | _APPLIED_BY_MOTO[res["Type"]]
         for missing in sorted(set(props) - handled):
-            print(f"local stack: {lid}.{missing} is not emulated locally", file=sys.stderr)  # noqa: T201
+            print(f"local stack: {lid}.{missing} is not emulated locally", file=sys.stderr)

@@ -124,7 +124,7 @@ class LocalFunctions:
                 return json.dumps(err.payload()), True, err.message
             return json.dumps(result), False, ""
 
-        LambdaFunction._invoke_lambda = invoke_in_process
+        LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign]  # moto's seam for running Lambda code
 
 
 def _load(fn: FunctionSpec) -> ModuleType:

@@ -82,7 +82,7 @@ class LocalStack:
             Account(
                 account_id=self.account.account_id,
                 public_key=self.account.public_key,
-                private_key=self.account.private_key,  # type: ignore[arg-type]
+                private_key=self.account.private_key,
             )
         )
 

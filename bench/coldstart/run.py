@@ -1,0 +1,552 @@
+"""Cold-start benchmark: import-and-init time of every function's handler module in a fresh process.
+
+Every ``AWS::Serverless::Function`` of ``template.yaml`` is imported the way the Lambda runtime does it (its
+``CodeUri`` directory on ``sys.path`` and as the working directory, ``import app`` / ``import worker``), in a
+fresh interpreter, with the environment the template declares (every variable set to a plausible dummy) plus
+what Lambda itself sets. Side by side, in the same run, a bare baseline (``baseline/app.py``: boto3 and an S3 and
+a DynamoDB client created at import). Rounds interleave the subjects, rotating their order, so machine noise
+affects all of them alike; one warm-up round (bytecode caches, page cache) is discarded.
+
+Two clocks per process: import-and-init, taken inside the child from just before the import to just after it
+(interpreter start-up is identical for every subject, so it is left out), and the whole process as the
+parent sees it (start-up included). The figures are medians.
+
+    .venv/bin/python bench/coldstart/run.py                  # measure, rewrite the coldstart section of
+                                                             # bench/README.md
+    .venv/bin/python bench/coldstart/run.py --no-write       # measure and print only
+    .venv/bin/python bench/coldstart/run.py --importtime FilesFunction   # what dominates one import
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+TEMPLATE = ROOT / "template.yaml"
+README = ROOT / "bench" / "README.md"
+BASELINE = "Baseline"
+TARGET_RATIO = 1.5
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+START_MARKER = "<!-- coldstart:start -->"
+END_MARKER = "<!-- coldstart:end -->"
+# The functions that transform or inspect images; every other function must not import Pillow.
+IMAGE_FUNCTIONS = frozenset({"UploadFunction", "DeliverFunction"})
+
+# Runs in the child as ``python -c CHILD <code dir>:<layer dirs> <module> <handler>``: only built-ins before the clock.
+CHILD = """\
+import sys, time
+t0, c0 = time.perf_counter_ns(), time.process_time_ns()
+sys.path[0:0] = sys.argv[1].split(":")
+handler = getattr(__import__(sys.argv[2]), sys.argv[3])
+t1, c1 = time.perf_counter_ns(), time.process_time_ns()
+assert callable(handler), "the handler is not callable"
+print("COLDSTART", (t1 - t0) / 1e6, (c1 - c0) / 1e6, int("PIL" in sys.modules), int("aws_xray_sdk" in sys.modules))
+"""
+
+Json = Any
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One thing to import: a function of the template, or the baseline."""
+
+    name: str
+    code_dir: Path
+    layers: tuple[Path, ...]
+    module: str
+    function: str
+    memory: int
+    env: dict[str, str]
+
+    @property
+    def handler(self) -> str:
+        return f"{self.module}.{self.function}"
+
+    @property
+    def sys_path(self) -> str:
+        """What Lambda puts first on ``sys.path``: the function's code, then its layers' ``python`` dirs."""
+        return ":".join(str(path) for path in (self.code_dir, *self.layers))
+
+
+@dataclass
+class Samples:
+    import_ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
+    process_ms: list[float] = field(default_factory=list)
+    pillow: bool = False
+    xray: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    subject: Subject
+    import_ms: float
+    import_min: float
+    import_max: float
+    cpu_ms: float
+    process_ms: float
+    ratio: float
+    pillow: bool
+    xray: bool
+
+    @property
+    def within(self) -> bool:
+        return self.ratio <= TARGET_RATIO
+
+
+# ------------------------------------------------------------------ the template, with dummy values
+
+
+class _Resolver:
+    """Turns a template value (intrinsics included) into a plausible string, with parameter defaults."""
+
+    def __init__(self, document: dict[str, Json]) -> None:
+        self.parameters: dict[str, Json] = document.get("Parameters") or {}
+        self.resources: dict[str, Json] = document.get("Resources") or {}
+        self.conditions: dict[str, Json] = document.get("Conditions") or {}
+        self.intrinsics: dict[str, Callable[[Json], str]] = {
+            "Ref": self.ref,
+            "Fn::GetAtt": self.get_att,
+            "Fn::Sub": self.sub,
+            "Fn::If": self.if_,
+            "Fn::Join": lambda args: str(args[0]).join(self.value(part) for part in args[1]),
+        }
+
+    def value(self, value: Json) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, str | int | float):
+            return str(value)
+        if isinstance(value, dict) and len(value) == 1:
+            (name, args), *_ = value.items()
+            if name in self.intrinsics:
+                return self.intrinsics[name](args)
+        raise ValueError(f"cannot give a dummy value to {value!r}")
+
+    def ref(self, name: str) -> str:
+        pseudo = {
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": "medialib",
+        }
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.parameters:
+            return self.value(self.parameters[name].get("Default", f"bench-{name.lower()}"))
+        kind = self.resources.get(name, {}).get("Type", "")
+        by_kind = {
+            "AWS::DynamoDB::Table": f"medialib-{name}-1A2B3C4D5E6F",
+            "AWS::S3::Bucket": f"medialib-{name.lower()}-1a2b3c4d5e6f",
+            "AWS::CloudFront::Distribution": "E1A2B3C4D5E6F7",
+            "AWS::Serverless::StateMachine": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}-1A2B3C4D5E6F",
+        }
+        return by_kind.get(kind, f"medialib-{name}-1A2B3C4D5E6F")
+
+    def get_att(self, target: Json) -> str:
+        name, attribute = target if isinstance(target, list) else str(target).split(".", 1)
+        attributes = {
+            "DomainName": "d111111abcdef8.cloudfront.net",
+            "RegionalDomainName": f"{self.ref(name)}.s3.{REGION}.amazonaws.com",
+            "Arn": f"arn:aws:bench:{REGION}:{ACCOUNT}:{self.ref(name)}",
+            "Name": self.ref(name).rsplit(":", 1)[-1],
+        }
+        return attributes.get(attribute, f"{self.ref(name)}-{attribute}")
+
+    def sub(self, args: Json) -> str:
+        text, variables = (args[0], args[1]) if isinstance(args, list) else (args, {})
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in variables:
+                return self.value(variables[name])
+            return self.get_att(name) if "." in name else self.ref(name)
+
+        return re.sub(r"\$\{([A-Za-z0-9:_.]+)\}", replace, str(text))
+
+    def if_(self, args: Json) -> str:
+        condition, when_true, when_false = args
+        return self.value(when_true if self.condition(condition) else when_false)
+
+    def condition(self, value: Json) -> bool:
+        if isinstance(value, str):
+            return self.condition(self.conditions[value])
+        (name, args), *_ = value.items()
+        if name == "Fn::Equals":
+            return self.value(args[0]) == self.value(args[1])
+        if name == "Fn::Not":
+            return not self.condition(args[0])
+        if name == "Fn::And":
+            return all(self.condition(arg) for arg in args)
+        if name == "Fn::Or":
+            return any(self.condition(arg) for arg in args)
+        if name == "Condition":
+            return self.condition(self.conditions[args])
+        raise ValueError(f"unsupported condition {value!r}")
+
+
+def lambda_env(name: str, code_dir: Path, handler: str, memory: int, declared: dict[str, str]) -> dict[str, str]:
+    """What the Lambda runtime sets, dummy credentials, and the variables the template declares."""
+    absent = str(HERE / "no-such-aws-file")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "AKIABENCHMARKDUMMY00",
+        "AWS_SECRET_ACCESS_KEY": "bench/dummy/secret/access/key/0000000000",
+        "AWS_SESSION_TOKEN": "bench-dummy-session-token",
+        "AWS_CONFIG_FILE": absent,
+        "AWS_SHARED_CREDENTIALS_FILE": absent,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+        "AWS_LAMBDA_FUNCTION_NAME": f"medialib-{name}-1A2B3C4D5E6F",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/medialib-{name}-1A2B3C4D5E6F",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "2025/01/01/[$LATEST]00000000000000000000000000000000",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "LAMBDA_TASK_ROOT": str(code_dir),
+        "_HANDLER": handler,
+    }
+    env.update(declared)
+    return env
+
+
+def _layer_dirs(layers: list[Json], resources: dict[str, Json], root: Path) -> tuple[Path, ...]:
+    """The local ``ContentUri`` of each layer of this template (Lambda mounts a layer's content on /opt)."""
+    dirs = []
+    for layer in layers:
+        target = resources.get(layer.get("Ref", "")) if isinstance(layer, dict) else None
+        uri = (target or {}).get("Properties", {}).get("ContentUri")
+        if isinstance(uri, str):
+            dirs.append((root / uri).resolve())
+    return tuple(dirs)
+
+
+def load_subjects(template: Path, overrides: dict[str, str]) -> list[Subject]:
+    """The baseline, then every function of the template in template order."""
+    from samtranslator.yaml_helper import yaml_parse
+
+    document: dict[str, Json] = yaml_parse(template.read_text())
+    resolver = _Resolver(document)
+    resources: dict[str, Json] = document["Resources"]
+    defaults: dict[str, Json] = (document.get("Globals") or {}).get("Function") or {}
+    global_vars: dict[str, Json] = (defaults.get("Environment") or {}).get("Variables") or {}
+    common = {name: resolver.value(value) for name, value in global_vars.items()} | overrides
+    baseline_dir, baseline_memory = HERE / "baseline", int(defaults.get("MemorySize", 128))
+    baseline_env = lambda_env(BASELINE, baseline_dir, "app.lambda_handler", baseline_memory, common)
+    subjects = [Subject(BASELINE, baseline_dir, (), "app", "lambda_handler", baseline_memory, baseline_env)]
+    for name, resource in resources.items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        props: dict[str, Json] = defaults | resource["Properties"]
+        own: dict[str, Json] = ((resource["Properties"].get("Environment") or {}).get("Variables")) or {}
+        declared = common | {key: resolver.value(value) for key, value in own.items()} | overrides
+        code_dir = (template.parent / props["CodeUri"]).resolve()
+        # SAM appends a function's own Layers to the global ones
+        own_layers = resource["Properties"].get("Layers") or []
+        layers = _layer_dirs([*(defaults.get("Layers") or []), *own_layers], resources, template.parent)
+        module, _, function = str(props["Handler"]).rpartition(".")
+        memory = int(props.get("MemorySize", 128))
+        env = lambda_env(name, code_dir, str(props["Handler"]), memory, declared)
+        subjects.append(Subject(name, code_dir, layers, module, function, memory, env))
+    return subjects
+
+
+# ------------------------------------------------------------------ measuring
+
+
+@dataclass(frozen=True)
+class Run:
+    """One fresh process."""
+
+    import_ms: float
+    cpu_ms: float
+    process_ms: float
+    pillow: bool
+    xray: bool
+    stderr: str
+
+
+def run_child(subject: Subject, extra_flags: Sequence[str] = ()) -> Run:
+    """Import ``subject`` in a fresh interpreter."""
+    argv = [sys.executable, *extra_flags, "-c", CHILD, subject.sys_path, subject.module, subject.function]
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=subject.code_dir, env=subject.env, capture_output=True, text=True, check=False)
+    process_ms = (time.perf_counter() - started) * 1000
+    lines = [line for line in done.stdout.splitlines() if line.startswith("COLDSTART ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{subject.name}: the import failed (exit {done.returncode})\n{done.stderr}")
+    _, import_ms, cpu_ms, pillow, xray = lines[-1].split()
+    return Run(float(import_ms), float(cpu_ms), process_ms, pillow == "1", xray == "1", done.stderr)
+
+
+def measure(subjects: list[Subject], rounds: int, progress: bool = True) -> dict[str, Samples]:
+    """Warm-up round (discarded), then ``rounds`` interleaved rounds, the order rotating every round."""
+    for subject in subjects:
+        run_child(subject)
+    samples: dict[str, Samples] = defaultdict(Samples)
+    for index in range(rounds):
+        shift = index % len(subjects)
+        for subject in subjects[shift:] + subjects[:shift]:
+            run = run_child(subject)
+            sample = samples[subject.name]
+            sample.import_ms.append(run.import_ms)
+            sample.cpu_ms.append(run.cpu_ms)
+            sample.process_ms.append(run.process_ms)
+            sample.pillow |= run.pillow
+            sample.xray |= run.xray
+        if progress:
+            print(f"round {index + 1}/{rounds} done", file=sys.stderr)
+    return samples
+
+
+def summarise(subjects: list[Subject], samples: dict[str, Samples]) -> list[Row]:
+    baseline = statistics.median(samples[BASELINE].import_ms)
+    rows = []
+    for subject in subjects:
+        sample = samples[subject.name]
+        median = statistics.median(sample.import_ms)
+        rows.append(
+            Row(
+                subject,
+                median,
+                min(sample.import_ms),
+                max(sample.import_ms),
+                statistics.median(sample.cpu_ms),
+                statistics.median(sample.process_ms),
+                median / baseline,
+                sample.pillow,
+                sample.xray,
+            )
+        )
+    return rows
+
+
+# ------------------------------------------------------------------ the report
+
+
+def _pillow_cell(row: Row) -> str:
+    if not row.pillow:
+        return "no"
+    return "yes" if row.subject.name in IMAGE_FUNCTIONS else "**yes (must not)**"
+
+
+def _row_cells(row: Row) -> list[str]:
+    is_baseline = row.subject.name == BASELINE
+    if is_baseline:
+        name, handler = "**baseline** (boto3 + S3 + DynamoDB clients)", "`bench/coldstart/baseline/app.py`"
+    else:
+        code_dir = row.subject.code_dir
+        shown = code_dir.relative_to(ROOT) if code_dir.is_relative_to(ROOT) else code_dir
+        name, handler = row.subject.name, f"`{shown}/{row.subject.module}.py`"
+    return [
+        name,
+        handler,
+        f"{row.import_ms:.0f}",
+        f"{row.import_min:.0f}-{row.import_max:.0f}",
+        f"{row.ratio:.2f}x",
+        f"{row.cpu_ms:.0f}",
+        f"{row.process_ms:.0f}",
+        _pillow_cell(row),
+        "**yes (must not)**" if row.xray else "no",
+        "-" if is_baseline else ("yes" if row.within else "**no**"),
+    ]
+
+
+def render(rows: list[Row], rounds: int, command: str) -> str:
+    header = [
+        "Function",
+        "Handler module",
+        "Import + init, median ms",
+        "min-max ms",
+        "Ratio to baseline",
+        "CPU time of import + init, median ms",
+        "Whole process, median ms",
+        "Pillow imported",
+        "X-Ray SDK imported",
+        f"Within target (<= {TARGET_RATIO}x)",
+    ]
+    functions = [row for row in rows if row.subject.name != BASELINE]
+    missed = [row.subject.name for row in functions if not row.within]
+    verdict = (
+        f"All {len(functions)} functions are within {TARGET_RATIO}x of the baseline."
+        if not missed
+        else f"{len(missed)} of {len(functions)} functions miss the {TARGET_RATIO}x target: {', '.join(missed)}."
+    )
+    lines = [
+        START_MARKER,
+        "## Cold start: import and init",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with Python {platform.python_version()}"
+        f" ({platform.python_implementation()}, {platform.system()} {platform.machine()},"
+        f" {os.cpu_count()} CPUs), {rounds} interleaved rounds after one warm-up round, by:",
+        "",
+        "```sh",
+        command,
+        "```",
+        "",
+        "Each figure is the median over fresh processes. *Import + init* is timed inside the process from just",
+        "before `import <module>` to just after it, the way the Lambda runtime loads a handler (the function's",
+        "`CodeUri` first on `sys.path`); for the baseline that includes creating its two clients, for our",
+        "functions only the import (their clients are created lazily, on first use). *Whole process* adds",
+        "interpreter start-up, as the parent process sees it. Environment: every variable that template.yaml",
+        "declares, with dummy values (parameter defaults, so tracing is off), plus Lambda's own variables and",
+        "dummy credentials.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] * 2 + ["---:"] * 5 + [":---:"] * 3) + "|",
+        *("| " + " | ".join(_row_cells(row)) + " |" for row in rows),
+        "",
+        verdict,
+        f"Only {', '.join(sorted(IMAGE_FUNCTIONS))} touch images and may import Pillow; no function may import",
+        "the X-Ray SDK unless tracing is on (`MEDIALIB_TRACING=true`).",
+        END_MARKER,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+README_INTRO = """\
+# Benchmarks
+
+Each benchmark measures the variants it compares side by side, in one run on one machine (interleaved, so
+that machine noise affects all of them alike), and writes its own section of this file with the figures,
+the date, the Python version and the command. Absolute numbers depend on the machine; the ratios are what
+the targets are about.
+
+Run them with `make bench`, or one at a time:
+
+```sh
+.venv/bin/python bench/coldstart/run.py   # cold start: import and init of every function vs a bare baseline
+```
+
+Each section sits between its own `<!-- name:start -->` and `<!-- name:end -->` markers; a benchmark
+rewrites only its own section.
+"""
+
+
+def write_section(readme: Path, section: str) -> None:
+    text = readme.read_text() if readme.exists() else README_INTRO
+    start, end = text.find(START_MARKER), text.find(END_MARKER)
+    if start != -1 and end > start:
+        text = text[:start] + section + text[end + len(END_MARKER) :].lstrip("\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    readme.write_text(text)
+
+
+# ------------------------------------------------------------------ -X importtime
+
+
+@dataclass
+class _Import:
+    name: str
+    depth: int
+    self_us: list[int] = field(default_factory=list)
+    cumulative_us: list[int] = field(default_factory=list)
+
+
+def _parse_importtime(stderr: str, into: dict[str, _Import]) -> None:
+    for line in stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)", line)
+        if match is None:
+            continue
+        self_us, cumulative_us, indent, name = match.groups()
+        entry = into.setdefault(name, _Import(name, len(indent) // 2))
+        entry.self_us.append(int(self_us))
+        entry.cumulative_us.append(int(cumulative_us))
+
+
+def importtime(subject: Subject, runs: int, top: int) -> str:
+    """The modules that dominate one subject's import: median cumulative and self time over ``runs``."""
+    run_child(subject)
+    imports: dict[str, _Import] = {}
+    totals = []
+    for _ in range(runs):
+        run = run_child(subject, ["-X", "importtime"])
+        totals.append(run.import_ms)
+        _parse_importtime(run.stderr, imports)
+    entries = list(imports.values())
+    lines = [
+        f"{subject.name} ({subject.handler}): import + init median {statistics.median(totals):.0f} ms"
+        f" under -X importtime ({runs} runs; -X importtime itself adds overhead)",
+        "",
+        f"top {top} by cumulative ms (depth 1 = imported by the handler module or at start-up):",
+    ]
+    for entry in sorted(entries, key=lambda e: -statistics.median(e.cumulative_us))[:top]:
+        cumulative, own = statistics.median(entry.cumulative_us) / 1000, statistics.median(entry.self_us) / 1000
+        lines.append(f"  {cumulative:8.1f} cum {own:7.1f} self  depth {entry.depth:2d}  {entry.name}")
+    lines += ["", f"top {top} by self ms:"]
+    for entry in sorted(entries, key=lambda e: -statistics.median(e.self_us))[:top]:
+        cumulative, own = statistics.median(entry.cumulative_us) / 1000, statistics.median(entry.self_us) / 1000
+        lines.append(f"  {own:8.1f} self {cumulative:7.1f} cum  depth {entry.depth:2d}  {entry.name}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ command line
+
+
+def _command(argv: Sequence[str]) -> str:
+    python = Path(sys.executable)
+    shown = str(python.relative_to(ROOT)) if python.is_relative_to(ROOT) else str(python)
+    script = Path(__file__).resolve().relative_to(ROOT)
+    return shlex.join([shown, str(script), *argv])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rounds", type=int, default=10, help="fresh processes per subject (default 10)")
+    parser.add_argument("--no-write", action="store_true", help=f"print the section, leave {README.name} alone")
+    parser.add_argument("--template", type=Path, default=TEMPLATE, help="the SAM template (default: the repo's)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="override an environment variable"
+    )
+    parser.add_argument("--only", action="append", default=[], metavar="FUNCTION", help="measure these only")
+    parser.add_argument("--importtime", metavar="FUNCTION", help="break one subject's import down instead")
+    parser.add_argument("--top", type=int, default=30, help="rows of the --importtime breakdown (default 30)")
+    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+
+    overrides = dict(item.split("=", 1) for item in args.set)
+    subjects = load_subjects(args.template.resolve(), overrides)
+    if args.importtime:
+        chosen = [subject for subject in subjects if subject.name == args.importtime]
+        if not chosen:
+            parser.error(f"no subject {args.importtime!r}; one of {', '.join(s.name for s in subjects)}")
+        print(importtime(chosen[0], args.rounds, args.top))
+        return 0
+    if args.only:
+        subjects = [s for s in subjects if s.name == BASELINE or s.name in args.only]
+
+    rows = summarise(subjects, measure(subjects, args.rounds))
+    section = render(rows, args.rounds, _command(arguments))
+    print(section)
+    if not args.no_write and not args.set and not args.only:
+        write_section(README, section)
+        print(f"wrote {README.relative_to(ROOT)}", file=sys.stderr)
+    elif not args.no_write:
+        print(f"--set/--only runs are experiments: {README.relative_to(ROOT)} left alone", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

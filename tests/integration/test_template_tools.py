@@ -1,0 +1,185 @@
+"""template.yaml passes the tools that deploy it: cfn-lint, `sam validate --lint` and a Docker-free `sam build`
+whose shared layer carries medialib and its compiled dependencies for the Lambda target (python3.11, x86_64)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.api import lint_file
+from cfnlint.decode.cfn_yaml import load
+
+from tests.conftest import TEMPLATE
+
+LAYER_ID = "SharedLayer"
+# The python3.11 Lambda runtime runs on Amazon Linux 2: a compiled wheel must not need a newer glibc.
+LAMBDA_GLIBC = (2, 26)
+# Lambda's limit on a function's unzipped code plus all its layers.
+LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
+LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
+REPO_MARKERS = {"template.yaml", "pyproject.toml", "Makefile", "layers", "functions", "tests", ".git", ".venv"}
+
+
+def _sam() -> str:
+    sam = shutil.which("sam")
+    if sam is None:
+        pytest.skip("SAM CLI is not on PATH; `make test` puts .tools/sam/bin there (`make bootstrap` installs it)")
+    return sam
+
+
+def _tool_env() -> dict[str, str]:
+    """The test process's environment, minus what would make SAM CLI look for a profile, and no telemetry."""
+    env = {k: v for k, v in os.environ.items() if k not in {"AWS_PROFILE", "AWS_ENDPOINT_URL"}}
+    env["SAM_CLI_TELEMETRY"] = "0"
+    return env
+
+
+def _functions() -> dict[str, dict[str, Any]]:
+    """Every AWS::Serverless::Function of the template, by logical id, with its Globals applied to Handler."""
+    template: dict[str, Any] = load(str(TEMPLATE))
+    function_globals: dict[str, Any] = (template.get("Globals") or {}).get("Function") or {}
+    return {
+        logical_id: {"Handler": function_globals.get("Handler"), **resource["Properties"]}
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def _required_glibc(wheel_tag: str) -> tuple[int, int]:
+    """The glibc a wheel platform tag asks for: manylinux2014_x86_64 -> (2, 17), manylinux_2_28_x86_64 -> (2, 28)."""
+    platform_tag = wheel_tag.rsplit("-", maxsplit=1)[-1]
+    match = re.fullmatch(r"manylinux_(\d+)_(\d+)_x86_64", platform_tag)
+    if match:
+        return int(match[1]), int(match[2])
+    legacy = re.fullmatch(r"(manylinux\w+?)_x86_64", platform_tag)
+    assert legacy and legacy[1] in LEGACY_MANYLINUX, f"{wheel_tag} is not a manylinux x86_64 wheel"
+    return LEGACY_MANYLINUX[legacy[1]]
+
+
+def _tree_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+# ---------------------------------------------------------------- cfn-lint
+
+
+def test_cfn_lint_reports_nothing_on_the_template() -> None:
+    """Given template.yaml, When cfn-lint's Python API lints it, Then there is no error and no warning
+    (the same gate as `cfn-lint template.yaml` in `make lint`, which fails on either)."""
+    matches = lint_file(TEMPLATE)
+    problems = [m for m in matches if m.rule.severity in {"error", "warning"}]
+    assert problems == [], "\n".join(f"{m.rule.id} line {m.linenumber}: {m.message}" for m in problems)
+
+
+def test_cfn_lint_api_does_catch_a_broken_template(tmp_path: Path) -> None:
+    """Given a SAM function whose MemorySize is not a number, When linted the same way, Then cfn-lint reports an error
+    (so the clean result above is not a linter that silently checked nothing)."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: ., Handler: app.handler, Runtime: python3.11, MemorySize: lots}\n"
+    )
+    matches = lint_file(broken)
+    assert [m.rule.id for m in matches if m.rule.severity == "error"] == ["E3012"], matches
+
+
+# ---------------------------------------------------------------- sam validate
+
+
+@pytest.mark.slow
+def test_sam_validate_lint_passes_without_credentials(tmp_path: Path) -> None:
+    """Given template.yaml and no AWS profile, When `sam validate --lint` runs, Then it exits 0 and calls the
+    template valid."""
+    sam = _sam()
+    result = subprocess.run(
+        [sam, "validate", "--lint", "--template", str(TEMPLATE), "--region", "us-east-1"],
+        cwd=tmp_path,
+        env=_tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------- sam build
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`sam build` of template.yaml without Docker, into a temporary build dir (nothing lands in the repo)."""
+    sam = _sam()
+    work = tmp_path_factory.mktemp("sam")
+    build_dir = work / "build"
+    result = subprocess.run(
+        [sam, "build", "--template", str(TEMPLATE), "--build-dir", str(build_dir), "--cache-dir", str(work / "cache")],
+        cwd=work,
+        env=_tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return build_dir
+
+
+@pytest.mark.slow
+def test_the_built_layer_unpacks_medialib_and_its_deps_onto_the_lambda_path(built: Path) -> None:
+    """Given the built template, When its shared layer is read, Then its python/ dir (what Lambda puts on
+    sys.path as /opt/python) holds medialib, PIL and pydantic_core directly, not under python/python."""
+    python = built / LAYER_ID / "python"
+    assert (python / "medialib" / "__init__.py").is_file()
+    assert (python / "PIL" / "__init__.py").is_file()
+    assert (python / "pydantic_core" / "__init__.py").is_file()
+    assert (python / "pydantic" / "__init__.py").is_file()
+    assert (python / "aws_lambda_powertools" / "__init__.py").is_file()
+    assert not (python / "python").exists(), "the layer would put medialib at /opt/python/python"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("package", ["pillow", "pydantic_core"])
+def test_the_layer_compiled_deps_are_manylinux_wheels_the_runtime_can_load(built: Path, package: str) -> None:
+    """Given the built layer, When a compiled dependency's wheel tags are read, Then it is a cp311 manylinux
+    x86_64 wheel needing no newer glibc than the python3.11 runtime has, and its extensions are x86_64."""
+    python = built / LAYER_ID / "python"
+    [dist_info] = python.glob(f"{package}-*.dist-info")
+    tags = [
+        line.split(":", 1)[1].strip()
+        for line in (dist_info / "WHEEL").read_text().splitlines()
+        if line.startswith("Tag:")
+    ]
+    assert tags, f"{dist_info.name}/WHEEL has no Tag"
+    assert all(tag.startswith("cp311-cp311-") for tag in tags), tags
+    assert min(_required_glibc(tag) for tag in tags) <= LAMBDA_GLIBC, tags
+    record = [line.split(",", 1)[0] for line in (dist_info / "RECORD").read_text().splitlines()]
+    extensions = [path for path in record if re.search(r"\.cpython-[^/]*\.so$", path)]
+    assert extensions, f"{package} has no extension module"
+    assert all(path.endswith(".cpython-311-x86_64-linux-gnu.so") for path in extensions), extensions
+
+
+@pytest.mark.slow
+def test_every_function_is_built_with_its_handler_and_only_its_own_code(built: Path) -> None:
+    """Given the template's functions, When the build dir is read, Then each has its handler module, and none
+    carries the repository or a medialib copy that would shadow the layer's."""
+    functions = _functions()
+    assert functions
+    for logical_id, props in functions.items():
+        function_dir = built / logical_id
+        module = props["Handler"].rsplit(".", 1)[0].replace(".", "/") + ".py"
+        assert (function_dir / module).is_file(), f"{logical_id}: {module} missing from {function_dir}"
+        names = {p.name for p in function_dir.iterdir()}
+        assert not names & REPO_MARKERS, f"{logical_id} contains repository files: {sorted(names & REPO_MARKERS)}"
+        assert "medialib" not in names, f"{logical_id} bundles medialib; the layer's copy must be the only one"
+        size = _tree_size(function_dir) + _tree_size(built / LAYER_ID)
+        assert size < LAMBDA_UNZIPPED_LIMIT, f"{logical_id} and its layer unzip to {size} bytes"
