@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,11 +35,14 @@ def stack() -> Iterator[Any]:
 def _fresh_caches() -> Iterator[None]:
     """Settings and clients are cached per process; metrics accumulate in Powertools' module state."""
     yield
-    from medialib.observability import metrics
     from medialib.settings import clear_settings
 
     clear_settings()
-    metrics.clear_metrics()
+    # Only once a handler imported it: importing it earlier would build Metrics before the stack's
+    # environment (its namespace) exists, which never happens in Lambda.
+    observability = sys.modules.get("medialib.observability")
+    if observability is not None:
+        observability.metrics.clear_metrics()
 
 
 @pytest.fixture

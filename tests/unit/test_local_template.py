@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from medialib.local.template import describe, emulate
+from medialib.local.template import describe
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -70,37 +70,3 @@ def test_unknown_method_on_a_known_path_does_not_match(spec: Any) -> None:
     from medialib.local.gateway import Gateway
 
     assert Gateway(spec, functions=None).match("DELETE", "/v1/files") is None  # type: ignore[arg-type]
-
-
-def test_emulate_substitutes_and_drops_transitively() -> None:
-    """Given resources moto cannot create, When split, Then references get local values or are dropped."""
-    cfn = {
-        "Resources": {
-            "Cdn": {"Type": "AWS::CloudFront::Distribution", "Properties": {}},
-            "Fn": {
-                "Type": "AWS::Lambda::Function",
-                "Properties": {
-                    "Env": {"Ref": "Cdn"},
-                    "Url": {"Fn::Sub": "https://${Cdn.DomainName}/x"},
-                    "Domain": {"Fn::GetAtt": ["Cdn", "DomainName"]},
-                },
-            },
-            "Odd": {"Type": "AWS::Unsupported::Thing", "Properties": {}},
-            "UsesOdd": {"Type": "AWS::Lambda::Permission", "Properties": {"X": {"Fn::GetAtt": "Odd.Arn"}}},
-            "UsesUsesOdd": {"Type": "AWS::Lambda::Permission", "DependsOn": ["UsesOdd"], "Properties": {}},
-        },
-        "Outputs": {"A": {"Value": {"Ref": "Odd"}}, "B": {"Value": {"Ref": "Fn"}}},
-    }
-    for_moto, emulated = emulate(
-        cfn,
-        {"Cdn": {"Ref": "E123", "DomainName": "d1.cloudfront.net"}},
-        supported=lambda kind: kind.startswith("AWS::Lambda::"),
-    )
-    assert set(for_moto["Resources"]) == {"Fn"}
-    assert for_moto["Resources"]["Fn"]["Properties"] == {
-        "Env": "E123",
-        "Url": {"Fn::Sub": "https://d1.cloudfront.net/x"},
-        "Domain": "d1.cloudfront.net",
-    }
-    assert set(for_moto["Outputs"]) == {"B"}
-    assert set(emulated) == {"Cdn"}

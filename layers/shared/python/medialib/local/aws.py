@@ -5,29 +5,20 @@ Gaps of moto that are closed here (measured in shared/reference/moto-local-stack
   DynamoDB request is serialised by a lock around the WSGI app, which gives DynamoDB's per-item atomicity.
 - Step Functions: executions run moto's interpreter; its Lambda tasks call our handlers in-process
   (``LambdaFunction._invoke_lambda`` is routed to :class:`medialib.local.functions.LocalFunctions`).
-- Bucket and table properties that moto CFN ignores (versioning, lifecycle, TTL...) are applied by
-  :mod:`medialib.local.fixups`.
-- CloudFront and API Gateway are not supported by moto CFN: the distribution is created with the CloudFront
-  API from the template's own DistributionConfig; API Gateway is served by :mod:`medialib.local.gateway`.
+- The template's resources are created by :mod:`medialib.local.provision`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import threading
-import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from medialib.local import fixups
-from medialib.local.template import AppSpec, emulate, to_cloudformation
-
-if TYPE_CHECKING:
-    from mypy_boto3_cloudformation import CloudFormationClient
+from medialib.local.provision import Provisioner, Stack
+from medialib.local.template import AppSpec, to_cloudformation
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -39,7 +30,6 @@ FAKE_CREDENTIALS = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
 }
-_EMULATED_PREFIXES = ("AWS::ApiGateway::", "AWS::CloudFront::")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -133,123 +123,15 @@ def _client(service: str, endpoint: str) -> Any:
 
 def provision(spec: AppSpec, endpoint: str, parameters: dict[str, str]) -> Provisioned:
     """Create every resource of the template on the moto server at ``endpoint``."""
-    from moto.cloudformation.parsing import resource_class_from_type  # noqa: PLC0415
-
     cfn_template = to_cloudformation(spec, REGION)
-    cloudfront = _client("cloudfront", endpoint)
-    replacements = _replacements(cfn_template)
-    distributions = {
-        lid: _create_distribution(cloudfront, lid)
-        for lid, res in cfn_template["Resources"].items()
-        if res["Type"] == "AWS::CloudFront::Distribution"
-    }
-    for lid, (dist_id, domain) in distributions.items():
-        replacements[lid] = {"Ref": dist_id, "Id": dist_id, "DomainName": domain}
-
-    def supported(kind: str) -> bool:
-        return not kind.startswith(_EMULATED_PREFIXES) and resource_class_from_type(kind) is not None
-
-    for_moto, emulated = emulate(cfn_template, replacements, supported)
-    cfn: CloudFormationClient = _client("cloudformation", endpoint)
-    cfn.create_stack(
-        StackName=STACK_NAME,
-        TemplateBody=json.dumps(for_moto),
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
-    )
-    _wait_for_stack(cfn)
-    physical = {
-        r["LogicalResourceId"]: r["PhysicalResourceId"]
-        for r in cfn.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]
-    }
-    outputs = {
-        o["OutputKey"]: o["OutputValue"]
-        for o in cfn.describe_stacks(StackName=STACK_NAME)["Stacks"][0].get("Outputs", [])
-    }
-    fixups.apply(for_moto, physical, lambda service: _client(service, endpoint))
-    _register_executable_state_machines(for_moto, physical, endpoint)
-    for lid, (dist_id, _domain) in distributions.items():
-        _configure_distribution(cloudfront, dist_id, emulated[lid]["Properties"], physical, parameters)
-    env, names = _function_environments(spec, physical, endpoint)
-    first_distribution = next(iter(distributions.values()))[0] if distributions else ""
-    return Provisioned(endpoint, physical, outputs, env, names, first_distribution)
-
-
-def _replacements(cfn_template: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """Local stand-in values for resources that the local stack emulates instead of moto."""
-    values: dict[str, dict[str, str]] = {}
-    for lid, res in cfn_template["Resources"].items():
-        if res["Type"].startswith(_EMULATED_PREFIXES):
-            local_id = f"local{lid.lower()[:20]}"
-            values[lid] = _AnyAttribute(local_id)
-    return values
-
-
-class _AnyAttribute(dict[str, str]):
-    """Every attribute of an emulated resource resolves to its local id."""
-
-    def __init__(self, local_id: str) -> None:
-        super().__init__(Ref=local_id)
-        self.local_id = local_id
-
-    def __missing__(self, key: str) -> str:
-        return self.local_id
-
-
-def _create_distribution(cloudfront: Any, logical_id: str) -> tuple[str, str]:
-    """A placeholder distribution, so that functions can refer to its id; configured after the stack exists."""
-    config = {
-        "CallerReference": f"{STACK_NAME}-{logical_id}-{uuid.uuid4().hex}",
-        "Comment": "",
-        "Enabled": False,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "placeholder", "DomainName": "placeholder.invalid"}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "placeholder", "ViewerProtocolPolicy": "allow-all"},
-    }
-    dist = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
-    return str(dist["Id"]), str(dist["DomainName"])
-
-
-def _configure_distribution(
-    cloudfront: Any, dist_id: str, props: dict[str, Any], physical: dict[str, str], parameters: dict[str, str]
-) -> None:
-    from medialib.local.cloudfront import to_api_config  # noqa: PLC0415
-
-    current = cloudfront.get_distribution_config(Id=dist_id)
-    config = to_api_config(props["DistributionConfig"], physical, parameters, REGION)
-    config["CallerReference"] = current["DistributionConfig"]["CallerReference"]
-    cloudfront.update_distribution(Id=dist_id, IfMatch=current["ETag"], DistributionConfig=config)
-
-
-def _wait_for_stack(cfn: Any) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        stack = cfn.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
-        status = stack["StackStatus"]
-        if status == "CREATE_COMPLETE":
-            return
-        if status.endswith(("FAILED", "ROLLBACK_COMPLETE")):
-            events = cfn.describe_stack_events(StackName=STACK_NAME)["StackEvents"]
-            reasons = [
-                f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason')}"
-                for e in events
-                if "FAILED" in e["ResourceStatus"]
-            ]
-            raise RuntimeError(f"local stack creation failed ({status}): {reasons}")
-        time.sleep(0.05)
-    raise TimeoutError("local stack creation did not finish in 60 s")
-
-
-def _register_executable_state_machines(cfn_template: dict[str, Any], physical: dict[str, str], endpoint: str) -> None:
-    """moto CFN creates state machines in its plain backend; executions run in its interpreter's backend.
-    Register each one there too, under the same name (so the same ARN), with its resolved definition."""
-    from moto.stepfunctions.models import stepfunctions_backends  # noqa: PLC0415
-
-    sfn = _client("stepfunctions", endpoint)
-    created = stepfunctions_backends[ACCOUNT_ID][REGION]
-    for lid, res in cfn_template["Resources"].items():
-        if res["Type"] == "AWS::StepFunctions::StateMachine":
-            machine = created.describe_state_machine(physical[lid])
-            sfn.create_state_machine(name=machine.name, definition=machine.definition, roleArn=machine.roleArn)
+    stack = Stack(STACK_NAME, REGION, ACCOUNT_ID, dict(parameters))
+    Provisioner(stack, lambda service: _client(service, endpoint)).create(cfn_template)
+    env, names = _function_environments(spec, stack.refs, endpoint)
+    distributions = [
+        lid for lid, res in cfn_template["Resources"].items() if res["Type"] == "AWS::CloudFront::Distribution"
+    ]
+    distribution_id = stack.refs[distributions[0]] if distributions else ""
+    return Provisioned(endpoint, dict(stack.refs), stack.outputs, env, names, distribution_id)
 
 
 def _function_environments(

@@ -1,46 +1,9 @@
-"""The template's ``AWS::CloudFront::Distribution`` turned into a CloudFront API ``DistributionConfig``.
-
-moto's CloudFormation has no CloudFront, so the local stack creates the distribution with the API, from the
-template's own properties: the settings a test reads back are the template's, not a second copy.
-"""
+"""The template's ``AWS::CloudFront::Distribution`` properties in the CloudFront API's shape, so that the
+local stack creates the distribution from the template's own settings, not from a second copy."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
-
-_SUB_VAR = re.compile(r"\$\{([A-Za-z0-9:_]+)(?:\.([A-Za-z0-9_.]+))?\}")
-
-
-def resolve(node: Any, physical: dict[str, str], parameters: dict[str, str], region: str) -> Any:
-    """Evaluate the intrinsic functions a distribution uses: Ref, GetAtt on buckets, Sub."""
-    if isinstance(node, list):
-        return [resolve(item, physical, parameters, region) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if set(node) == {"Ref"}:
-        return _value(node["Ref"], None, physical, parameters, region)
-    if set(node) == {"Fn::GetAtt"}:
-        target, attr = node["Fn::GetAtt"]
-        return _value(target, attr, physical, parameters, region)
-    if set(node) == {"Fn::Sub"}:
-        text = node["Fn::Sub"] if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"][0]
-        return _SUB_VAR.sub(lambda m: _value(m.group(1), m.group(2), physical, parameters, region), text)
-    return {key: resolve(value, physical, parameters, region) for key, value in node.items()}
-
-
-def _value(name: str, attr: str | None, physical: dict[str, str], parameters: dict[str, str], region: str) -> str:
-    pseudo = {"AWS::Region": region, "AWS::URLSuffix": "amazonaws.com", "AWS::Partition": "aws"}
-    if name in pseudo:
-        return pseudo[name]
-    if name in parameters:
-        return parameters[name]
-    resource = physical.get(name, name)
-    if attr in {"RegionalDomainName", "DomainName"}:
-        return f"{resource}.s3.{region}.amazonaws.com"
-    if attr == "Arn":
-        return f"arn:aws:s3:::{resource}"
-    return resource
 
 
 def _listed(items: list[Any]) -> dict[str, Any]:
@@ -82,10 +45,8 @@ def _behaviour(behaviour: dict[str, Any]) -> dict[str, Any]:
     return api
 
 
-def to_api_config(
-    cfn_config: dict[str, Any], physical: dict[str, str], parameters: dict[str, str], region: str
-) -> dict[str, Any]:
-    config = resolve(cfn_config, physical, parameters, region)
+def to_api_config(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` is the template's DistributionConfig with its intrinsic functions already evaluated."""
     api: dict[str, Any] = {
         "Comment": config.get("Comment", ""),
         "Enabled": config["Enabled"],

@@ -1,15 +1,13 @@
 """Reads template.yaml: what the local stack serves (functions, routes, schedules, API settings) and a
 CloudFormation document that moto can create.
 
-moto cannot take the SAM output as it is (see shared/reference/moto-local-stack.md); this module closes each
-gap here, so that the template stays the single source of truth and the handlers stay exactly what deploys:
+The SAM transform runs offline here, so that the template stays the single source of truth and the
+handlers stay exactly what deploys:
 
 - local ``CodeUri``/``ContentUri``/``DefinitionUri`` become inline code / an inline definition before the
   SAM transform (which only accepts S3 URIs);
-- API Gateway resources are served by :mod:`medialib.local.gateway` instead, and CloudFront resources are
-  created with the CloudFront API; references to them are replaced by the local values;
-- ``DefinitionSubstitutions`` are folded into ``Fn::Sub`` (moto ignores them);
-- any other resource type moto does not support is dropped, with everything that refers to it.
+- ``DefinitionSubstitutions`` are folded into ``Fn::Sub``, so the definition is evaluated like any property;
+- :mod:`medialib.local.provision` then creates each resource with its service's API.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,60 +196,6 @@ def _fold_definition_substitutions(props: dict[str, Json]) -> None:
         props["DefinitionString"] = definition
 
 
-def emulate(
-    cfn: dict[str, Json],
-    replacements: dict[str, dict[str, str]],
-    supported: Callable[[str], bool],
-) -> tuple[dict[str, Json], dict[str, Json]]:
-    """Split ``cfn`` into what moto creates and what the local stack emulates.
-
-    ``replacements`` gives, per emulated logical id, its values: ``{"Ref": ..., "<Attr>": ...}``. Resources
-    whose type is not ``supported`` and that have no replacement are dropped with all that refers to them.
-    Returns (template for moto, emulated resources with references resolved).
-    """
-    resolved = _substitute(cfn, replacements)
-    resources: dict[str, Json] = resolved["Resources"]
-    dropped = {lid for lid, res in resources.items() if lid in replacements or not supported(res["Type"])}
-    while True:
-        more = {lid for lid, res in resources.items() if lid not in dropped and _refs(res) & dropped}
-        if not more:
-            break
-        dropped |= more
-    emulated = {lid: resources[lid] for lid in replacements if lid in resources}
-    resolved["Resources"] = {lid: res for lid, res in resources.items() if lid not in dropped}
-    resolved["Outputs"] = {key: out for key, out in (resolved.get("Outputs") or {}).items() if not _refs(out) & dropped}
-    return resolved, emulated
-
-
-def _substitute(node: Json, replacements: dict[str, dict[str, str]]) -> Json:
-    if isinstance(node, list):
-        return [_substitute(item, replacements) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if set(node) == {"Ref"} and node["Ref"] in replacements:
-        return replacements[node["Ref"]]["Ref"]
-    if set(node) == {"Fn::GetAtt"}:
-        target, attr = _getatt(node["Fn::GetAtt"])
-        if target in replacements:
-            return replacements[target][attr]
-    if set(node) == {"Fn::Sub"}:
-        return {"Fn::Sub": _substitute_sub(node["Fn::Sub"], replacements)}
-    return {key: _substitute(value, replacements) for key, value in node.items()}
-
-
-def _substitute_sub(value: Json, replacements: dict[str, dict[str, str]]) -> Json:
-    def local(match: re.Match[str]) -> str:
-        target, attr = match.group(1), match.group(2)
-        if target in replacements:
-            return replacements[target][attr or "Ref"]
-        return match.group(0)
-
-    if isinstance(value, str):
-        return _SUB_VAR.sub(local, value)
-    text, variables = value
-    return [_SUB_VAR.sub(local, text), _substitute(variables, replacements)]
-
-
 def _getatt(value: Json) -> tuple[str, str]:
     if isinstance(value, str):
         target, _, attr = value.partition(".")
@@ -259,7 +203,7 @@ def _getatt(value: Json) -> tuple[str, str]:
     return str(value[0]), str(value[1])
 
 
-def _refs(node: Json) -> set[str]:
+def refs(node: Json) -> set[str]:
     """Logical ids that ``node`` refers to (Ref, GetAtt, Sub variables, DependsOn)."""
     found: set[str] = set()
     for key, value in _walk(node):
