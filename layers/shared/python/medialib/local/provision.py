@@ -214,7 +214,7 @@ class Provisioner:
 
     def _function(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
         name = props.get("FunctionName") or self._physical_name(logical_id)
-        options = {
+        options: dict[str, Any] = {
             k: props[k]
             for k in ("Runtime", "Handler", "MemorySize", "Timeout", "Architectures", "Description")
             if k in props
