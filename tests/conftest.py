@@ -18,6 +18,20 @@ EVENTS = ROOT / "events"
 TEMPLATE = ROOT / "template.yaml"
 
 
+def _lambda_like_environment() -> None:
+    """In Lambda, a function's environment exists before its code is imported. Give every test process the
+    template's literal global variables (service name, metrics namespace...) before any import of ours."""
+    from medialib.local.template import load_sam
+
+    variables = load_sam(TEMPLATE)["Globals"]["Function"]["Environment"]["Variables"]
+    for name, value in variables.items():
+        if isinstance(value, str):
+            os.environ.setdefault(name, value)
+
+
+_lambda_like_environment()
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Any]:
     """The whole local stack, as `medialib local start-api` runs it, without the HTTP listener."""
@@ -38,8 +52,6 @@ def _fresh_caches() -> Iterator[None]:
     from medialib.settings import clear_settings
 
     clear_settings()
-    # Only once a handler imported it: importing it earlier would build Metrics before the stack's
-    # environment (its namespace) exists, which never happens in Lambda.
     observability = sys.modules.get("medialib.observability")
     if observability is not None:
         observability.metrics.clear_metrics()

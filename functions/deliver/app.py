@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from medialib.api import new_resolver
+from medialib.api import new_resolver, respond
 from medialib.delivery import service
 from medialib.observability import api_handler
 
@@ -21,4 +21,4 @@ def deliver() -> Response[bytes]:
 
 @api_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return respond(app, event, context)

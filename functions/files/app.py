@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from medialib.api import caller_account_id, new_resolver
+from medialib.api import caller_account_id, new_resolver, respond
 from medialib.files import service
 from medialib.files.models import (
     FileResponse,
@@ -59,4 +59,4 @@ def get_bulk_job(jobId: str) -> JobResponse:
 
 @api_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return respond(app, event, context)

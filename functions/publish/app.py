@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from medialib.api import caller_account_id, json_response, new_resolver
+from medialib.api import caller_account_id, json_response, new_resolver, respond
 from medialib.errors import NotImplementedYetError
 from medialib.observability import api_handler
 from medialib.publish import service
@@ -34,4 +34,4 @@ def image_route(imageId: str) -> Response[str]:
 
 @api_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return respond(app, event, context)

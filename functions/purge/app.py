@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from medialib.api import caller_account_id, json_response, new_resolver
+from medialib.api import caller_account_id, json_response, new_resolver, respond
 from medialib.errors import NotImplementedYetError
 from medialib.observability import api_handler, logger, metrics, task_handler
 from medialib.purge import service
@@ -38,7 +38,7 @@ def _reset(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 @api_handler
 def _api(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return respond(app, event, context)
 
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

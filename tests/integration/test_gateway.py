@@ -133,3 +133,12 @@ def test_malformed_json_is_400(api: Any, account: Any) -> None:
         headers={**basic(account.private_key), "Content-Type": "application/json"},
     )
     assert response.status_code == 400
+
+
+def test_every_answer_carries_the_request_id(api: Any, account: Any) -> None:
+    """Given any API request, When answered (success or error), Then x-ik-requestId is set, as ImageKit does."""
+    ok = api.get("/v1/files", headers=basic(account.private_key))
+    missing = api.get("/v1/files/nope/details", headers=basic(account.private_key))
+    assert ok.headers["x-ik-requestId"]
+    assert missing.headers["x-ik-requestId"]
+    assert ok.headers["x-ik-requestId"] != missing.headers["x-ik-requestId"]

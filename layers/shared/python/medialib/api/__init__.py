@@ -74,3 +74,12 @@ def caller_account_id(app: APIGatewayRestResolver) -> str:
     if not account_id:
         raise UnauthorizedError("Your account cannot be authenticated.")
     return str(account_id)
+
+
+def respond(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Resolve one request and stamp ImageKit's ``x-ik-requestId`` (API Gateway's request id) on the answer."""
+    response = app.resolve(event, context)
+    request_id = (event.get("requestContext") or {}).get("requestId")
+    if request_id:
+        response.setdefault("multiValueHeaders", {})["x-ik-requestId"] = [request_id]
+    return response

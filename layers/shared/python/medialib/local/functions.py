@@ -85,7 +85,7 @@ class LocalFunctions:
         with self._lock:
             module = self._modules.get(function_id)
             if module is None:
-                module = self._modules[function_id] = _load(fn)
+                module = self._modules[function_id] = load_module(fn)
         return getattr(module, fn.function)
 
     def context(self, function_id: str) -> LocalContext:
@@ -127,7 +127,7 @@ class LocalFunctions:
         LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign]  # moto's seam for running Lambda code
 
 
-def _load(fn: FunctionSpec) -> ModuleType:
+def load_module(fn: FunctionSpec) -> ModuleType:
     path = fn.code_dir / f"{fn.module.replace('.', '/')}.py"
     spec = importlib.util.spec_from_file_location(f"medialib_local_{fn.logical_id}", path)
     if spec is None or spec.loader is None:
