@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from medialib.accounts.rules import presented_key
 from medialib.accounts.service import authenticate
 from medialib.errors import UnauthorizedError

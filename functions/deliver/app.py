@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from medialib.api import new_resolver, respond
 from medialib.delivery import service
 from medialib.observability import api_handler

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from medialib.api import caller_account_id, new_resolver, respond
 from medialib.files import service
 from medialib.files.models import (

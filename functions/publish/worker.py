@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from medialib.observability import logger, task_handler
 from medialib.publish import service
 from medialib.publish.models import WorkerTask

@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from medialib.api import caller_account_id, json_response, new_resolver, respond
 from medialib.errors import NotImplementedYetError
 from medialib.observability import api_handler, logger, metrics, task_handler

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+
 from medialib.local.schedule import Scheduler, scheduled_event
 from medialib.local.template import ScheduleSpec
-
 from tests.conftest import basic
 
 

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import boto3
-from medialib.local.template import load_sam
 
+from medialib.local.template import load_sam
 from tests.conftest import TEMPLATE
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+
 from medialib.accounts.rules import basic_user, key_digest, presented_key
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from medialib.files.models import FileItem
 from medialib.files.rules import folder_of, iso, to_file_response
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from medialib.local.template import describe
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
