@@ -393,13 +393,15 @@ def render(rows: list[Row], rounds: int, command: str) -> str:
         if not missed
         else f"{len(missed)} of {len(functions)} functions miss the {TARGET_RATIO}x target: {', '.join(missed)}."
     )
+    load = " / ".join(f"{value:.2f}" for value in os.getloadavg())
     lines = [
         START_MARKER,
         "## Cold start: import and init",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with Python {platform.python_version()}"
         f" ({platform.python_implementation()}, {platform.system()} {platform.machine()},"
-        f" {os.cpu_count()} CPUs), {rounds} interleaved rounds after one warm-up round, by:",
+        f" {os.cpu_count()} CPUs, load average {load} when it finished), {rounds} interleaved rounds after one"
+        " warm-up round, by:",
         "",
         "```sh",
         command,
@@ -408,10 +410,12 @@ def render(rows: list[Row], rounds: int, command: str) -> str:
         "Each figure is the median over fresh processes. *Import + init* is timed inside the process from just",
         "before `import <module>` to just after it, the way the Lambda runtime loads a handler (the function's",
         "`CodeUri` first on `sys.path`); for the baseline that includes creating its two clients, for our",
-        "functions only the import (their clients are created lazily, on first use). *Whole process* adds",
-        "interpreter start-up, as the parent process sees it. Environment: every variable that template.yaml",
-        "declares, with dummy values (parameter defaults, so tracing is off), plus Lambda's own variables and",
-        "dummy credentials.",
+        "functions only the import (their clients are created lazily, on first use). *CPU time* is the",
+        "process's CPU time over the same span: it barely moves when the machine is busy, so compare it when",
+        "the wall-clock spread (min-max) is wide. *Whole process* adds interpreter start-up, as the parent",
+        "process sees it. Bytecode is cached (the warm-up round writes `__pycache__`). Environment: every",
+        "variable that template.yaml declares, with dummy values (parameter defaults, so tracing is off), plus",
+        "Lambda's own variables and dummy credentials; nothing is inherited from the calling shell.",
         "",
         "| " + " | ".join(header) + " |",
         "|" + "|".join(["---"] * 2 + ["---:"] * 5 + [":---:"] * 3) + "|",
@@ -490,7 +494,7 @@ def importtime(subject: Subject, runs: int, top: int) -> str:
         f"{subject.name} ({subject.handler}): import + init median {statistics.median(totals):.0f} ms"
         f" under -X importtime ({runs} runs; -X importtime itself adds overhead)",
         "",
-        f"top {top} by cumulative ms (depth 1 = imported by the handler module or at start-up):",
+        f"top {top} by cumulative ms (depth 0: the handler module itself, or start-up; 1: what it imports; ...):",
     ]
     for entry in sorted(entries, key=lambda e: -statistics.median(e.cumulative_us))[:top]:
         cumulative, own = statistics.median(entry.cumulative_us) / 1000, statistics.median(entry.self_us) / 1000

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from medialib.local.provision import Provisioner, Stack
+from medialib.local.s3auth import verify_s3_signatures
 from medialib.local.template import AppSpec, to_cloudformation
 
 REGION = "us-east-1"
@@ -88,7 +89,7 @@ class MotoServer:
 
         os.environ["MOTO_PORT"] = str(self.port)  # where moto's Step Functions interpreter calls Lambda
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
-        app = serialise_dynamodb(DomainDispatcherApplication(create_backend_app))
+        app = serialise_dynamodb(verify_s3_signatures(DomainDispatcherApplication(create_backend_app)))
         self._server = make_server(self.host, self.port, app, threaded=True, request_handler=quiet(MotoRequestHandler))
         threading.Thread(target=self._server.serve_forever, name="moto", daemon=True).start()
 

@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from medialib.local import cloudfront, fixups
-from medialib.local.template import refs
+from medialib.local.template import SUB_VARIABLE, refs
 
-_SUB_VAR = re.compile(r"\$\{([A-Za-z0-9:_]+)(?:\.([A-Za-z0-9_.]+))?\}")
 _EMULATED = {
     "AWS::ApiGateway::RestApi": "served by the local API Gateway",
     "AWS::ApiGateway::Deployment": "served by the local API Gateway",
@@ -108,7 +107,7 @@ class Provisioner:
                 return self._getatt([name, attr])
             return str(variables[name]) if name in variables else self._ref(name)
 
-        return _SUB_VAR.sub(one, text)
+        return SUB_VARIABLE.sub(one, text)
 
     def _join(self, value: Any) -> str:
         separator, parts = value

@@ -1,5 +1,5 @@
-"""Reads template.yaml: what the local stack serves (functions, routes, schedules, API settings) and a
-CloudFormation document that moto can create.
+"""Reads template.yaml: what the local stack serves (functions, routes, schedules, API settings) and the
+CloudFormation document whose resources it creates on moto.
 
 The SAM transform runs offline here, so that the template stays the single source of truth and the
 handlers stay exactly what deploys:
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ _MANAGED_POLICIES = {
     "AWSXRayDaemonWriteAccess": "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess",
     "AWSLambdaRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaRole",
 }
-_SUB_VAR = re.compile(r"\$\{([A-Za-z0-9:_]+)(?:\.([A-Za-z0-9_.]+))?\}")
+SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9:_]+)(?:\.([A-Za-z0-9_.]+))?\}")
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def _ref_target(value: Json) -> str:
     raise ValueError(f"expected a Ref or GetAtt to a resource of this template, got {value!r}")
 
 
-# ------------------------------------------------------------------ the CloudFormation document for moto
+# ------------------------------------------------------------------ the CloudFormation document
 
 
 def to_cloudformation(spec: AppSpec, region: str) -> dict[str, Json]:
@@ -166,16 +167,10 @@ def to_cloudformation(spec: AppSpec, region: str) -> dict[str, Json]:
             props.pop("CodeUri", None)
             props.pop("Layers", None)
             props["InlineCode"] = "# served in-process by `medialib local`"
-            for event in (props.get("Events") or {}).values():
-                if event["Type"] == "S3":  # moto cannot notify a Lambda without Docker; see gateway docs
-                    event["Type"] = "__local_dropped__"
-            props["Events"] = {k: v for k, v in (props.get("Events") or {}).items() if v["Type"] != "__local_dropped__"}
         elif res["Type"] == "AWS::Serverless::LayerVersion":
             del sam["Resources"][lid]
         elif res["Type"] == "AWS::Serverless::StateMachine" and "DefinitionUri" in props:
             props["Definition"] = json.loads((spec.root / props.pop("DefinitionUri")).read_text())
-    import os  # noqa: PLC0415
-
     os.environ.setdefault("AWS_DEFAULT_REGION", region)
     cfn: dict[str, Json] = transform(sam, {}, _OfflinePolicyLoader())
     for res in cfn["Resources"].values():
@@ -213,7 +208,7 @@ def refs(node: Json) -> set[str]:
             found.add(_getatt(value)[0])
         elif key == "Fn::Sub":
             text = value if isinstance(value, str) else value[0]
-            found |= {m.group(1) for m in _SUB_VAR.finditer(text)}
+            found |= {m.group(1) for m in SUB_VARIABLE.finditer(text)}
         elif key == "DependsOn":
             found |= {value} if isinstance(value, str) else set(value)
     return found
