@@ -9,12 +9,15 @@ affects all of them alike; one warm-up round (bytecode caches, page cache) is di
 
 Two clocks per process: import-and-init, taken inside the child from just before the import to just after it
 (interpreter start-up is identical for every subject, so it is left out), and the whole process as the
-parent sees it (start-up included). The figures are medians.
+parent sees it (start-up included; the child leaves with ``os._exit`` because Lambda never tears an
+interpreter down, and teardown of a big heap costs tens of ms). The figures are medians.
 
     .venv/bin/python bench/coldstart/run.py                  # measure, rewrite the coldstart section of
                                                              # bench/README.md
     .venv/bin/python bench/coldstart/run.py --no-write       # measure and print only
     .venv/bin/python bench/coldstart/run.py --importtime FilesFunction   # what dominates one import
+    .venv/bin/python bench/coldstart/run.py --set MEDIALIB_TRACING=true --no-write   # an experiment
+    .venv/bin/python bench/coldstart/run.py --template /tmp/copy/template.yaml      # a scratch copy
 """
 
 from __future__ import annotations
@@ -57,6 +60,10 @@ handler = getattr(__import__(sys.argv[2]), sys.argv[3])
 t1, c1 = time.perf_counter_ns(), time.process_time_ns()
 assert callable(handler), "the handler is not callable"
 print("COLDSTART", (t1 - t0) / 1e6, (c1 - c0) / 1e6, int("PIL" in sys.modules), int("aws_xray_sdk" in sys.modules))
+sys.stdout.flush()
+sys.stderr.flush()
+import os
+os._exit(0)  # a Lambda environment never tears its interpreter down: keep teardown out of the whole-process time
 """
 
 Json = Any
@@ -351,6 +358,13 @@ def _pillow_cell(row: Row) -> str:
     return "yes" if row.subject.name in IMAGE_FUNCTIONS else "**yes (must not)**"
 
 
+def _xray_cell(row: Row) -> str:
+    if not row.xray:
+        return "no"
+    tracing = row.subject.env.get("MEDIALIB_TRACING", "false").lower() == "true"
+    return "yes (tracing on)" if tracing else "**yes (must not)**"
+
+
 def _row_cells(row: Row) -> list[str]:
     is_baseline = row.subject.name == BASELINE
     if is_baseline:
@@ -368,7 +382,7 @@ def _row_cells(row: Row) -> list[str]:
         f"{row.cpu_ms:.0f}",
         f"{row.process_ms:.0f}",
         _pillow_cell(row),
-        "**yes (must not)**" if row.xray else "no",
+        _xray_cell(row),
         "-" if is_baseline else ("yes" if row.within else "**no**"),
     ]
 
@@ -381,7 +395,7 @@ def render(rows: list[Row], rounds: int, command: str) -> str:
         "min-max ms",
         "Ratio to baseline",
         "CPU time of import + init, median ms",
-        "Whole process, median ms",
+        "Whole process (start-up + import), median ms",
         "Pillow imported",
         "X-Ray SDK imported",
         f"Within target (<= {TARGET_RATIO}x)",
@@ -413,7 +427,8 @@ def render(rows: list[Row], rounds: int, command: str) -> str:
         "functions only the import (their clients are created lazily, on first use). *CPU time* is the",
         "process's CPU time over the same span: it barely moves when the machine is busy, so compare it when",
         "the wall-clock spread (min-max) is wide. *Whole process* adds interpreter start-up, as the parent",
-        "process sees it. Bytecode is cached (the warm-up round writes `__pycache__`). Environment: every",
+        "process sees it (not teardown: the child leaves with `os._exit`, as a Lambda environment is never torn",
+        "down). Bytecode is cached (the warm-up round writes `__pycache__`). Environment: every",
         "variable that template.yaml declares, with dummy values (parameter defaults, so tracing is off), plus",
         "Lambda's own variables and dummy credentials; nothing is inherited from the calling shell.",
         "",
@@ -442,6 +457,10 @@ Run them with `make bench`, or one at a time:
 ```sh
 .venv/bin/python bench/coldstart/run.py   # cold start: import and init of every function vs a bare baseline
 ```
+
+Experiments print without touching this file: `--set NAME=VALUE` (e.g. `--set MEDIALIB_TRACING=true`),
+`--only FunctionName`, `--template path/to/a/scratch/copy/template.yaml`, and `--importtime FunctionName`
+(the modules that dominate one function's import, from `python -X importtime`).
 
 Each section sits between its own `<!-- name:start -->` and `<!-- name:end -->` markers; a benchmark
 rewrites only its own section.
@@ -528,6 +547,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--importtime", metavar="FUNCTION", help="break one subject's import down instead")
     parser.add_argument("--top", type=int, default=30, help="rows of the --importtime breakdown (default 30)")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     arguments = list(sys.argv[1:] if argv is None else argv)
 
     overrides = dict(item.split("=", 1) for item in args.set)
@@ -544,11 +565,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = summarise(subjects, measure(subjects, args.rounds))
     section = render(rows, args.rounds, _command(arguments))
     print(section)
-    if not args.no_write and not args.set and not args.only:
+    experiment = bool(args.set or args.only) or args.template.resolve() != TEMPLATE
+    if not args.no_write and not experiment:
         write_section(README, section)
         print(f"wrote {README.relative_to(ROOT)}", file=sys.stderr)
     elif not args.no_write:
-        print(f"--set/--only runs are experiments: {README.relative_to(ROOT)} left alone", file=sys.stderr)
+        print(f"--set/--only/--template runs are experiments: {README.name} left alone", file=sys.stderr)
     return 0
 
 

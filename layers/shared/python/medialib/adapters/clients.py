@@ -19,7 +19,12 @@ def _client(service: str) -> Any:
 
     return boto3.session.Session().client(
         service,  # type: ignore[call-overload]
-        config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=10),
+        config=Config(
+            retries={"mode": "standard", "max_attempts": 3},
+            connect_timeout=2,
+            read_timeout=10,
+            signature_version="s3v4" if service == "s3" else None,  # presigned URLs/POSTs: new buckets refuse V2
+        ),
     )
 
 

@@ -5,6 +5,7 @@ Gaps of moto that are closed here (measured in shared/reference/moto-local-stack
   DynamoDB request is serialised by a lock around the WSGI app, which gives DynamoDB's per-item atomicity.
 - Step Functions: executions run moto's interpreter; its Lambda tasks call our handlers in-process
   (``LambdaFunction._invoke_lambda`` is routed to :class:`medialib.local.functions.LocalFunctions`).
+- S3: presigned URLs and POST policies are verified (:mod:`medialib.local.s3auth`); moto accepts anything.
 - The template's resources are created by :mod:`medialib.local.provision`.
 """
 
