@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from medialib.local.provision import Provisioner, Stack
-from medialib.local.s3auth import verify_s3_signatures
+from medialib.local.s3auth import WsgiApp, verify_s3_signatures
 from medialib.local.template import AppSpec, to_cloudformation
 
 REGION = "us-east-1"
@@ -32,8 +32,6 @@ FAKE_CREDENTIALS = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
 }
-
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 @dataclass(frozen=True)
