@@ -50,6 +50,7 @@ def test_the_monthly_schedule_is_read(spec: Any) -> None:
         pytest.param("GET", "/v1/files/purge/r1", "PurgeFunction", {"requestId": "r1"}, id="deeper-literal"),
         pytest.param("POST", "/v1/files/publish", "PublishFunction", {}, id="publish-literal"),
         pytest.param("GET", "/dev/a/b%20c.jpg", "DeliverFunction", {"proxy": "dev/a/b c.jpg"}, id="greedy-last"),
+        pytest.param("GET", "/v1/files/a%2520b/details", "FilesFunction", {"fileId": "a%20b"}, id="decoded-once"),
     ],
 )
 def test_routes_match_like_api_gateway(

@@ -14,7 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
@@ -91,7 +91,7 @@ class Gateway:
 
     def handle(self, request: Request) -> Response:
         body = request.get_data(cache=False)
-        found = self.match(request.method, request.path)
+        found = self.match(request.method, _raw_path(request))
         if found is None:
             api = next(iter(self.spec.apis.values()))
             return self.gateway_response(api, "MISSING_AUTHENTICATION_TOKEN")
@@ -193,6 +193,12 @@ class Gateway:
         for name, value in ((configured.get("ResponseParameters") or {}).get("Headers") or {}).items():
             headers[name] = str(value).strip("'")
         return Response(body, status=status, headers=headers)
+
+
+def _raw_path(request: Request) -> str:
+    """The path as sent (still percent-encoded), so that path parameters are decoded exactly once."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or quote(request.path)
+    return str(raw).split("?", 1)[0]
 
 
 def _allows(policy: dict[str, Any], method_arn: str) -> bool:
