@@ -53,11 +53,11 @@ def _start_api(args: argparse.Namespace) -> int:
     account = stack.account
     print(
         "\nmedialib local stack is up (moto, provisioned from template.yaml)\n"
-        f"  API base URL         {base_url}\n"
-        f"  Delivery URL endpoint {base_url}/{account.account_id}\n"
-        f"  Account id           {account.account_id}\n"
-        f"  Public key           {account.public_key}\n"
-        f"  Private key          {account.private_key}\n"
+        f"  API base URL           {base_url}\n"
+        f"  Delivery URL endpoint  {base_url}/{account.account_id}\n"
+        f"  Account id             {account.account_id}\n"
+        f"  Public key             {account.public_key}\n"
+        f"  Private key            {account.private_key}\n"
         "Try: ImageKit(private_key=..., base_url=...) or curl -u PRIVATE_KEY: "
         f"{base_url}/v1/files\n",
         flush=True,
