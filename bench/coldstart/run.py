@@ -18,6 +18,7 @@ interpreter down, and teardown of a big heap costs tens of ms). The figures are 
     .venv/bin/python bench/coldstart/run.py --importtime FilesFunction   # what dominates one import
     .venv/bin/python bench/coldstart/run.py --set MEDIALIB_TRACING=true --no-write   # an experiment
     .venv/bin/python bench/coldstart/run.py --template /tmp/copy/template.yaml      # a scratch copy
+    .venv/bin/python bench/coldstart/run.py --template .aws-sam/build/template.yaml --read-only   # as deployed
 """
 
 from __future__ import annotations
@@ -239,13 +240,18 @@ def lambda_env(name: str, code_dir: Path, handler: str, memory: int, declared: d
 
 
 def _layer_dirs(layers: list[Json], resources: dict[str, Json], root: Path) -> tuple[Path, ...]:
-    """The local ``ContentUri`` of each layer of this template (Lambda mounts a layer's content on /opt)."""
+    """What each layer puts on ``sys.path``: Lambda mounts a layer's content on /opt and imports from /opt/python.
+
+    In the source template a Python ``BuildMethod`` makes the ``ContentUri`` itself that python/ directory; a
+    built layer (``.aws-sam/build/template.yaml``) has the python/ subdirectory.
+    """
     dirs = []
     for layer in layers:
-        target = resources.get(layer.get("Ref", "")) if isinstance(layer, dict) else None
-        uri = (target or {}).get("Properties", {}).get("ContentUri")
+        target = (resources.get(layer.get("Ref", "")) if isinstance(layer, dict) else None) or {}
+        uri = target.get("Properties", {}).get("ContentUri")
         if isinstance(uri, str):
-            dirs.append((root / uri).resolve())
+            content = (root / uri).resolve()
+            dirs.append(content / "python" if (content / "python").is_dir() else content)
     return tuple(dirs)
 
 
@@ -425,8 +431,8 @@ def render(rows: list[Row], rounds: int, command: str) -> str:
         "before `import <module>` to just after it, the way the Lambda runtime loads a handler (the function's",
         "`CodeUri` first on `sys.path`); for the baseline that includes creating its two clients, for our",
         "functions only the import (their clients are created lazily, on first use). *CPU time* is the",
-        "process's CPU time over the same span: it barely moves when the machine is busy, so compare it when",
-        "the wall-clock spread (min-max) is wide. *Whole process* adds interpreter start-up, as the parent",
+        "process's CPU time over the same span; close to the wall time, it says the import is CPU-bound (not",
+        "waiting on the disk or for a CPU). *Whole process* adds interpreter start-up, as the parent",
         "process sees it (not teardown: the child leaves with `os._exit`, as a Lambda environment is never torn",
         "down). Bytecode is cached (the warm-up round writes `__pycache__`). Environment: every",
         "variable that template.yaml declares, with dummy values (parameter defaults, so tracing is off), plus",
@@ -459,8 +465,19 @@ Run them with `make bench`, or one at a time:
 ```
 
 Experiments print without touching this file: `--set NAME=VALUE` (e.g. `--set MEDIALIB_TRACING=true`),
-`--only FunctionName`, `--template path/to/a/scratch/copy/template.yaml`, and `--importtime FunctionName`
-(the modules that dominate one function's import, from `python -X importtime`).
+`--only FunctionName`, `--template path/to/a/scratch/copy/template.yaml`, `--read-only` (no bytecode is
+written, as on Lambda), and `--importtime FunctionName` (the modules that dominate one function's import,
+from `python -X importtime`).
+
+The coldstart figures below use bytecode cached in the working tree. A deployed function has none unless
+the artifact ships it: `sam build` copies sources without `__pycache__` and unpacks wheels without
+compiling them, and Lambda's `/var/task` and `/opt` are read-only. To measure what a deployed cold start
+compiles, build first and point the benchmark at the build:
+
+```sh
+make sam-build
+.venv/bin/python bench/coldstart/run.py --template .aws-sam/build/template.yaml --read-only
+```
 
 Each section sits between its own `<!-- name:start -->` and `<!-- name:end -->` markers; a benchmark
 rewrites only its own section.
@@ -471,7 +488,7 @@ def write_section(readme: Path, section: str) -> None:
     text = readme.read_text() if readme.exists() else README_INTRO
     start, end = text.find(START_MARKER), text.find(END_MARKER)
     if start != -1 and end > start:
-        text = text[:start] + section + text[end + len(END_MARKER) :].lstrip("\n")
+        text = text[:start] + section.rstrip("\n") + text[end + len(END_MARKER) :]
     else:
         text = text.rstrip("\n") + "\n\n" + section
     readme.write_text(text)
@@ -543,6 +560,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="override an environment variable"
     )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="write no bytecode (PYTHONDONTWRITEBYTECODE=1), as on Lambda's read-only /var/task and /opt",
+    )
     parser.add_argument("--only", action="append", default=[], metavar="FUNCTION", help="measure these only")
     parser.add_argument("--importtime", metavar="FUNCTION", help="break one subject's import down instead")
     parser.add_argument("--top", type=int, default=30, help="rows of the --importtime breakdown (default 30)")
@@ -552,6 +574,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
 
     overrides = dict(item.split("=", 1) for item in args.set)
+    if args.read_only:
+        overrides["PYTHONDONTWRITEBYTECODE"] = "1"
     subjects = load_subjects(args.template.resolve(), overrides)
     if args.importtime:
         chosen = [subject for subject in subjects if subject.name == args.importtime]
@@ -565,12 +589,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = summarise(subjects, measure(subjects, args.rounds))
     section = render(rows, args.rounds, _command(arguments))
     print(section)
-    experiment = bool(args.set or args.only) or args.template.resolve() != TEMPLATE
+    experiment = bool(args.set or args.only or args.read_only) or args.template.resolve() != TEMPLATE
     if not args.no_write and not experiment:
         write_section(README, section)
         print(f"wrote {README.relative_to(ROOT)}", file=sys.stderr)
     elif not args.no_write:
-        print(f"--set/--only/--template runs are experiments: {README.name} left alone", file=sys.stderr)
+        print(f"--set/--only/--read-only/--template runs are experiments: {README.name} left alone", file=sys.stderr)
     return 0
 
 

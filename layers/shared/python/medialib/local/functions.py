@@ -16,6 +16,9 @@ import threading
 import time
 import traceback
 import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -73,20 +76,34 @@ def merged_environment(function_env: dict[str, dict[str, str]]) -> dict[str, str
 
 
 class LocalFunctions:
+    """Invokes the template's functions. Like Lambda, each execution environment (here: one load of the
+    handler module) serves one request at a time; concurrent requests get more environments, so module
+    state such as a resolver's current event is never shared between two requests in flight."""
+
     def __init__(self, spec: AppSpec, function_env: dict[str, dict[str, str]], physical: dict[str, str]) -> None:
         self.spec = spec
         self.physical = physical
-        self._modules: dict[str, ModuleType] = {}
+        self._idle: dict[str, list[ModuleType]] = defaultdict(list)
+        self._created: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
         os.environ.update(merged_environment(function_env))
 
-    def _handler(self, function_id: str) -> Any:
+    @contextmanager
+    def _environment(self, function_id: str) -> Iterator[Any]:
         fn = self.spec.functions[function_id]
         with self._lock:
-            module = self._modules.get(function_id)
+            idle = self._idle[function_id]
+            module = idle.pop() if idle else None
             if module is None:
-                module = self._modules[function_id] = load_module(fn)
-        return getattr(module, fn.function)
+                self._created[function_id] += 1
+                instance = self._created[function_id]
+        if module is None:
+            module = load_module(fn, instance)
+        try:
+            yield getattr(module, fn.function)
+        finally:
+            with self._lock:
+                self._idle[function_id].append(module)
 
     def context(self, function_id: str) -> LocalContext:
         props = self.spec.sam["Resources"][function_id]["Properties"]
@@ -101,12 +118,12 @@ class LocalFunctions:
 
     def invoke(self, function_id: str, event: Any) -> Any:
         """Run the handler once; JSON in and out, as Lambda serialises them. Raises FunctionError."""
-        handler = self._handler(function_id)
         payload = json.loads(json.dumps(event))
-        try:
-            result = handler(payload, self.context(function_id))
-        except Exception as err:
-            raise FunctionError(type(err).__name__, str(err), traceback.format_exc()) from None
+        with self._environment(function_id) as handler:
+            try:
+                result = handler(payload, self.context(function_id))
+            except Exception as err:
+                raise FunctionError(type(err).__name__, str(err), traceback.format_exc()) from None
         return json.loads(json.dumps(result))
 
     def route_step_functions_tasks(self, function_names: dict[str, str]) -> None:
@@ -127,9 +144,10 @@ class LocalFunctions:
         LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign]  # moto's seam for running Lambda code
 
 
-def load_module(fn: FunctionSpec) -> ModuleType:
+def load_module(fn: FunctionSpec, instance: int = 1) -> ModuleType:
+    """A fresh copy of the function's handler module (its own globals), loaded from its CodeUri."""
     path = fn.code_dir / f"{fn.module.replace('.', '/')}.py"
-    spec = importlib.util.spec_from_file_location(f"medialib_local_{fn.logical_id}", path)
+    spec = importlib.util.spec_from_file_location(f"medialib_local_{fn.logical_id}_{instance}", path)
     if spec is None or spec.loader is None:
         raise FileNotFoundError(f"{fn.logical_id}: no handler module at {path}")
     module = importlib.util.module_from_spec(spec)
