@@ -10,8 +10,8 @@ def test_requests_in_flight_never_share_an_execution_environment(stack: Any) -> 
     another copy of the handler module (its own resolver and current event), and a finished environment
     is reused afterwards, as a warm Lambda would be."""
     functions = stack.functions
-    with functions._environment("FilesFunction") as first, functions._environment("FilesFunction") as second:
-        assert first.__globals__ is not second.__globals__
-        assert first.__globals__["app"] is not second.__globals__["app"]
-    with functions._environment("FilesFunction") as again:
-        assert again.__globals__ in (first.__globals__, second.__globals__)
+    with functions.environment("FilesFunction") as first, functions.environment("FilesFunction") as second:
+        assert first is not second
+        assert first.app is not second.app
+    with functions.environment("FilesFunction") as again:
+        assert again in (first, second)

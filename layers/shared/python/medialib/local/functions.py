@@ -89,7 +89,8 @@ class LocalFunctions:
         os.environ.update(merged_environment(function_env))
 
     @contextmanager
-    def _environment(self, function_id: str) -> Iterator[Any]:
+    def environment(self, function_id: str) -> Iterator[ModuleType]:
+        """An idle execution environment of the function (its handler module), or a new one."""
         fn = self.spec.functions[function_id]
         with self._lock:
             idle = self._idle[function_id]
@@ -100,7 +101,7 @@ class LocalFunctions:
         if module is None:
             module = load_module(fn, instance)
         try:
-            yield getattr(module, fn.function)
+            yield module
         finally:
             with self._lock:
                 self._idle[function_id].append(module)
@@ -119,7 +120,8 @@ class LocalFunctions:
     def invoke(self, function_id: str, event: Any) -> Any:
         """Run the handler once; JSON in and out, as Lambda serialises them. Raises FunctionError."""
         payload = json.loads(json.dumps(event))
-        with self._environment(function_id) as handler:
+        with self.environment(function_id) as module:
+            handler = getattr(module, self.spec.functions[function_id].function)
             try:
                 result = handler(payload, self.context(function_id))
             except Exception as err:
