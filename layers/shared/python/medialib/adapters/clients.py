@@ -13,11 +13,17 @@ if TYPE_CHECKING:
 
 
 @cache
-def _client(service: str) -> Any:
+def _session() -> Any:
     import boto3  # noqa: PLC0415 - keeps boto3's import cost off modules that never call AWS
+
+    return boto3.session.Session()  # one session: its loaders and credentials are shared by every client
+
+
+@cache
+def _client(service: str) -> Any:
     from botocore.config import Config  # noqa: PLC0415
 
-    return boto3.session.Session().client(
+    return _session().client(
         service,  # type: ignore[call-overload]
         config=Config(
             retries={"mode": "standard", "max_attempts": 3},
@@ -47,3 +53,4 @@ def sfn() -> SFNClient:
 def reset() -> None:
     """Forget every client (tests switch endpoints and credentials between runs)."""
     _client.cache_clear()
+    _session.cache_clear()
