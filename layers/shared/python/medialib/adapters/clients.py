@@ -24,7 +24,7 @@ def _client(service: str) -> Any:
     from botocore.config import Config  # noqa: PLC0415
 
     return _session().client(
-        service,  # type: ignore[call-overload]
+        service,
         config=Config(
             retries={"mode": "standard", "max_attempts": 3},
             connect_timeout=2,
