@@ -19,22 +19,32 @@ interpreter down, and teardown of a big heap costs tens of ms). The figures are 
     .venv/bin/python bench/coldstart/run.py --set MEDIALIB_TRACING=true --no-write   # an experiment
     .venv/bin/python bench/coldstart/run.py --template /tmp/copy/template.yaml      # a scratch copy
     .venv/bin/python bench/coldstart/run.py --template .aws-sam/build/template.yaml --read-only   # as deployed
+    .venv/bin/python bench/coldstart/run.py --built          # `sam build` into a temporary dir, measure what it
+                                                             # built with no bytecode written (as on Lambda),
+                                                             # rewrite the coldstart-built section
+
+``--built`` needs SAM CLI (``--sam``, else ``sam`` on PATH, else ``.tools/sam/bin/sam`` from ``make bootstrap``);
+the build is Docker-free, like ``make sam-build``, and leaves nothing in the repository.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +59,10 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 START_MARKER = "<!-- coldstart:start -->"
 END_MARKER = "<!-- coldstart:end -->"
+BUILT_START_MARKER = "<!-- coldstart-built:start -->"
+BUILT_END_MARKER = "<!-- coldstart-built:end -->"
+LAYER_ID = "SharedLayer"
+SAM_IN_REPO = ROOT / ".tools" / "sam" / "bin" / "sam"
 # The functions that transform or inspect images; every other function must not import Pillow.
 IMAGE_FUNCTIONS = frozenset({"UploadFunction", "DeliverFunction"})
 
@@ -242,8 +256,9 @@ def lambda_env(name: str, code_dir: Path, handler: str, memory: int, declared: d
 def _layer_dirs(layers: list[Json], resources: dict[str, Json], root: Path) -> tuple[Path, ...]:
     """What each layer puts on ``sys.path``: Lambda mounts a layer's content on /opt and imports from /opt/python.
 
-    In the source template a Python ``BuildMethod`` makes the ``ContentUri`` itself that python/ directory; a
-    built layer (``.aws-sam/build/template.yaml``) has the python/ subdirectory.
+    A ``ContentUri`` with a python/ subdirectory is a layer's content (the built layer of
+    ``.aws-sam/build/template.yaml``, or the source dir that ``layers/shared/Makefile`` builds from); one
+    without is itself that python/ directory (a source dir built by SAM's own Python ``BuildMethod``).
     """
     dirs = []
     for layer in layers:
@@ -285,6 +300,83 @@ def load_subjects(template: Path, overrides: dict[str, str]) -> list[Subject]:
     return subjects
 
 
+# ------------------------------------------------------------------ `sam build` (--built)
+
+
+@dataclass(frozen=True)
+class Build:
+    """What ``sam build`` made: its template, how long it took, and what its shared layer holds."""
+
+    source: Path
+    template: Path
+    seconds: float
+    layer_bytes: int
+    layer_zipped_bytes: int
+    layer_sources: int
+    layer_bytecode: int
+    layer_unchecked: int
+
+    @property
+    def build_dir(self) -> Path:
+        return self.template.parent
+
+
+def find_sam(explicit: str | None) -> str | None:
+    """``--sam``, else ``sam`` on PATH, else the SAM CLI that ``make bootstrap`` installs in the repository."""
+    return explicit or shutil.which("sam") or (str(SAM_IN_REPO) if SAM_IN_REPO.is_file() else None)
+
+
+def _zipped_size(directory: Path) -> int:
+    """The size of ``directory`` as a deflated zip, the way ``sam package`` uploads it."""
+    with tempfile.TemporaryFile() as file:
+        with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(directory.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(directory))
+        return file.tell()
+
+
+def _unchecked_hash(pyc: Path) -> bool:
+    """Flags 0b01 in a .pyc header: checked against no source timestamp, so used whatever SAM's zip dates say."""
+    with pyc.open("rb") as file:
+        return int.from_bytes(file.read(8)[4:8], "little") == 0b01
+
+
+@contextlib.contextmanager
+def sam_build(template: Path, sam: str) -> Iterator[Build]:
+    """``sam build`` of ``template`` (no Docker) into a temporary build dir, removed on the way out."""
+    with tempfile.TemporaryDirectory(prefix="coldstart-built-") as scratch:
+        work = Path(scratch)
+        build_dir = work / "build"
+        command = [sam, "build", "--template", str(template), "--build-dir", str(build_dir)]
+        print(f"$ {shlex.join(command)}", file=sys.stderr)
+        started = time.perf_counter()
+        done = subprocess.run(
+            [*command, "--cache-dir", str(work / "cache")],
+            cwd=work,
+            env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"sam build failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
+        layer = build_dir / LAYER_ID
+        files = [path for path in layer.rglob("*") if path.is_file()]
+        bytecode = [path for path in files if path.suffix == ".pyc"]
+        yield Build(
+            source=template,
+            template=build_dir / "template.yaml",
+            seconds=seconds,
+            layer_bytes=sum(path.stat().st_size for path in files),
+            layer_zipped_bytes=_zipped_size(layer),
+            layer_sources=sum(path.suffix == ".py" for path in files),
+            layer_bytecode=len(bytecode),
+            layer_unchecked=sum(_unchecked_hash(path) for path in bytecode),
+        )
+
+
 # ------------------------------------------------------------------ measuring
 
 
@@ -311,6 +403,17 @@ def run_child(subject: Subject, extra_flags: Sequence[str] = ()) -> Run:
         raise RuntimeError(f"{subject.name}: the import failed (exit {done.returncode})\n{done.stderr}")
     _, import_ms, cpu_ms, pillow, xray = lines[-1].split()
     return Run(float(import_ms), float(cpu_ms), process_ms, pillow == "1", xray == "1", done.stderr)
+
+
+def prime_runtime_bytecode(subjects: list[Subject]) -> None:
+    """Import the baseline once with bytecode writing allowed. With ``--read-only`` no process writes any, and
+    boto3, which the Lambda runtime provides precompiled, comes from this venv, where an installer may have
+    left it without: compiled at every import it would slow the baseline and every function alike. Only the
+    baseline's own directory and the venv get bytecode; the subjects' code and layers are untouched."""
+    for subject in subjects:
+        if subject.name == BASELINE:
+            env = {name: value for name, value in subject.env.items() if name != "PYTHONDONTWRITEBYTECODE"}
+            run_child(replace(subject, env=env))
 
 
 def measure(subjects: list[Subject], rounds: int, progress: bool = True) -> dict[str, Samples]:
@@ -371,14 +474,21 @@ def _xray_cell(row: Row) -> str:
     return "yes (tracing on)" if tracing else "**yes (must not)**"
 
 
-def _row_cells(row: Row) -> list[str]:
+def _shown(path: Path, build: Build | None) -> str:
+    """``path`` relative to the repository, or to the temporary build dir (shown as ``build/``)."""
+    if path.is_relative_to(ROOT):
+        return str(path.relative_to(ROOT))
+    if build is not None and path.is_relative_to(build.build_dir):
+        return str(Path("build") / path.relative_to(build.build_dir))
+    return str(path)
+
+
+def _row_cells(row: Row, build: Build | None) -> list[str]:
     is_baseline = row.subject.name == BASELINE
     if is_baseline:
         name, handler = "**baseline** (boto3 + S3 + DynamoDB clients)", "`bench/coldstart/baseline/app.py`"
     else:
-        code_dir = row.subject.code_dir
-        shown = code_dir.relative_to(ROOT) if code_dir.is_relative_to(ROOT) else code_dir
-        name, handler = row.subject.name, f"`{shown}/{row.subject.module}.py`"
+        name, handler = row.subject.name, f"`{_shown(row.subject.code_dir, build)}/{row.subject.module}.py`"
     return [
         name,
         handler,
@@ -393,7 +503,36 @@ def _row_cells(row: Row) -> list[str]:
     ]
 
 
-def render(rows: list[Row], rounds: int, command: str) -> str:
+def _bytecode_note(read_only: bool, build: Build | None) -> list[str]:
+    if build is not None:
+        return [
+            "No bytecode is written (`PYTHONDONTWRITEBYTECODE=1`), as on Lambda, whose `/var/task` and `/opt` are",
+            "read-only: a module loads from the `.pyc` the artifact ships, or is compiled from source at every cold",
+            "start (the functions' own handler modules are: SAM copies function code without bytecode). boto3 comes",
+            "from the venv, with its bytecode, as the runtime's own boto3 would.",
+        ]
+    if read_only:
+        return [
+            "No bytecode is written (`PYTHONDONTWRITEBYTECODE=1`), as on Lambda's read-only `/var/task` and `/opt`:",
+            "only bytecode already next to the sources is used; boto3 comes from the venv, with its bytecode.",
+        ]
+    return ["Bytecode is cached (the warm-up round writes `__pycache__`)."]
+
+
+def _build_note(build: Build) -> list[str]:
+    mib = 1024 * 1024
+    return [
+        f"`sam build --template {_shown(build.source, None)}` (no Docker, into a temporary `build/` dir) took"
+        f" {build.seconds:.0f} s.",
+        f"Its {LAYER_ID} unzips to {build.layer_bytes / mib:.1f} MiB ({build.layer_zipped_bytes / mib:.1f} MiB"
+        f" zipped): {build.layer_sources} `.py` and {build.layer_bytecode} `.pyc`, {build.layer_unchecked} of them"
+        " unchecked-hash (`layers/shared/Makefile` compiles them; SAM dates every file in its zips 1980, so",
+        "timestamp-checked `.pyc` would be ignored).",
+        "",
+    ]
+
+
+def render(rows: list[Row], rounds: int, command: str, read_only: bool = False, build: Build | None = None) -> str:
     header = [
         "Function",
         "Handler module",
@@ -414,10 +553,15 @@ def render(rows: list[Row], rounds: int, command: str) -> str:
         else f"{len(missed)} of {len(functions)} functions miss the {TARGET_RATIO}x target: {', '.join(missed)}."
     )
     load = " / ".join(f"{value:.2f}" for value in os.getloadavg())
+    start, end = (START_MARKER, END_MARKER) if build is None else (BUILT_START_MARKER, BUILT_END_MARKER)
+    title = "Cold start: import and init"
+    if build is not None:
+        title = "Cold start of what `sam build` ships: import and init, no bytecode written"
     lines = [
-        START_MARKER,
-        "## Cold start: import and init",
+        start,
+        f"## {title}",
         "",
+        *(_build_note(build) if build is not None else []),
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with Python {platform.python_version()}"
         f" ({platform.python_implementation()}, {platform.system()} {platform.machine()},"
         f" {os.cpu_count()} CPUs, load average {load} when it finished), {rounds} interleaved rounds after one"
@@ -434,18 +578,20 @@ def render(rows: list[Row], rounds: int, command: str) -> str:
         "process's CPU time over the same span; close to the wall time, it says the import is CPU-bound (not",
         "waiting on the disk or for a CPU). *Whole process* adds interpreter start-up, as the parent",
         "process sees it (not teardown: the child leaves with `os._exit`, as a Lambda environment is never torn",
-        "down). Bytecode is cached (the warm-up round writes `__pycache__`). Environment: every",
-        "variable that template.yaml declares, with dummy values (parameter defaults, so tracing is off), plus",
-        "Lambda's own variables and dummy credentials; nothing is inherited from the calling shell.",
+        "down).",
+        *_bytecode_note(read_only, build),
+        "Environment: every variable that template.yaml declares, with dummy values (parameter defaults, so",
+        "tracing is off), plus Lambda's own variables and dummy credentials; nothing is inherited from the",
+        "calling shell.",
         "",
         "| " + " | ".join(header) + " |",
         "|" + "|".join(["---"] * 2 + ["---:"] * 5 + [":---:"] * 3) + "|",
-        *("| " + " | ".join(_row_cells(row)) + " |" for row in rows),
+        *("| " + " | ".join(_row_cells(row, build)) + " |" for row in rows),
         "",
         verdict,
         f"Only {', '.join(sorted(IMAGE_FUNCTIONS))} touch images and may import Pillow; no function may import",
         "the X-Ray SDK unless tracing is on (`MEDIALIB_TRACING=true`).",
-        END_MARKER,
+        end,
     ]
     return "\n".join(lines) + "\n"
 
@@ -458,21 +604,29 @@ that machine noise affects all of them alike), and writes its own section of thi
 the date, the Python version and the command. Absolute numbers depend on the machine; the ratios are what
 the targets are about.
 
-Run them with `make bench`, or one at a time:
+Run them one at a time:
 
 ```sh
-.venv/bin/python bench/coldstart/run.py   # cold start: import and init of every function vs a bare baseline
+.venv/bin/python bench/coldstart/run.py           # cold start: import and init of every function vs a bare baseline
+.venv/bin/python bench/coldstart/run.py --built   # the same, of what `sam build` ships, no bytecode written
 ```
+
+`make bench` runs the first. The second needs SAM CLI (`make bootstrap` installs it in `.tools/sam`; or pass
+`--sam PATH`): it runs `sam build --template template.yaml` (no Docker) into a temporary dir, which it removes
+afterwards, and measures the built functions and layer.
 
 Experiments print without touching this file: `--set NAME=VALUE` (e.g. `--set MEDIALIB_TRACING=true`),
 `--only FunctionName`, `--template path/to/a/scratch/copy/template.yaml`, `--read-only` (no bytecode is
 written, as on Lambda), and `--importtime FunctionName` (the modules that dominate one function's import,
-from `python -X importtime`).
+from `python -X importtime`; with `--built`, of the built function).
 
-The coldstart figures below use bytecode cached in the working tree. A deployed function has none unless
-the artifact ships it: `sam build` copies sources without `__pycache__` and unpacks wheels without
-compiling them, and Lambda's `/var/task` and `/opt` are read-only. To measure what a deployed cold start
-compiles, build first and point the benchmark at the build:
+The `coldstart` figures use bytecode cached in the working tree. A deployed function has only the bytecode
+its artifact ships, since Lambda's `/var/task` and `/opt` are read-only. SAM's Python build method copies
+sources without `__pycache__` and unpacks wheels without compiling them, so the shared layer is built by
+`layers/shared/Makefile` instead (`BuildMethod: makefile`), which ships an unchecked-hash `.pyc` of every
+module in the layer (SAM dates every file in its zips 1980, so timestamp-checked `.pyc` would be found stale).
+The `coldstart-built` figures are what a deployed cold start costs; the same measurement by hand, on the
+default build dir:
 
 ```sh
 make sam-build
@@ -484,11 +638,12 @@ rewrites only its own section.
 """
 
 
-def write_section(readme: Path, section: str) -> None:
+def write_section(readme: Path, section: str, markers: tuple[str, str] = (START_MARKER, END_MARKER)) -> None:
+    start_marker, end_marker = markers
     text = readme.read_text() if readme.exists() else README_INTRO
-    start, end = text.find(START_MARKER), text.find(END_MARKER)
+    start, end = text.find(start_marker), text.find(end_marker)
     if start != -1 and end > start:
-        text = text[:start] + section.rstrip("\n") + text[end + len(END_MARKER) :]
+        text = text[:start] + section.rstrip("\n") + text[end + len(end_marker) :]
     else:
         text = text.rstrip("\n") + "\n\n" + section
     readme.write_text(text)
@@ -552,7 +707,7 @@ def _command(argv: Sequence[str]) -> str:
     return shlex.join([shown, str(script), *argv])
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=10, help="fresh processes per subject (default 10)")
     parser.add_argument("--no-write", action="store_true", help=f"print the section, leave {README.name} alone")
@@ -565,37 +720,66 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="write no bytecode (PYTHONDONTWRITEBYTECODE=1), as on Lambda's read-only /var/task and /opt",
     )
+    parser.add_argument(
+        "--built",
+        action="store_true",
+        help="`sam build` the template into a temporary dir and measure what it built, read-only (as deployed);"
+        " rewrites the coldstart-built section",
+    )
+    parser.add_argument("--sam", metavar="PATH", help="SAM CLI for --built (default: sam on PATH, or .tools/sam)")
     parser.add_argument("--only", action="append", default=[], metavar="FUNCTION", help="measure these only")
     parser.add_argument("--importtime", metavar="FUNCTION", help="break one subject's import down instead")
     parser.add_argument("--top", type=int, default=30, help="rows of the --importtime breakdown (default 30)")
-    args = parser.parse_args(argv)
-    if args.rounds < 1:
-        parser.error("--rounds must be at least 1")
-    arguments = list(sys.argv[1:] if argv is None else argv)
+    return parser
 
-    overrides = dict(item.split("=", 1) for item in args.set)
-    if args.read_only:
-        overrides["PYTHONDONTWRITEBYTECODE"] = "1"
-    subjects = load_subjects(args.template.resolve(), overrides)
+
+def _bench(args: argparse.Namespace, subjects: list[Subject], arguments: list[str], build: Build | None) -> int:
+    read_only = args.read_only or build is not None
+    if read_only:
+        prime_runtime_bytecode(subjects)
     if args.importtime:
         chosen = [subject for subject in subjects if subject.name == args.importtime]
         if not chosen:
-            parser.error(f"no subject {args.importtime!r}; one of {', '.join(s.name for s in subjects)}")
+            raise SystemExit(f"no subject {args.importtime!r}; one of {', '.join(s.name for s in subjects)}")
         print(importtime(chosen[0], args.rounds, args.top))
         return 0
     if args.only:
         subjects = [s for s in subjects if s.name == BASELINE or s.name in args.only]
 
     rows = summarise(subjects, measure(subjects, args.rounds))
-    section = render(rows, args.rounds, _command(arguments))
+    section = render(rows, args.rounds, _command(arguments), read_only, build)
     print(section)
-    experiment = bool(args.set or args.only or args.read_only) or args.template.resolve() != TEMPLATE
+    experiment = bool(args.set or args.only or (args.read_only and build is None))
+    experiment |= args.template.resolve() != TEMPLATE
+    markers = (START_MARKER, END_MARKER) if build is None else (BUILT_START_MARKER, BUILT_END_MARKER)
     if not args.no_write and not experiment:
-        write_section(README, section)
+        write_section(README, section, markers)
         print(f"wrote {README.relative_to(ROOT)}", file=sys.stderr)
     elif not args.no_write:
         print(f"--set/--only/--read-only/--template runs are experiments: {README.name} left alone", file=sys.stderr)
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    arguments = list(sys.argv[1:] if argv is None else argv)
+
+    overrides = dict(item.split("=", 1) for item in args.set)
+    if args.read_only or args.built:
+        overrides["PYTHONDONTWRITEBYTECODE"] = "1"
+    template: Path = args.template.resolve()
+    with contextlib.ExitStack() as stack:
+        build = None
+        if args.built:
+            sam = find_sam(args.sam)
+            if sam is None:
+                parser.error("--built needs SAM CLI: pass --sam PATH, put sam on PATH, or run `make bootstrap`")
+            build = stack.enter_context(sam_build(template, sam))
+            template = build.template
+        return _bench(args, load_subjects(template, overrides), arguments, build)
 
 
 if __name__ == "__main__":

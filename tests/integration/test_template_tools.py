@@ -1,12 +1,16 @@
 """template.yaml passes the tools that deploy it: cfn-lint, `sam validate --lint` and a Docker-free `sam build`
-whose shared layer carries medialib and its compiled dependencies for the Lambda target (python3.11, x86_64)."""
+whose shared layer carries medialib and its compiled dependencies for the Lambda target (python3.11, x86_64), with
+the bytecode of every module, so that a cold start on Lambda's read-only /opt compiles nothing."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,13 @@ LAMBDA_GLIBC = (2, 26)
 # Lambda's limit on a function's unzipped code plus all its layers.
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
+# A .pyc header: magic (4 bytes), flags (4, little-endian), then a source hash (8) or mtime and size (4 + 4).
+# Flags 0b01 is an unchecked hash: the .pyc is used whatever its source's timestamp, which matters because SAM
+# zips every file with a 1980 timestamp (aws-lambda-builders issue 924); 0b00 (timestamp) would be found stale.
+PYC_UNCHECKED_HASH = 0b01
+PYC_TAG = "cpython-311"
+# What a Lambda environment finds after unzipping a SAM-built artifact: every file dated 1980-01-01.
+ZIP_EPOCH = 315532800
 REPO_MARKERS = {"template.yaml", "pyproject.toml", "Makefile", "layers", "functions", "tests", ".git", ".venv"}
 
 
@@ -59,6 +70,27 @@ def _required_glibc(wheel_tag: str) -> tuple[int, int]:
     legacy = re.fullmatch(r"(manylinux\w+?)_x86_64", platform_tag)
     assert legacy and legacy[1] in LEGACY_MANYLINUX, f"{wheel_tag} is not a manylinux x86_64 wheel"
     return LEGACY_MANYLINUX[legacy[1]]
+
+
+def _pyc_of(source: Path) -> Path:
+    return source.parent / "__pycache__" / f"{source.stem}.{PYC_TAG}.pyc"
+
+
+def _pyc_problem(source: Path) -> str | None:
+    """Why ``source``'s bytecode would not be used on Lambda, or None: missing, not from CPython 3.11, not an
+    unchecked hash, or compiled from another version of the source."""
+    pyc = _pyc_of(source)
+    if not pyc.is_file():
+        return "no .pyc"
+    header = pyc.read_bytes()[:16]
+    if header[:4] != importlib.util.MAGIC_NUMBER:
+        return f"magic {header[:4]!r} is not CPython 3.11's"
+    flags = int.from_bytes(header[4:8], "little")
+    if flags != PYC_UNCHECKED_HASH:
+        return f"flags {flags:#04b}, not unchecked-hash"
+    if header[8:16] != importlib.util.source_hash(source.read_bytes()):
+        return "compiled from another version of the source"
+    return None
 
 
 def _tree_size(path: Path) -> int:
@@ -183,3 +215,89 @@ def test_every_function_is_built_with_its_handler_and_only_its_own_code(built: P
         assert "medialib" not in names, f"{logical_id} bundles medialib; the layer's copy must be the only one"
         size = _tree_size(function_dir) + _tree_size(built / LAYER_ID)
         assert size < LAMBDA_UNZIPPED_LIMIT, f"{logical_id} and its layer unzip to {size} bytes"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("package", ["medialib", "pydantic", "aws_lambda_powertools"])
+def test_the_layer_ships_unchecked_hash_bytecode_for_medialib_and_its_deps(built: Path, package: str) -> None:
+    """Given the built layer, When a package's __init__ bytecode is read, Then it is there, CPython 3.11's, an
+    unchecked hash (flags 0b01: valid whatever the 1980 timestamps of SAM's zip) of the source it sits next to."""
+    source = built / LAYER_ID / "python" / package / "__init__.py"
+    assert source.is_file()
+    assert _pyc_of(source).is_file(), f"{_pyc_of(source)} missing: a cold start would compile {package}"
+    assert _pyc_problem(source) is None, f"{package}: {_pyc_problem(source)}"
+
+
+@pytest.mark.slow
+def test_every_module_of_the_layer_has_its_bytecode(built: Path) -> None:
+    """Given the built layer, When every .py in it is checked, Then each has its unchecked-hash .pyc (Lambda's
+    /opt is read-only: a module without one is compiled again on every cold start), and no stale one is left."""
+    python = built / LAYER_ID / "python"
+    sources = sorted(python.rglob("*.py"))
+    assert len(sources) > 100, "the layer holds fewer modules than medialib and its dependencies have"
+    problems = {str(source.relative_to(python)): _pyc_problem(source) for source in sources}
+    bad = [f"{name} ({problem})" for name, problem in problems.items() if problem is not None]
+    assert not bad, f"{len(bad)} of {len(sources)} modules: {', '.join(bad[:10])}"
+    orphans = [p for p in python.rglob("*.pyc") if not (p.parent.parent / f"{p.name.split('.')[0]}.py").is_file()]
+    assert not orphans, f"bytecode without a source: {orphans[:10]}"
+
+
+COLD_IMPORT = """\
+import importlib.machinery, json, sys
+compiled = []
+to_code = importlib.machinery.SourceFileLoader.source_to_code
+def source_to_code(self, data, path, *args, **kwargs):
+    compiled.append(str(path))
+    return to_code(self, data, path, *args, **kwargs)
+importlib.machinery.SourceFileLoader.source_to_code = source_to_code
+sys.path.insert(0, sys.argv[1])
+import medialib, medialib.settings, medialib.errors, pydantic, pydantic_core, aws_lambda_powertools, PIL.Image
+from aws_lambda_powertools import Logger
+files = {m: sys.modules[m].__file__ for m in ("medialib", "pydantic", "aws_lambda_powertools", "PIL")}
+print(json.dumps({"compiled": compiled, "files": files}))
+"""
+
+
+@pytest.mark.slow
+def test_a_cold_import_from_the_unzipped_layer_compiles_nothing(built: Path, tmp_path: Path) -> None:
+    """Given the built layer as Lambda unzips it (every file dated 1980) and no bytecode written (read-only /opt),
+    When a fresh interpreter imports medialib, pydantic, powertools and Pillow from it, Then they come from the
+    layer and not one of its modules is compiled from source."""
+    opt_python = tmp_path / "opt" / "python"
+    shutil.copytree(built / LAYER_ID / "python", opt_python)
+    for path in opt_python.rglob("*"):
+        os.utime(path, (ZIP_EPOCH, ZIP_EPOCH))
+    result = subprocess.run(
+        [sys.executable, "-c", COLD_IMPORT, str(opt_python)],
+        cwd=tmp_path,
+        env={**_tool_env(), "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    for module, file in report["files"].items():
+        assert Path(file).is_relative_to(opt_python), f"{module} was imported from {file}, not from the layer"
+    from_layer = [path for path in report["compiled"] if Path(path).is_relative_to(opt_python)]
+    assert from_layer == [], f"{len(from_layer)} modules of the layer compiled at import: {from_layer[:10]}"
+
+
+@pytest.mark.slow
+def test_the_layer_shared_objects_need_no_newer_glibc_than_the_runtime(built: Path) -> None:
+    """Given the built layer, When the glibc symbol versions its shared objects (Pillow's, its bundled libraries,
+    pydantic_core's) require are read, Then none is newer than the python3.11 runtime's glibc 2.26."""
+    python = built / LAYER_ID / "python"
+    objects = [path for path in python.rglob("*.so*") if path.is_file() and path.read_bytes()[:4] == b"\x7fELF"]
+    assert any(path.parent.name == "PIL" for path in objects), "no Pillow extension in the layer"
+    assert any(path.parent.name == "pydantic_core" for path in objects), "no pydantic_core extension in the layer"
+    needs = {
+        str(path.relative_to(python)): max(
+            ((int(major), int(minor)) for major, minor in re.findall(rb"GLIBC_(\d+)\.(\d+)", path.read_bytes())),
+            default=(0, 0),
+        )
+        for path in objects
+    }
+    too_new = {name: need for name, need in needs.items() if need > LAMBDA_GLIBC}
+    assert not too_new, f"these need a glibc newer than {LAMBDA_GLIBC}: {too_new}"
