@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from medialib.api import caller_account_id, json_response, new_resolver, respond
+from medialib.api import Identifier, caller_account_id, json_response, new_resolver, respond
 from medialib.errors import NotImplementedYetError
 from medialib.observability import api_handler
 from medialib.publish import service
@@ -28,7 +28,7 @@ def create_bulk_publish(request: BulkPublishRequest) -> Response[str]:
 @app.get("/v1/images/<imageId>/download")
 @app.post("/v1/images/<imageId>/publish")
 @app.post("/v1/images/<imageId>/unpublish")
-def image_route(imageId: str) -> Response[str]:
+def image_route(imageId: Identifier) -> Response[str]:
     caller_account_id(app)
     raise NotImplementedYetError("The img-processing.com image routes")
 

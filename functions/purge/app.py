@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from medialib.api import caller_account_id, json_response, new_resolver, respond
+from medialib.api import Identifier, caller_account_id, json_response, new_resolver, respond
 from medialib.errors import NotImplementedYetError
 from medialib.observability import api_handler, logger, metrics, task_handler
 from medialib.purge import service
@@ -23,7 +23,7 @@ def create_purge() -> Response[str]:
 
 
 @app.get("/v1/files/purge/<requestId>")
-def get_purge_status(requestId: str) -> Response[str]:
+def get_purge_status(requestId: Identifier) -> Response[str]:
     return json_response(200, service.get_status(caller_account_id(app), requestId))
 
 

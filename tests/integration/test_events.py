@@ -24,7 +24,10 @@ EXPECTED: dict[str, tuple[str, Any]] = {
                       and json.loads(r["body"])["message"] == "The requested file does not exist."),
     "upload": ("upload", lambda r: r["statusCode"] == 501 and json.loads(r["body"])["reason"] == "NOT_IMPLEMENTED"),
     "publish-bulk": ("publish", lambda r: r["statusCode"] == 202 and len(json.loads(r["body"])["jobId"]) == 32),
-    "publish-worker-file": ("PublishWorkerFunction", lambda r: r["errorType"] == "NotFoundError"),
+    "publish-worker-file": ("PublishWorkerFunction", lambda r: r == {
+        "fileId": "6f2b1c9e0d4a", "status": "FAILED", "reason": "FILE_NOT_FOUND",
+        "message": "File 6f2b1c9e0d4a does not exist.",
+    }),
     "purge-status": ("purge", lambda r: r["statusCode"] == 404),
     "purge-schedule": ("purge", lambda r: r == {"reset": True, "period": "2026-12"}),
     "deliver": ("deliver", lambda r: r["statusCode"] == 404),

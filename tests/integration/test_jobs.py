@@ -42,7 +42,8 @@ def test_bulk_publish_runs_the_state_machine_and_reports_each_file(api: Any, acc
     assert job["status"] == "Completed"
     assert (job["totalFiles"], job["succeededFiles"]) == (2, 0)
     assert sorted(f["fileId"] for f in job["failedFiles"]) == ["ghost1", "ghost2"]
-    assert {f["error"] for f in job["failedFiles"]} == {"NotFoundError"}
+    assert {f["reason"] for f in job["failedFiles"]} == {"FILE_NOT_FOUND"}
+    assert "Traceback" not in json.dumps(job), "a client never sees a stack trace"
     sfn = boto3.client("stepfunctions")
     arn = stack.provisioned.physical["PublishStateMachine"].replace(":stateMachine:", ":execution:") + f":{job_id}"
     assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"

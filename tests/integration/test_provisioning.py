@@ -84,3 +84,34 @@ def test_functions_get_the_template_environment(stack: Any) -> None:
     assert env["DISTRIBUTION_ID"] == stack.provisioned.distribution_id
     assert env["DELIVERY_BASE_URL"] == stack.base_url, "the DeliveryBaseUrl parameter points at the local stack"
     assert env["MEDIALIB_TRACING"] == "false"
+
+
+def test_outputs_resolve_to_the_local_stack(stack: Any) -> None:
+    """Given the template's Outputs, When the stack is created, Then they name the local resources (the
+    DeliveryUrl condition takes the DeliveryBaseUrl parameter the local stack passes)."""
+    outputs = stack.provisioned.outputs
+    assert outputs["DeliveryUrl"] == stack.base_url
+    assert outputs["DistributionId"] == stack.provisioned.distribution_id
+    assert outputs["TableName"] == stack.provisioned.physical["MediaTable"]
+    assert outputs["PublishStateMachineArn"] == stack.provisioned.physical["PublishStateMachine"]
+
+
+def test_each_function_environment_satisfies_its_settings(stack: Any) -> None:
+    """Given each function's own environment from the template (not the merged one the local process
+    uses), When its settings model reads it, Then nothing is missing: what passes locally passes in AWS."""
+    from pydantic import BaseModel
+
+    from medialib import settings
+
+    models: dict[str, type[BaseModel]] = {
+        "AuthorizerFunction": settings.TableSettings,
+        "UploadFunction": settings.ApiSettings,
+        "FilesFunction": settings.FilesSettings,
+        "PublishFunction": settings.PublishSettings,
+        "PublishWorkerFunction": settings.WorkerSettings,
+        "PurgeFunction": settings.PurgeSettings,
+        "DeliverFunction": settings.ApiSettings,
+    }
+    assert set(models) == set(stack.provisioned.function_env)
+    for function_id, model in models.items():
+        model.model_validate(stack.provisioned.function_env[function_id])

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from medialib.accounts.rules import basic_user, key_digest, presented_key
+from medialib.accounts.rules import basic_user, presented_key
 
 
 def _basic(raw: str) -> str:
@@ -46,11 +46,3 @@ def test_basic_wins_over_x_api_key() -> None:
     """Given both credentials, When the key is chosen, Then Basic (the SDKs' way) is used."""
     headers = {"authorization": _basic("from_basic:"), "x-api-key": "from_header"}
     assert presented_key("/v1/images/abc", headers) == "from_basic"
-
-
-def test_key_digest_hides_the_key() -> None:
-    """Given a private key, When it is indexed, Then the index is a digest that does not contain the key."""
-    digest = key_digest("private_secret_value")
-    assert "private_secret_value" not in digest
-    assert len(digest) == 64
-    assert digest == key_digest("private_secret_value")

@@ -48,6 +48,9 @@ def test_the_monthly_schedule_is_read(spec: Any) -> None:
         pytest.param("GET", "/v1/files/abc/details", "FilesFunction", {"fileId": "abc"}, id="parameter"),
         pytest.param("POST", "/v1/files/purge", "PurgeFunction", {}, id="literal-beats-parameter"),
         pytest.param("GET", "/v1/files/purge/r1", "PurgeFunction", {"requestId": "r1"}, id="deeper-literal"),
+        pytest.param(
+            "GET", "/v1/files/purge/details", "PurgeFunction", {"requestId": "details"}, id="first-difference-decides"
+        ),
         pytest.param("POST", "/v1/files/publish", "PublishFunction", {}, id="publish-literal"),
         pytest.param("GET", "/dev/a/b%20c.jpg", "DeliverFunction", {"proxy": "dev/a/b c.jpg"}, id="greedy-last"),
         pytest.param("GET", "/v1/files/a%2520b/details", "FilesFunction", {"fileId": "a%20b"}, id="decoded-once"),
@@ -65,6 +68,15 @@ def test_routes_match_like_api_gateway(
     route, path_params = found
     assert route.function_id == function
     assert path_params == params
+
+
+@pytest.mark.parametrize("path", ["/v1/filez", "/v1/files/x", "/api/v2/files/upload", "/v1/files/a/b/c/d"])
+def test_unknown_api_paths_never_fall_through_to_delivery(spec: Any, path: str) -> None:
+    """Given a path under /v1 or /api that no route declares, When routed, Then nothing matches (403 as in
+    AWS), although delivery's /{proxy+} on the same local port would match any GET."""
+    from medialib.local.gateway import Gateway
+
+    assert Gateway(spec, functions=None).match("GET", path) is None  # type: ignore[arg-type]
 
 
 def test_unknown_method_on_a_known_path_does_not_match(spec: Any) -> None:

@@ -52,8 +52,9 @@ class ConflictError(MedialibError):
 
 
 class QuotaExceededError(MedialibError):
+    """A monthly quota is spent: retrying before the reset cannot help, so the SDKs must not retry."""
+
     status = 429
-    retryable = True
 
 
 class NotImplementedYetError(MedialibError):
@@ -67,6 +68,15 @@ class NotImplementedYetError(MedialibError):
             help="This route is declared in template.yaml; its capability is on the medialib roadmap.",
             reason="NOT_IMPLEMENTED",
         )
+
+
+class InternalError(MedialibError):
+    """A failure a retry will not fix (a misconfiguration, a bug); its cause is logged, never returned."""
+
+    status = 500
+
+    def __init__(self) -> None:
+        super().__init__("We encountered an internal error.", help="The error was logged; nothing was changed.")
 
 
 class ServiceUnavailableError(MedialibError):

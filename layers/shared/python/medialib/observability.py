@@ -36,7 +36,10 @@ def api_handler(handler: Handler) -> Handler:
     traced = _capture(handler)
     with_metrics = metrics.log_metrics(traced)
     return cast(
-        Handler, logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)(with_metrics)
+        Handler,
+        logger.inject_lambda_context(
+            correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False, clear_state=True
+        )(with_metrics),
     )
 
 
@@ -44,4 +47,4 @@ def task_handler(handler: Handler) -> Handler:
     """Decorate a non-HTTP entry point (Step Functions task, schedule): Lambda context, metrics, tracing."""
     traced = _capture(handler)
     with_metrics = metrics.log_metrics(traced)
-    return cast(Handler, logger.inject_lambda_context(with_metrics))
+    return cast(Handler, logger.inject_lambda_context(with_metrics, log_event=False, clear_state=True))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
+from medialib.accounts.rules import RESERVED_ACCOUNT_IDS
 from medialib.models import ItemModel
 
 
@@ -21,3 +22,10 @@ class Account(ItemModel):
     public_key: str = Field(min_length=8)
     private_key: SecretStr = Field(min_length=8)
     settings: AccountSettings = Field(default_factory=AccountSettings)
+
+    @field_validator("account_id")
+    @classmethod
+    def _not_reserved(cls, account_id: str) -> str:
+        if account_id in RESERVED_ACCOUNT_IDS:
+            raise ValueError(f"{account_id!r} is reserved: it is the first path segment of API routes")
+        return account_id

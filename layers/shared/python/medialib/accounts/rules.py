@@ -8,6 +8,8 @@ import hashlib
 from collections.abc import Mapping
 
 IMAGES_PREFIX = "/v1/images"
+# Delivery URLs start with the account id; these first segments belong to the API (/v1/..., /api/v1/...).
+RESERVED_ACCOUNT_IDS = frozenset({"v1", "api"})
 
 
 def key_digest(private_key: str) -> str:

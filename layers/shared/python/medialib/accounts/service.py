@@ -7,7 +7,7 @@ import hmac
 from medialib.accounts.models import Account, AccountSettings
 from medialib.accounts.rules import key_digest
 from medialib.adapters import table
-from medialib.adapters.table import ConditionFailedError
+from medialib.adapters.errors import ConditionFailedError
 from medialib.errors import UnauthorizedError
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from medialib.adapters import clients
-from medialib.errors import ServiceUnavailableError
+from medialib.adapters.errors import translate
 
 
 def start(state_machine_arn: str, job_id: str, payload: dict[str, Any]) -> None:
@@ -16,5 +16,5 @@ def start(state_machine_arn: str, job_id: str, payload: dict[str, Any]) -> None:
         clients.sfn().start_execution(stateMachineArn=state_machine_arn, name=job_id, input=json.dumps(payload))
     except ClientError as err:
         if err.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
-            return
-        raise ServiceUnavailableError() from None
+            return  # the job id is the execution name: a retried start is the same execution
+        raise translate(err, "Step Functions") from None

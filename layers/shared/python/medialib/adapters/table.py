@@ -13,20 +13,13 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from medialib.adapters import clients
-from medialib.errors import ConflictError, ServiceUnavailableError
+from medialib.adapters.errors import translate
 from medialib.settings import TableSettings, get_settings
 
 _ser = TypeSerializer()
 _de = TypeDeserializer()
 
 Item = dict[str, Any]
-
-
-class ConditionFailedError(ConflictError):
-    """A conditional write lost: the item was not in the expected state."""
-
-    def __init__(self, message: str = "The resource was changed by another request. Please retry.") -> None:
-        super().__init__(message, reason="CONDITION_FAILED")
 
 
 def _table() -> str:
@@ -47,7 +40,7 @@ def get(pk: str, sk: str, *, consistent: bool = True) -> Item | None:
             TableName=_table(), Key=_dump({"PK": pk, "SK": sk}), ConsistentRead=consistent
         )
     except ClientError as err:
-        raise _translate(err) from None
+        raise translate(err, "DynamoDB") from None
     return _load(raw["Item"]) if "Item" in raw else None
 
 
@@ -59,7 +52,7 @@ def put(item: Mapping[str, Any], *, only_if_new: bool = False) -> None:
     try:
         clients.dynamodb().put_item(**kwargs)
     except ClientError as err:
-        raise _translate(err) from None
+        raise translate(err, "DynamoDB") from None
 
 
 def update(  # noqa: PLR0913 - mirrors UpdateItem: key, expression, values, names, condition
@@ -86,7 +79,7 @@ def update(  # noqa: PLR0913 - mirrors UpdateItem: key, expression, values, name
     try:
         raw = clients.dynamodb().update_item(**kwargs)
     except ClientError as err:
-        raise _translate(err) from None
+        raise translate(err, "DynamoDB") from None
     return _load(raw["Attributes"])
 
 
@@ -121,15 +114,8 @@ def query(
         try:
             page = clients.dynamodb().query(**kwargs)
         except ClientError as err:
-            raise _translate(err) from None
+            raise translate(err, "DynamoDB") from None
         yield from (_load(raw) for raw in page.get("Items", []))
         if "LastEvaluatedKey" not in page:
             return
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def _translate(err: ClientError) -> Exception:
-    code = err.response.get("Error", {}).get("Code", "")
-    if code in {"ConditionalCheckFailedException", "TransactionCanceledException"}:
-        return ConditionFailedError()
-    return ServiceUnavailableError()

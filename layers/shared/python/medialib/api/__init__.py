@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from medialib.errors import BadRequestError, MedialibError, NotFoundError, UnauthorizedError
+from medialib.errors import BadRequestError, MedialibError, NotFoundError, NotImplementedYetError, UnauthorizedError
+from medialib.models import ID_MAX_LENGTH, ID_PATTERN
 from medialib.observability import logger
 
 JSON = "application/json"
+
+# An id in a path: the same bounds as ResourceId in bodies.
+Identifier = Annotated[str, Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
 
 
 def new_resolver() -> APIGatewayRestResolver:
@@ -35,7 +40,7 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.exception_handler(MedialibError)
     def _domain(error: MedialibError) -> Response[str]:
-        if error.status >= 500:
+        if error.status >= 500 and not isinstance(error, NotImplementedYetError):
             logger.warning("request failed", extra={"status": error.status, "error": error.message})
         return error_response(error)
 
@@ -56,12 +61,18 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
         )
 
 
+# Route parameters that carry a whole model (a query or a body) are named so; their name is not a field.
+_MODEL_PARAMETERS = {"query", "request"}
+
+
 def _validation_error(error: RequestValidationError) -> MedialibError:
-    """A 400 naming each invalid field and why (a 422 never reaches a client)."""
+    """A 400 naming each invalid field (by its wire name) and why; a 422 never reaches a client."""
     problems = []
     for detail in error.errors():
-        location = ".".join(str(part) for part in detail.get("loc", ()) if part not in {"query", "body", "path"})
-        problems.append(f"{location or 'request'}: {detail.get('msg', 'invalid value')}")
+        parts = [str(part) for part in detail.get("loc", ())[1:]]  # [0] is the location: query, body, path
+        if len(parts) > 1 and parts[0] in _MODEL_PARAMETERS:
+            parts = parts[1:]
+        problems.append(f"{'.'.join(parts) or 'request'}: {detail.get('msg', 'invalid value')}")
     return BadRequestError(
         "Your request contains invalid parameters. " + "; ".join(problems), reason="INVALID_PARAMETER"
     )
@@ -83,3 +94,14 @@ def respond(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) ->
     if request_id:
         response.setdefault("multiValueHeaders", {})["x-ik-requestId"] = [request_id]
     return response
+
+
+def not_implemented(app: APIGatewayRestResolver, capability: str, routes: list[tuple[str, str]]) -> None:
+    """Answer 501 on routes the template declares for this function and a later issue implements, so that
+    a client sees "not available yet", never a 404 that reads as "your file does not exist"."""
+
+    def later() -> Response[str]:
+        raise NotImplementedYetError(capability)
+
+    for method, rule in routes:
+        app.route(rule, method=method, include_in_schema=False)(later)

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 
-def account_pk(account_id: str) -> str:
-    return f"ACCOUNT#{account_id}"
-
-
 def file_pk(account_id: str, file_id: str) -> str:
     """Partition of one file: its current record (SK ``FILE``) and its versions (SK ``VERSION#<id>``)."""
     return f"ACCOUNT#{account_id}#FILE#{file_id}"

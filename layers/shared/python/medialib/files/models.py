@@ -37,7 +37,7 @@ class ListFilesQuery(WireModel):
 
     type: ListType = ListType.FILE
     sort: SortKey = "ASC_CREATED"
-    path: str | None = Field(default=None, max_length=1024, pattern=r"^/")
+    path: str | None = Field(default=None, max_length=1024)
     search_query: str | None = Field(default=None, max_length=4096)
     file_type: FileTypeFilter = FileTypeFilter.ALL
     limit: int = Field(default=1000, ge=1, le=1000)

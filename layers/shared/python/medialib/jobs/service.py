@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from medialib.adapters import table
-from medialib.adapters.table import ConditionFailedError
+from medialib.adapters.errors import ConditionFailedError
 from medialib.errors import NotFoundError
 from medialib.jobs.models import JobItem, JobResponse, JobStatus
 
@@ -60,15 +60,27 @@ def mark_running(account_id: str, job_id: str) -> None:
             raise
 
 
+UNEXPECTED = "The file could not be processed; the error was logged."
+
+
+def _failure(result: dict[str, Any]) -> dict[str, Any]:
+    """What a client may see of one file's failure: its id, a reason code and a message, never a cause
+    (a Lambda error's cause carries its stack trace)."""
+    if result.get("reason"):
+        return {"fileId": result.get("fileId"), "reason": result["reason"], "message": result.get("message")}
+    return {"fileId": result.get("fileId"), "reason": "INTERNAL_ERROR", "message": UNEXPECTED}
+
+
 def finish(account_id: str, job_id: str, results: list[dict[str, Any]]) -> JobStatus:
     """RUNNING -> SUCCEEDED with the per-file outcome. Idempotent: a repeat finds it finished and keeps it."""
-    failures = [{"fileId": r.get("fileId"), "error": r.get("error"), "cause": r.get("cause")}
-                for r in results if r.get("status") != "SUCCEEDED"]  # fmt: skip
+    failures = [_failure(r) for r in results if r.get("status") != "SUCCEEDED"]
     return _close(account_id, job_id, JobStatus.SUCCEEDED, len(results) - len(failures), failures)
 
 
-def fail(account_id: str, job_id: str, error: dict[str, Any]) -> JobStatus:
-    return _close(account_id, job_id, JobStatus.FAILED, 0, [{"error": error.get("Error"), "cause": error.get("Cause")}])
+def fail(account_id: str, job_id: str, error_name: str | None) -> JobStatus:
+    """The job could not run at all; only the error's name is kept (its cause may hold a stack trace)."""
+    failure = {"reason": error_name or "INTERNAL_ERROR", "message": "The job could not be completed."}
+    return _close(account_id, job_id, JobStatus.FAILED, 0, [failure])
 
 
 def _close(account_id: str, job_id: str, status: JobStatus, ok: int, failures: list[dict[str, Any]]) -> JobStatus:

@@ -36,9 +36,8 @@ FAKE_CREDENTIALS = {
 
 @dataclass(frozen=True)
 class Provisioned:
-    """What the stack created: physical ids by logical id, outputs, each function's resolved environment."""
+    """What the stack created: physical ids by logical id, the template's Outputs, each function's environment."""
 
-    endpoint: str
     physical: dict[str, str]
     outputs: dict[str, str]
     function_env: dict[str, dict[str, str]]
@@ -131,7 +130,7 @@ def provision(spec: AppSpec, endpoint: str, parameters: dict[str, str]) -> Provi
         lid for lid, res in cfn_template["Resources"].items() if res["Type"] == "AWS::CloudFront::Distribution"
     ]
     distribution_id = stack.refs[distributions[0]] if distributions else ""
-    return Provisioned(endpoint, dict(stack.refs), stack.outputs, env, names, distribution_id)
+    return Provisioned(dict(stack.refs), stack.outputs, env, names, distribution_id)
 
 
 def _function_environments(

@@ -36,7 +36,8 @@ class FunctionError(Exception):
         self.trace = trace
 
     def payload(self) -> dict[str, Any]:
-        return {"errorType": self.error_type, "errorMessage": self.message}
+        """The error payload as the Python Lambda runtime returns it (a caller sees its stack trace)."""
+        return {"errorMessage": self.message, "errorType": self.error_type, "stackTrace": self.trace.splitlines()}
 
 
 @dataclass
@@ -120,12 +121,12 @@ class LocalFunctions:
     def invoke(self, function_id: str, event: Any) -> Any:
         """Run the handler once; JSON in and out, as Lambda serialises them. Raises FunctionError."""
         payload = json.loads(json.dumps(event))
-        with self.environment(function_id) as module:
-            handler = getattr(module, self.spec.functions[function_id].function)
-            try:
+        try:
+            with self.environment(function_id) as module:
+                handler = getattr(module, self.spec.functions[function_id].function)
                 result = handler(payload, self.context(function_id))
-            except Exception as err:
-                raise FunctionError(type(err).__name__, str(err), traceback.format_exc()) from None
+        except Exception as err:  # a failing init (import) is an error of the invocation too, as in Lambda
+            raise FunctionError(type(err).__name__, str(err), traceback.format_exc()) from None
         return json.loads(json.dumps(result))
 
     def route_step_functions_tasks(self, function_names: dict[str, str]) -> None:

@@ -37,29 +37,35 @@ _DEFAULT_MESSAGES = {
     "INTEGRATION_FAILURE": (502, "Internal server error"),
 }
 _DEFAULT_OF = {4: "DEFAULT_4XX", 5: "DEFAULT_5XX"}
+_REQUEST_ID = "medialib.request_id"  # one id per request: the event's requestId and x-amzn-RequestId
 
 
 @dataclass(frozen=True)
 class _Route:
     spec: RouteSpec
     pattern: re.Pattern[str]
-    rank: tuple[int, int, int]
+    rank: tuple[int, ...]
+    first_segment: str | None  # a literal first segment claims that prefix for its API
 
 
 def _compile(route: RouteSpec) -> _Route:
-    parts, literal, greedy = [], 0, 0
+    parts: list[str] = []
+    rank: list[int] = []
     for segment in route.path.strip("/").split("/"):
         if segment.endswith("+}"):
             parts.append(f"(?P<{segment[1:-2]}>.+)")
-            greedy = 1
+            rank.append(2)
         elif segment.startswith("{"):
             parts.append(f"(?P<{segment[1:-1]}>[^/]+)")
+            rank.append(1)
         else:
             parts.append(re.escape(segment))
-            literal += 1
+            rank.append(0)
     pattern = re.compile("^/" + "/".join(parts) + "$")
-    # API Gateway prefers literal segments, then single parameters, and a greedy {proxy+} last.
-    return _Route(route, pattern, (greedy, -literal, -len(parts)))
+    first = route.path.strip("/").split("/")[0]
+    # API Gateway decides at the first segment where two routes differ: a literal beats a {parameter},
+    # which beats a greedy {proxy+}.
+    return _Route(route, pattern, tuple(rank), None if "{" in first else first)
 
 
 class Gateway:
@@ -73,8 +79,9 @@ class Gateway:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         started = time.perf_counter()
+        environ[_REQUEST_ID] = str(uuid.uuid4())
         response = self.handle(request)
-        response.headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
+        response.headers.setdefault("x-amzn-RequestId", environ[_REQUEST_ID])
         print(
             f"{request.method} {request.full_path.rstrip('?')} {response.status_code} "
             f"{(time.perf_counter() - started) * 1000:.0f}ms",
@@ -83,20 +90,29 @@ class Gateway:
         return response(environ, start_response)
 
     def match(self, method: str, path: str) -> tuple[RouteSpec, dict[str, str]] | None:
+        """The route API Gateway would pick. The APIs of the template have their own hosts in AWS and share
+        one port here: a path whose first segment an API's routes claim (``/v1``, ``/api``) is matched only
+        within that API, so an unknown management route never falls through to public delivery."""
+        first = path.strip("/").split("/")[0]
+        owners = {r.spec.api_id for r in self.routes if r.first_segment == first}
         for route in self.routes:
+            if owners and route.spec.api_id not in owners:
+                continue
             found = route.pattern.match(path)
             if found and route.spec.method in {method, "ANY"}:
                 return route.spec, {k: unquote(v) for k, v in found.groupdict().items()}
         return None
 
     def handle(self, request: Request) -> Response:
-        body = request.get_data(cache=False)
         found = self.match(request.method, _raw_path(request))
         if found is None:
             api = next(iter(self.spec.apis.values()))
             return self.gateway_response(api, "MISSING_AUTHENTICATION_TOKEN")
         route, path_params = found
         api = self.spec.apis[route.api_id]
+        if (request.content_length or 0) > API_GATEWAY_MAX_REQUEST:
+            return self.gateway_response(api, "REQUEST_TOO_LARGE")
+        body = request.get_data(cache=False)
         if len(body) > API_GATEWAY_MAX_REQUEST:
             return self.gateway_response(api, "REQUEST_TOO_LARGE")
         event = self.proxy_event(request, body, route, path_params, api)
@@ -147,7 +163,7 @@ class Gateway:
                 "path": f"/{STAGE}{request.path}",
                 "stage": STAGE,
                 "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-                "requestId": str(uuid.uuid4()),
+                "requestId": request.environ[_REQUEST_ID],
                 "extendedRequestId": str(uuid.uuid4()),
                 "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
                 "requestTimeEpoch": int(now * 1000),

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
+import traceback
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -111,6 +113,8 @@ class Scheduler:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.schedules = [s for s in schedules if s.enabled]
+        for schedule in self.schedules:
+            next_fire(schedule.expression, datetime.now(UTC))  # refuse a bad expression now, not when due
         self.fire = fire
         self.clock = clock
         self._stop = threading.Event()
@@ -130,5 +134,8 @@ class Scheduler:
             if wait > 0:
                 self._stop.wait(min(wait, 60))
                 continue
-            self.fire(schedule, due[schedule.name])
+            try:
+                self.fire(schedule, due[schedule.name])
+            except Exception:
+                print(f"schedule {schedule.name} failed:\n{traceback.format_exc()}", file=sys.stderr, flush=True)
             due[schedule.name] = next_fire(schedule.expression, due[schedule.name])

@@ -4,7 +4,7 @@ schedules and the API Gateway emulation."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -23,7 +23,7 @@ DEFAULT_PRIVATE_KEY = "private_dev_local_key"
 class DevAccount:
     account_id: str
     public_key: str
-    private_key: str
+    private_key: str = field(repr=False)
 
     @classmethod
     def from_env(cls) -> DevAccount:

@@ -75,7 +75,6 @@ class AppSpec:
     routes: list[RouteSpec]
     schedules: list[ScheduleSpec]
     apis: dict[str, ApiSpec]
-    state_machines: list[str]
 
 
 class _OfflinePolicyLoader:
@@ -111,8 +110,7 @@ def describe(template_path: Path) -> AppSpec:
         for name, event in (props.get("Events") or {}).items():
             routes.extend(_route(lid, event, apis))
             schedules.extend(_schedule(lid, name, event))
-    machines = [lid for lid, res in resources.items() if res["Type"] == "AWS::Serverless::StateMachine"]
-    return AppSpec(template_path.parent, sam, functions, routes, schedules, apis, machines)
+    return AppSpec(template_path.parent, sam, functions, routes, schedules, apis)
 
 
 def _api_spec(logical_id: str, props: dict[str, Json]) -> ApiSpec:

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
+ID_MAX_LENGTH = 128
+
+# An id a client sends (file, version, job, request): bounded, so garbage is a 400, never a storage error.
+ResourceId = Annotated[str, Field(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
 
 
 class WireModel(BaseModel):
@@ -15,4 +23,5 @@ class WireModel(BaseModel):
 class ItemModel(BaseModel):
     """A stored DynamoDB row. Kept apart from wire models; map between them explicitly."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+    # Stored rows hold secrets (an account's private key): never echo an input value in an error.
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", hide_input_in_errors=True)

@@ -6,13 +6,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from medialib.models import WireModel
+from medialib.models import ResourceId, WireModel
 
 MAX_BULK_FILES = 100
 
 
 class BulkPublishRequest(WireModel):
-    file_ids: list[str] = Field(min_length=1, max_length=MAX_BULK_FILES)
+    file_ids: list[ResourceId] = Field(min_length=1, max_length=MAX_BULK_FILES)
     is_published: bool
     include_file_versions: bool = False
 

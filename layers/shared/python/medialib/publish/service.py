@@ -6,7 +6,7 @@ from typing import Any
 
 from medialib.adapters import jobs as sfn_jobs
 from medialib.adapters import table
-from medialib.errors import NotFoundError, NotImplementedYetError
+from medialib.errors import MedialibError, NotFoundError, NotImplementedYetError
 from medialib.files import keys
 from medialib.jobs import service as jobs
 from medialib.publish.models import BulkPublishRequest, BulkPublishResponse, WorkerTask
@@ -21,7 +21,11 @@ def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_mac
     options = {"isPublished": request.is_published, "includeFileVersions": request.include_file_versions}
     # Each Map item is the whole task input of one file (ItemSelector with $$ paths is not portable).
     items = [{**item, "fileId": file_id, **options} for file_id in file_ids]
-    sfn_jobs.start(state_machine_arn, job.job_id, {"accountId": account_id, "jobId": job.job_id, "items": items})
+    try:
+        sfn_jobs.start(state_machine_arn, job.job_id, {"accountId": account_id, "jobId": job.job_id, "items": items})
+    except MedialibError:
+        jobs.fail(account_id, job.job_id, "NOT_STARTED")  # never a job left Pending forever
+        raise
     return BulkPublishResponse(job_id=job.job_id)
 
 
@@ -34,11 +38,17 @@ def run_task(task: WorkerTask) -> dict[str, Any]:
         return _publish_file(task)
     if task.action == "finish":
         return {"jobId": task.job_id, "status": jobs.finish(task.account_id, task.job_id, task.results).value}
-    return {"jobId": task.job_id, "status": jobs.fail(task.account_id, task.job_id, task.error).value}
+    return {"jobId": task.job_id, "status": jobs.fail(task.account_id, task.job_id, task.error.get("Error")).value}
 
 
 def _publish_file(task: WorkerTask) -> dict[str, Any]:
+    """One file's outcome. A domain error is this file's failure, reported in the job, not a task error."""
     file_id = task.file_id or ""
-    if table.get(keys.file_pk(task.account_id, file_id), keys.FILE_SK) is None:
-        raise NotFoundError(f"File {file_id} does not exist.", reason="FILE_NOT_FOUND")
-    raise NotImplementedYetError("Publishing a file")
+    try:
+        if table.get(keys.file_pk(task.account_id, file_id), keys.FILE_SK) is None:
+            raise NotFoundError(f"File {file_id} does not exist.", reason="FILE_NOT_FOUND")
+        raise NotImplementedYetError("Publishing a file")
+    except MedialibError as error:
+        if error.retryable:
+            raise  # the state machine retries the task
+        return {"fileId": file_id, "status": "FAILED", "reason": error.reason, "message": error.message}

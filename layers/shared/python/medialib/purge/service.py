@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from medialib.adapters import table
-from medialib.adapters.table import ConditionFailedError
+from medialib.adapters.errors import ConditionFailedError
 from medialib.errors import NotFoundError
 
 
