@@ -23,6 +23,7 @@ EXPECTED: dict[str, tuple[str, Any]] = {
     "files-details": ("files", lambda r: r["statusCode"] == 404
                       and json.loads(r["body"])["message"] == "The requested file does not exist."),
     "upload": ("upload", lambda r: r["statusCode"] == 501 and json.loads(r["body"])["reason"] == "NOT_IMPLEMENTED"),
+    "upload-session-finalise": ("upload", lambda r: r["errorType"] == "NotImplementedYetError"),
     "publish-bulk": ("publish", lambda r: r["statusCode"] == 202 and len(json.loads(r["body"])["jobId"]) == 32),
     "publish-worker-file": ("PublishWorkerFunction", lambda r: r == {
         "fileId": "6f2b1c9e0d4a", "status": "FAILED", "reason": "FILE_NOT_FOUND",

@@ -115,3 +115,15 @@ def test_each_function_environment_satisfies_its_settings(stack: Any) -> None:
     assert set(models) == set(stack.provisioned.function_env)
     for function_id, model in models.items():
         model.model_validate(stack.provisioned.function_env[function_id])
+
+
+def test_upload_sessions_are_routed_from_s3_through_eventbridge(stack: Any) -> None:
+    """Given the template, When EventBridge rules are listed, Then S3 "Object Created" events under
+    incoming/ of the originals bucket go to the upload function (finalising upload sessions)."""
+    events = boto3.client("events")
+    bucket = stack.provisioned.physical["OriginalsBucket"]
+    patterns = {r["Name"]: json.loads(r["EventPattern"]) for r in events.list_rules()["Rules"] if "EventPattern" in r}
+    [(name, pattern)] = [(n, p) for n, p in patterns.items() if p.get("source") == ["aws.s3"]]
+    assert pattern["detail"] == {"bucket": {"name": [bucket]}, "object": {"key": [{"prefix": "incoming/"}]}}
+    [target] = events.list_targets_by_rule(Rule=name)["Targets"]
+    assert target["Arn"].endswith(f":function:{stack.provisioned.physical['UploadFunction']}")

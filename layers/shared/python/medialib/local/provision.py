@@ -236,7 +236,9 @@ class Provisioner:
     def _rule(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
         events = self.client("events")
         name = props.get("Name") or self._physical_name(logical_id)
-        rule = {k: props[k] for k in ("ScheduleExpression", "EventPattern", "State", "Description") if k in props}
+        rule: dict[str, Any] = {k: props[k] for k in ("ScheduleExpression", "State", "Description") if k in props}
+        if "EventPattern" in props:
+            rule["EventPattern"] = json.dumps(props["EventPattern"])
         arn = events.put_rule(Name=name, **rule)["RuleArn"]
         targets = props.get("Targets", [])
         if targets:
