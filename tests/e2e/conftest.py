@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from medialib.local.aws import free_port
 from tests.conftest import ROOT
 
 ACCOUNT_ID = "e2e"
@@ -30,15 +30,9 @@ class RunningStack:
     log: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("local-api") / "start-api.log"
     env = {
         **os.environ,

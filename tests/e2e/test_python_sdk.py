@@ -62,6 +62,8 @@ def test_private_key_never_appears_in_the_stack_log(local_api: RunningStack) -> 
     """Given requests with good and bad keys, When the stack's log is read, Then no key value is in it,
     except the startup banner that prints the dev account's keys on purpose."""
     ImageKit(private_key=local_api.private_key, base_url=local_api.base_url).assets.list()
+    with pytest.raises(imagekitio.AuthenticationError):
+        ImageKit(private_key="private_wrong_key", base_url=local_api.base_url, max_retries=0).assets.list()
     log_lines = local_api.log.read_text().splitlines()
     banner_end = next(i for i, line in enumerate(log_lines) if line.startswith("Try:"))
     after_banner = "\n".join(log_lines[banner_end + 1 :])

@@ -18,12 +18,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from medialib.local import ACCOUNT_ID, REGION
 from medialib.local.provision import Provisioner, Stack
 from medialib.local.s3auth import WsgiApp, verify_s3_signatures
 from medialib.local.template import AppSpec, to_cloudformation
 
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"  # moto's default account
 STACK_NAME = "medialib-local"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from medialib.local import ACCOUNT_ID, REGION
 from medialib.local.template import AppSpec, FunctionSpec
 
 
@@ -115,7 +116,7 @@ class LocalFunctions:
             function_name=name,
             memory_limit_in_mb=int(props.get("MemorySize", defaults.get("MemorySize", 128))),
             timeout_s=int(props.get("Timeout", defaults.get("Timeout", 3))),
-            invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
+            invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
         )
 
     def invoke(self, function_id: str, event: Any) -> Any:

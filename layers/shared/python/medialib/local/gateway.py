@@ -19,13 +19,13 @@ from urllib.parse import quote, unquote
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
+from medialib.local import ACCOUNT_ID, REGION
 from medialib.local.functions import FunctionError, LocalFunctions
 from medialib.local.template import ApiSpec, AppSpec, RouteSpec
 
 API_GATEWAY_MAX_REQUEST = 10 * 1024 * 1024
 LAMBDA_MAX_REQUEST = 6 * 1024 * 1024
 LAMBDA_MAX_RESPONSE = 6 * 1024 * 1024 + 100
-ACCOUNT = "123456789012"
 STAGE = "local"
 
 _DEFAULT_MESSAGES = {
@@ -155,7 +155,7 @@ class Gateway:
             "pathParameters": path_params or None,
             "stageVariables": None,
             "requestContext": {
-                "accountId": ACCOUNT,
+                "accountId": ACCOUNT_ID,
                 "apiId": route.api_id.lower(),
                 "resourceId": route.path,
                 "resourcePath": route.path,
@@ -176,7 +176,7 @@ class Gateway:
 
     def authorize(self, event: dict[str, Any], route: RouteSpec, api: ApiSpec) -> Response | None:
         """Run the REQUEST authorizer; on Allow, put its context where API Gateway puts it."""
-        method_arn = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{event['requestContext']['apiId']}/{STAGE}/{route.method}{event['path']}"
+        method_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{event['requestContext']['apiId']}/{STAGE}/{route.method}{event['path']}"
         auth_event = {
             "type": "REQUEST",
             "methodArn": method_arn,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from medialib.local import ACCOUNT_ID, REGION
 from medialib.local.template import ScheduleSpec
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
@@ -95,9 +96,9 @@ def scheduled_event(schedule: ScheduleSpec, rule_arn: str, fired_at: datetime) -
         "id": str(uuid.uuid4()),
         "detail-type": "Scheduled Event",
         "source": "aws.events",
-        "account": "123456789012",
+        "account": ACCOUNT_ID,
         "time": fired_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": "us-east-1",
+        "region": REGION,
         "resources": [rule_arn],
         "detail": {},
     }

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from medialib.local import ACCOUNT_ID, REGION
 from medialib.local.aws import MotoServer, Provisioned, provision, use_endpoint
 from medialib.local.functions import LocalFunctions
 from medialib.local.gateway import Gateway
@@ -88,5 +89,5 @@ class LocalStack:
 
     def _fire(self, schedule: ScheduleSpec, fired_at: datetime) -> None:
         assert self.functions is not None and self.provisioned is not None
-        rule_arn = f"arn:aws:events:us-east-1:123456789012:rule/{schedule.name}"
+        rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{schedule.name}"
         self.functions.invoke(schedule.function_id, scheduled_event(schedule, rule_arn, fired_at))
