@@ -193,3 +193,13 @@ def test_every_declared_route_answers_something_else_than_not_found(api: Any, ac
         message = body.get("message") if isinstance(body, dict) else None
         assert message != "The requested resource does not exist.", (route.method, route.path)
         assert response.status_code < 500 or response.status_code == 501, (route.method, route.path, body)
+
+
+@pytest.mark.parametrize("value", [pytest.param("yes", id="string"), pytest.param(1, id="number")])
+def test_bulk_publish_flag_must_be_a_json_boolean(api: Any, account: Any, value: object) -> None:
+    """Given isPublished that is not true/false, When POST /v1/files/publish, Then 400 naming it."""
+    response = api.post(
+        "/v1/files/publish", json={"fileIds": ["a"], "isPublished": value}, headers=basic(account.private_key)
+    )
+    assert response.status_code == 400
+    assert "isPublished" in _json(response)["message"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from medialib.models import ResourceId, WireModel
 
@@ -13,8 +13,8 @@ MAX_BULK_FILES = 100
 
 class BulkPublishRequest(WireModel):
     file_ids: list[ResourceId] = Field(min_length=1, max_length=MAX_BULK_FILES)
-    is_published: bool
-    include_file_versions: bool = False
+    is_published: StrictBool  # JSON true/false only: "yes" or 1 is a 400, not a guess
+    include_file_versions: StrictBool = False
 
 
 class BulkPublishResponse(WireModel):
