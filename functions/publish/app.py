@@ -7,8 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from medialib.api import Identifier, caller_account_id, json_response, new_resolver, respond
-from medialib.errors import NotImplementedYetError
+from medialib.api import caller_account_id, json_response, new_resolver, not_implemented, respond
 from medialib.observability import api_handler
 from medialib.publish import service
 from medialib.publish.models import BulkPublishRequest
@@ -24,13 +23,16 @@ def create_bulk_publish(request: BulkPublishRequest) -> Response[str]:
     return json_response(202, job.model_dump(by_alias=True))
 
 
-@app.get("/v1/images/<imageId>")
-@app.get("/v1/images/<imageId>/download")
-@app.post("/v1/images/<imageId>/publish")
-@app.post("/v1/images/<imageId>/unpublish")
-def image_route(imageId: Identifier) -> Response[str]:
-    caller_account_id(app)
-    raise NotImplementedYetError("The img-processing.com image routes")
+not_implemented(
+    app,
+    "The img-processing.com image routes",
+    [
+        ("GET", "/v1/images/<imageId>"),
+        ("GET", "/v1/images/<imageId>/download"),
+        ("POST", "/v1/images/<imageId>/publish"),
+        ("POST", "/v1/images/<imageId>/unpublish"),
+    ],
+)
 
 
 @api_handler

@@ -8,18 +8,14 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from medialib.api import Identifier, caller_account_id, json_response, new_resolver, respond
-from medialib.errors import NotImplementedYetError
+from medialib.api import Identifier, caller_account_id, json_response, new_resolver, not_implemented, respond
 from medialib.observability import api_handler, logger, metrics, task_handler
 from medialib.purge import service
 
 app = new_resolver()
 
 
-@app.post("/v1/files/purge")
-def create_purge() -> Response[str]:
-    caller_account_id(app)
-    raise NotImplementedYetError("Purge")
+not_implemented(app, "Purge", [("POST", "/v1/files/purge")])
 
 
 @app.get("/v1/files/purge/<requestId>")

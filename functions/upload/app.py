@@ -6,20 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from medialib.api import caller_account_id, new_resolver, respond
+from medialib.api import new_resolver, not_implemented, respond
 from medialib.errors import NotImplementedYetError
 from medialib.observability import api_handler, task_handler
 
 app = new_resolver()
 
 
-@app.post("/api/v1/files/upload")
-def create_upload() -> Response[str]:
-    caller_account_id(app)
-    raise NotImplementedYetError("Upload")
+not_implemented(app, "Upload", [("POST", "/api/v1/files/upload")])
 
 
 @task_handler

@@ -9,7 +9,14 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from medialib.errors import BadRequestError, MedialibError, NotFoundError, NotImplementedYetError, UnauthorizedError
+from medialib.errors import (
+    BadRequestError,
+    InternalError,
+    MedialibError,
+    NotFoundError,
+    NotImplementedYetError,
+    UnauthorizedError,
+)
 from medialib.models import ID_MAX_LENGTH, ID_PATTERN
 from medialib.observability import logger
 
@@ -54,11 +61,8 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.exception_handler(Exception)
     def _unexpected(_: Exception) -> Response[str]:
-        logger.exception("unexpected error")
-        return json_response(
-            500,
-            {"message": "We encountered an internal error. Please retry.", "help": "The error was logged."},
-        )
+        logger.exception("unexpected error")  # the trace goes to the log; the client gets no detail
+        return error_response(InternalError())
 
 
 # Route parameters that carry a whole model (a query or a body) are named so; their name is not a field.
