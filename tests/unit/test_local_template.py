@@ -84,3 +84,26 @@ def test_unknown_method_on_a_known_path_does_not_match(spec: Any) -> None:
     from medialib.local.gateway import Gateway
 
     assert Gateway(spec, functions=None).match("DELETE", "/v1/files") is None  # type: ignore[arg-type]
+
+
+def test_transform_is_cached_by_content(spec: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given a first transform of the template, When it is asked again unchanged, Then the cached document
+    is returned without translating; and a changed template is translated anew."""
+    from medialib.local import template
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = template.to_cloudformation(spec, "us-east-1")
+    assert len(list((tmp_path / "medialib").glob("cfn-*.json"))) == 1
+
+    def must_not_translate(*_: Any) -> Any:
+        raise AssertionError("translated again although nothing changed")
+
+    monkeypatch.setattr(template, "_transform", must_not_translate)
+    assert template.to_cloudformation(spec, "us-east-1") == first
+
+    spec.sam["Resources"]["MediaTable"]["Properties"]["BillingMode"] = "PROVISIONED"
+    try:
+        with pytest.raises(AssertionError, match="translated again"):
+            template.to_cloudformation(spec, "us-east-1")
+    finally:
+        spec.sam["Resources"]["MediaTable"]["Properties"]["BillingMode"] = "PAY_PER_REQUEST"

@@ -16,6 +16,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from medialib.local import ACCOUNT_ID, REGION
@@ -113,6 +114,7 @@ def use_endpoint(endpoint: str) -> None:
         os.environ.pop(name, None)
 
 
+@cache
 def _client(service: str, endpoint: str) -> Any:
     import boto3  # noqa: PLC0415
 

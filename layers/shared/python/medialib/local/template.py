@@ -12,7 +12,10 @@ handlers stay exactly what deploys:
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import hashlib
+import importlib.metadata
 import json
 import os
 import re
@@ -154,9 +157,32 @@ def _ref_target(value: Json) -> str:
 
 
 def to_cloudformation(spec: AppSpec, region: str) -> dict[str, Json]:
-    """The SAM template transformed offline into CloudFormation, with local code and definitions inlined."""
-    from samtranslator.translator.transform import transform  # noqa: PLC0415
+    """The SAM template transformed offline into CloudFormation, with local code and definitions inlined.
 
+    The transform costs about 1.5 s (mostly importing the translator), so its output is cached under
+    ``$XDG_CACHE_HOME/medialib`` by a digest of everything it depends on: the inlined template, the state
+    machine definitions, the region and the translator's version."""
+    sam = _inlined(spec)
+    key = json.dumps([sam, region, importlib.metadata.version("aws-sam-translator")], sort_keys=True, default=str)
+    cached = _cache_dir() / f"cfn-{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+    if cached.is_file():
+        document: dict[str, Json] = json.loads(cached.read_text())
+        return document
+    cfn = _transform(sam, region)
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(cfn))
+        partial.replace(cached)
+    return cfn
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "medialib"
+
+
+def _inlined(spec: AppSpec) -> dict[str, Json]:
+    """The SAM template with function code, layers and state machine definitions made local."""
     sam = copy.deepcopy(spec.sam)
     sam.get("Globals", {}).get("Function", {}).pop("Layers", None)
     for lid, res in list(sam["Resources"].items()):
@@ -169,8 +195,14 @@ def to_cloudformation(spec: AppSpec, region: str) -> dict[str, Json]:
             del sam["Resources"][lid]
         elif res["Type"] == "AWS::Serverless::StateMachine" and "DefinitionUri" in props:
             props["Definition"] = json.loads((spec.root / props.pop("DefinitionUri")).read_text())
+    return sam
+
+
+def _transform(sam: dict[str, Json], region: str) -> dict[str, Json]:
+    from samtranslator.translator.transform import transform  # noqa: PLC0415
+
     os.environ.setdefault("AWS_DEFAULT_REGION", region)
-    cfn: dict[str, Json] = transform(sam, {}, _OfflinePolicyLoader())
+    cfn: dict[str, Json] = transform(copy.deepcopy(sam), {}, _OfflinePolicyLoader())
     for res in cfn["Resources"].values():
         if res["Type"] == "AWS::StepFunctions::StateMachine":
             _fold_definition_substitutions(res["Properties"])
