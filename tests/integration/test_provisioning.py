@@ -71,7 +71,7 @@ def test_distribution_has_the_template_settings(stack: Any) -> None:
 def test_monthly_schedule_rule_targets_the_purge_function(stack: Any) -> None:
     """Given the stack, When EventBridge rules are listed, Then the quota reset is a monthly cron on purge."""
     events = boto3.client("events")
-    [rule] = [r for r in events.list_rules()["Rules"] if r["Name"].endswith("purge-quota-reset")]
+    [rule] = [r for r in events.list_rules()["Rules"] if "ScheduleExpression" in r]
     assert rule["ScheduleExpression"] == "cron(0 0 1 * ? *)"
     [target] = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
     assert target["Arn"].endswith(f":function:{stack.provisioned.physical['PurgeFunction']}")

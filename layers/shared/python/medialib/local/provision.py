@@ -84,6 +84,8 @@ class Provisioner:
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::StackName": self.stack.name,
+            "AWS::StackId": f"arn:aws:cloudformation:{self.stack.region}:{self.stack.account_id}:stack/{self.stack.name}/"
+            "00000000-0000-4000-8000-000000000000",
             "AWS::NoValue": "",
         }
         for values in (pseudo, self.stack.parameters, self.stack.refs):
@@ -139,6 +141,7 @@ class Provisioner:
         "Fn::And": lambda self, v: all(self.resolve(v)),
         "Fn::Or": lambda self, v: any(self.resolve(v)),
         "Fn::Select": lambda self, v: self.resolve(v[1])[int(v[0])],
+        "Fn::Split": lambda self, v: str(self.resolve(v[1])).split(v[0]),
     }
 
     # ------------------------------------------------------------------ the stack
