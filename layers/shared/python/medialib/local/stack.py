@@ -89,5 +89,6 @@ class LocalStack:
 
     def _fire(self, schedule: ScheduleSpec, fired_at: datetime) -> None:
         assert self.functions is not None and self.provisioned is not None
-        rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{schedule.name}"
+        rule = self.provisioned.physical.get(f"{schedule.function_id}{schedule.name}", schedule.name)  # SAM's id
+        rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{rule}"
         self.functions.invoke(schedule.function_id, scheduled_event(schedule, rule_arn, fired_at))
