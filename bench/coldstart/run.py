@@ -135,93 +135,49 @@ class Row:
 # ------------------------------------------------------------------ the template, with dummy values
 
 
-class _Resolver:
-    """Turns a template value (intrinsics included) into a plausible string, with parameter defaults."""
+class _DummyAttributes(dict[str, str]):
+    """Plausible attribute values of a resource that the benchmark never creates."""
 
-    def __init__(self, document: dict[str, Json]) -> None:
-        self.parameters: dict[str, Json] = document.get("Parameters") or {}
-        self.resources: dict[str, Json] = document.get("Resources") or {}
-        self.conditions: dict[str, Json] = document.get("Conditions") or {}
-        self.intrinsics: dict[str, Callable[[Json], str]] = {
-            "Ref": self.ref,
-            "Fn::GetAtt": self.get_att,
-            "Fn::Sub": self.sub,
-            "Fn::If": self.if_,
-            "Fn::Join": lambda args: str(args[0]).join(self.value(part) for part in args[1]),
-        }
+    def __init__(self, ref: str) -> None:
+        super().__init__(
+            DomainName="d111111abcdef8.cloudfront.net",
+            RegionalDomainName=f"{ref}.s3.{REGION}.amazonaws.com",
+            Arn=f"arn:aws:bench:{REGION}:{ACCOUNT}:{ref}",
+            Name=ref.rsplit(":", 1)[-1],
+        )
+        self.ref = ref
 
-    def value(self, value: Json) -> str:
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, str | int | float):
-            return str(value)
-        if isinstance(value, dict) and len(value) == 1:
-            (name, args), *_ = value.items()
-            if name in self.intrinsics:
-                return self.intrinsics[name](args)
-        raise ValueError(f"cannot give a dummy value to {value!r}")
+    def __missing__(self, attribute: str) -> str:
+        return f"{self.ref}-{attribute}"
 
-    def ref(self, name: str) -> str:
-        pseudo = {
-            "AWS::Region": REGION,
-            "AWS::AccountId": ACCOUNT,
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
-            "AWS::StackName": "medialib",
-        }
-        if name in pseudo:
-            return pseudo[name]
-        if name in self.parameters:
-            return self.value(self.parameters[name].get("Default", f"bench-{name.lower()}"))
-        kind = self.resources.get(name, {}).get("Type", "")
-        by_kind = {
-            "AWS::DynamoDB::Table": f"medialib-{name}-1A2B3C4D5E6F",
-            "AWS::S3::Bucket": f"medialib-{name.lower()}-1a2b3c4d5e6f",
-            "AWS::CloudFront::Distribution": "E1A2B3C4D5E6F7",
-            "AWS::Serverless::StateMachine": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}-1A2B3C4D5E6F",
-        }
-        return by_kind.get(kind, f"medialib-{name}-1A2B3C4D5E6F")
 
-    def get_att(self, target: Json) -> str:
-        name, attribute = target if isinstance(target, list) else str(target).split(".", 1)
-        attributes = {
-            "DomainName": "d111111abcdef8.cloudfront.net",
-            "RegionalDomainName": f"{self.ref(name)}.s3.{REGION}.amazonaws.com",
-            "Arn": f"arn:aws:bench:{REGION}:{ACCOUNT}:{self.ref(name)}",
-            "Name": self.ref(name).rsplit(":", 1)[-1],
-        }
-        return attributes.get(attribute, f"{self.ref(name)}-{attribute}")
+def _dummy_ref(name: str, kind: str) -> str:
+    by_kind = {
+        "AWS::DynamoDB::Table": f"medialib-{name}-1A2B3C4D5E6F",
+        "AWS::S3::Bucket": f"medialib-{name.lower()}-1a2b3c4d5e6f",
+        "AWS::CloudFront::Distribution": "E1A2B3C4D5E6F7",
+        "AWS::Serverless::StateMachine": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}-1A2B3C4D5E6F",
+    }
+    return by_kind.get(kind, f"medialib-{name}-1A2B3C4D5E6F")
 
-    def sub(self, args: Json) -> str:
-        text, variables = (args[0], args[1]) if isinstance(args, list) else (args, {})
 
-        def replace(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name in variables:
-                return self.value(variables[name])
-            return self.get_att(name) if "." in name else self.ref(name)
+def _resolver(document: dict[str, Json]) -> Callable[[Json], str]:
+    """Template values (intrinsics included) as strings: the local stack's own evaluator, with parameter
+    defaults and a plausible dummy value for each resource."""
+    from medialib.local.provision import Provisioner, Stack
 
-        return re.sub(r"\$\{([A-Za-z0-9:_.]+)\}", replace, str(text))
+    stack = Stack("medialib", REGION, ACCOUNT, {})
+    for name, resource in (document.get("Resources") or {}).items():
+        stack.refs[name] = _dummy_ref(name, resource.get("Type", ""))
+        stack.attributes[name] = _DummyAttributes(stack.refs[name])
+    evaluator = Provisioner(stack, client=lambda _: None)
+    evaluator.prepare(document)
 
-    def if_(self, args: Json) -> str:
-        condition, when_true, when_false = args
-        return self.value(when_true if self.condition(condition) else when_false)
+    def text(value: Json) -> str:
+        resolved = evaluator.resolve(value)
+        return ("true" if resolved else "false") if isinstance(resolved, bool) else str(resolved)
 
-    def condition(self, value: Json) -> bool:
-        if isinstance(value, str):
-            return self.condition(self.conditions[value])
-        (name, args), *_ = value.items()
-        if name == "Fn::Equals":
-            return self.value(args[0]) == self.value(args[1])
-        if name == "Fn::Not":
-            return not self.condition(args[0])
-        if name == "Fn::And":
-            return all(self.condition(arg) for arg in args)
-        if name == "Fn::Or":
-            return any(self.condition(arg) for arg in args)
-        if name == "Condition":
-            return self.condition(self.conditions[args])
-        raise ValueError(f"unsupported condition {value!r}")
+    return text
 
 
 def lambda_env(name: str, code_dir: Path, handler: str, memory: int, declared: dict[str, str]) -> dict[str, str]:
@@ -275,11 +231,11 @@ def load_subjects(template: Path, overrides: dict[str, str]) -> list[Subject]:
     from samtranslator.yaml_helper import yaml_parse
 
     document: dict[str, Json] = yaml_parse(template.read_text())
-    resolver = _Resolver(document)
+    value = _resolver(document)
     resources: dict[str, Json] = document["Resources"]
     defaults: dict[str, Json] = (document.get("Globals") or {}).get("Function") or {}
     global_vars: dict[str, Json] = (defaults.get("Environment") or {}).get("Variables") or {}
-    common = {name: resolver.value(value) for name, value in global_vars.items()} | overrides
+    common = {name: value(raw) for name, raw in global_vars.items()} | overrides
     baseline_dir, baseline_memory = HERE / "baseline", int(defaults.get("MemorySize", 128))
     baseline_env = lambda_env(BASELINE, baseline_dir, "app.lambda_handler", baseline_memory, common)
     subjects = [Subject(BASELINE, baseline_dir, (), "app", "lambda_handler", baseline_memory, baseline_env)]
@@ -288,7 +244,7 @@ def load_subjects(template: Path, overrides: dict[str, str]) -> list[Subject]:
             continue
         props: dict[str, Json] = defaults | resource["Properties"]
         own: dict[str, Json] = ((resource["Properties"].get("Environment") or {}).get("Variables")) or {}
-        declared = common | {key: resolver.value(value) for key, value in own.items()} | overrides
+        declared = common | {key: value(raw) for key, raw in own.items()} | overrides
         code_dir = (template.parent / props["CodeUri"]).resolve()
         # SAM appends a function's own Layers to the global ones
         own_layers = resource["Properties"].get("Layers") or []

@@ -146,11 +146,15 @@ class Provisioner:
 
     # ------------------------------------------------------------------ the stack
 
-    def create(self, template: dict[str, Any]) -> Stack:
+    def prepare(self, template: dict[str, Any]) -> None:
+        """Parameters (given values, else their defaults) and conditions, before any resource is resolved."""
         for name, spec in (template.get("Parameters") or {}).items():
             self.stack.parameters.setdefault(name, str(spec.get("Default", "")))
         for name, expression in (template.get("Conditions") or {}).items():
             self.stack.conditions[name] = bool(self.resolve(expression))
+
+    def create(self, template: dict[str, Any]) -> Stack:
+        self.prepare(template)
         resources = template["Resources"]
         for logical_id in _dependency_order(resources):
             resource = resources[logical_id]
