@@ -50,6 +50,19 @@ def _tool_env() -> dict[str, str]:
     return env
 
 
+def _run_sam(*args: str, cwd: Path, timeout: int) -> subprocess.CompletedProcess[str]:
+    """Run SAM CLI on template.yaml from ``cwd`` (so nothing it writes lands in the repository)."""
+    return subprocess.run(
+        [_sam(), *args, "--template", str(TEMPLATE)],
+        cwd=cwd,
+        env=_tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def _functions() -> dict[str, dict[str, Any]]:
     """Every AWS::Serverless::Function of the template, by logical id, with its Globals applied to Handler."""
     template: dict[str, Any] = load(str(TEMPLATE))
@@ -130,16 +143,7 @@ def test_cfn_lint_api_does_catch_a_broken_template(tmp_path: Path) -> None:
 def test_sam_validate_lint_passes_without_credentials(tmp_path: Path) -> None:
     """Given template.yaml and no AWS profile, When `sam validate --lint` runs, Then it exits 0 and calls the
     template valid."""
-    sam = _sam()
-    result = subprocess.run(
-        [sam, "validate", "--lint", "--template", str(TEMPLATE), "--region", "us-east-1"],
-        cwd=tmp_path,
-        env=_tool_env(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    result = _run_sam("validate", "--lint", "--region", "us-east-1", cwd=tmp_path, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "is a valid SAM Template" in result.stdout + result.stderr
 
@@ -150,18 +154,9 @@ def test_sam_validate_lint_passes_without_credentials(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`sam build` of template.yaml without Docker, into a temporary build dir (nothing lands in the repo)."""
-    sam = _sam()
     work = tmp_path_factory.mktemp("sam")
     build_dir = work / "build"
-    result = subprocess.run(
-        [sam, "build", "--template", str(TEMPLATE), "--build-dir", str(build_dir), "--cache-dir", str(work / "cache")],
-        cwd=work,
-        env=_tool_env(),
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    result = _run_sam("build", "--build-dir", str(build_dir), "--cache-dir", str(work / "cache"), cwd=work, timeout=240)
     assert result.returncode == 0, result.stdout + result.stderr
     return build_dir
 
