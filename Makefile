@@ -36,11 +36,11 @@ test: bootstrap
 lint: bootstrap
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy layers/shared/python functions tests bench
+	$(BIN)/mypy layers/shared/python tools functions tests bench
 	$(BIN)/cfn-lint template.yaml
 
 openapi: $(STAMP)
-	$(BIN)/python -m medialib.openapi > docs/openapi.json
+	$(BIN)/python -m medialib_local.openapi > docs/openapi.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/coldstart/run.py

@@ -21,7 +21,7 @@ TEMPLATE = ROOT / "template.yaml"
 def _lambda_like_environment() -> None:
     """In Lambda, a function's environment exists before its code is imported. Give every test process the
     template's literal global variables (service name, metrics namespace...) before any import of ours."""
-    from medialib.local.template import load_sam
+    from medialib_local.template import load_sam
 
     variables = load_sam(TEMPLATE)["Globals"]["Function"]["Environment"]["Variables"]
     for name, value in variables.items():
@@ -37,7 +37,7 @@ def stack() -> Iterator[Any]:
     """The whole local stack, as `medialib local start-api` runs it, without the HTTP listener."""
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         os.environ.pop(name, None)
-    from medialib.local.stack import DevAccount, LocalStack
+    from medialib_local.stack import DevAccount, LocalStack
 
     local = LocalStack(TEMPLATE, "http://127.0.0.1:3000", DevAccount.from_env())
     local.start(schedules=False)
@@ -67,7 +67,7 @@ def other_account(stack: Any) -> Any:
     """A second account, to prove that one account never sees another's data."""
     from medialib.accounts.models import Account
     from medialib.accounts.service import seed_account
-    from medialib.local.stack import DevAccount
+    from medialib_local.stack import DevAccount
 
     other = DevAccount("other", "public_other_key", "private_other_key")
     seed_account(Account(account_id=other.account_id, public_key=other.public_key, private_key=other.private_key))

@@ -164,7 +164,7 @@ def _dummy_ref(name: str, kind: str) -> str:
 def _resolver(document: dict[str, Json]) -> Callable[[Json], str]:
     """Template values (intrinsics included) as strings: the local stack's own evaluator, with parameter
     defaults and a plausible dummy value for each resource."""
-    from medialib.local.provision import Provisioner, Stack
+    from medialib_local.provision import Provisioner, Stack
 
     stack = Stack("medialib", REGION, ACCOUNT, {})
     for name, resource in (document.get("Resources") or {}).items():

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from medialib.local.aws import free_port
+from medialib_local.aws import free_port
 from tests.conftest import ROOT
 
 ACCOUNT_ID = "e2e"

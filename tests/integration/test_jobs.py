@@ -10,8 +10,8 @@ from typing import Any
 
 import boto3
 
-from medialib.local.schedule import Scheduler, scheduled_event
-from medialib.local.template import ScheduleSpec
+from medialib_local.schedule import Scheduler, scheduled_event
+from medialib_local.template import ScheduleSpec
 from tests.conftest import basic
 
 

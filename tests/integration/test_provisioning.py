@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 
-from medialib.local.template import load_sam
+from medialib_local.template import load_sam
 from tests.conftest import TEMPLATE
 
 

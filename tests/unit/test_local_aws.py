@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from medialib.local.aws import serialise_dynamodb
+from medialib_local.aws import serialise_dynamodb
 
 
 class _Recorder:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from medialib.local.template import describe
+from medialib_local.template import describe
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -60,7 +60,7 @@ def test_routes_match_like_api_gateway(
     spec: Any, method: str, path: str, function: str, params: dict[str, str]
 ) -> None:
     """Given a request, When routed, Then the most specific route wins, and path parameters are decoded."""
-    from medialib.local.gateway import Gateway
+    from medialib_local.gateway import Gateway
 
     gateway = Gateway(spec, functions=None)  # type: ignore[arg-type]
     found = gateway.match(method, path)
@@ -74,14 +74,14 @@ def test_routes_match_like_api_gateway(
 def test_unknown_api_paths_never_fall_through_to_delivery(spec: Any, path: str) -> None:
     """Given a path under /v1 or /api that no route declares, When routed, Then nothing matches (403 as in
     AWS), although delivery's /{proxy+} on the same local port would match any GET."""
-    from medialib.local.gateway import Gateway
+    from medialib_local.gateway import Gateway
 
     assert Gateway(spec, functions=None).match("GET", path) is None  # type: ignore[arg-type]
 
 
 def test_unknown_method_on_a_known_path_does_not_match(spec: Any) -> None:
     """Given DELETE /v1/files (not declared), When routed, Then nothing matches (API Gateway answers 403)."""
-    from medialib.local.gateway import Gateway
+    from medialib_local.gateway import Gateway
 
     assert Gateway(spec, functions=None).match("DELETE", "/v1/files") is None  # type: ignore[arg-type]
 
@@ -89,7 +89,7 @@ def test_unknown_method_on_a_known_path_does_not_match(spec: Any) -> None:
 def test_transform_is_cached_by_content(spec: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Given a first transform of the template, When it is asked again unchanged, Then the cached document
     is returned without translating; and a changed template is translated anew."""
-    from medialib.local import template
+    from medialib_local import template
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     first = template.to_cloudformation(spec, "us-east-1")

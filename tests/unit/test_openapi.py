@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from medialib.openapi import build
+from medialib_local.openapi import build
 from tests.conftest import ROOT, TEMPLATE
 
 

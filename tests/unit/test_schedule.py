@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from medialib.local.schedule import next_fire
+from medialib_local.schedule import next_fire
 
 
 def _at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -19,9 +19,9 @@ from urllib.parse import quote, unquote
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
-from medialib.local import ACCOUNT_ID, REGION
-from medialib.local.functions import FunctionError, LocalFunctions
-from medialib.local.template import ApiSpec, AppSpec, RouteSpec
+from medialib_local import ACCOUNT_ID, REGION
+from medialib_local.functions import FunctionError, LocalFunctions
+from medialib_local.template import ApiSpec, AppSpec, RouteSpec
 
 API_GATEWAY_MAX_REQUEST = 10 * 1024 * 1024
 LAMBDA_MAX_REQUEST = 6 * 1024 * 1024

@@ -4,9 +4,9 @@ Gaps of moto that are closed here (measured in shared/reference/moto-local-stack
 - DynamoDB: moto holds no lock per request, so concurrent conditional writes can lose updates. Every
   DynamoDB request is serialised by a lock around the WSGI app, which gives DynamoDB's per-item atomicity.
 - Step Functions: executions run moto's interpreter; its Lambda tasks call our handlers in-process
-  (``LambdaFunction._invoke_lambda`` is routed to :class:`medialib.local.functions.LocalFunctions`).
-- S3: presigned URLs and POST policies are verified (:mod:`medialib.local.s3auth`); moto accepts anything.
-- The template's resources are created by :mod:`medialib.local.provision`.
+  (``LambdaFunction._invoke_lambda`` is routed to :class:`medialib_local.functions.LocalFunctions`).
+- S3: presigned URLs and POST policies are verified (:mod:`medialib_local.s3auth`); moto accepts anything.
+- The template's resources are created by :mod:`medialib_local.provision`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from medialib.local import ACCOUNT_ID, REGION
-from medialib.local.provision import Provisioner, Stack
-from medialib.local.s3auth import WsgiApp, verify_s3_signatures
-from medialib.local.template import AppSpec, to_cloudformation
+from medialib_local import ACCOUNT_ID, REGION
+from medialib_local.provision import Provisioner, Stack
+from medialib_local.s3auth import WsgiApp, verify_s3_signatures
+from medialib_local.template import AppSpec, to_cloudformation
 
 STACK_NAME = "medialib-local"
 FAKE_CREDENTIALS = {

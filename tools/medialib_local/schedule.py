@@ -16,8 +16,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from medialib.local import ACCOUNT_ID, REGION
-from medialib.local.template import ScheduleSpec
+from medialib_local import ACCOUNT_ID, REGION
+from medialib_local.template import ScheduleSpec
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")

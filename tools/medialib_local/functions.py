@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from medialib.local import ACCOUNT_ID, REGION
-from medialib.local.template import AppSpec, FunctionSpec
+from medialib_local import ACCOUNT_ID, REGION
+from medialib_local.template import AppSpec, FunctionSpec
 
 
 class FunctionError(Exception):

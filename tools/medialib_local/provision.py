@@ -7,7 +7,7 @@ with its own API, in dependency order, with the template's intrinsic functions e
 template's settings exactly and starts in about a second.
 
 Types that have no local counterpart are listed in ``_EMULATED``: API Gateway is served by
-:mod:`medialib.local.gateway`, Lambda permissions and bucket policies are not enforced locally. Any other
+:mod:`medialib_local.gateway`, Lambda permissions and bucket policies are not enforced locally. Any other
 type the template gains stops the stack with a clear message instead of being silently skipped.
 """
 
@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from medialib.local import cloudfront, fixups
-from medialib.local.template import SUB_VARIABLE, refs
+from medialib_local import cloudfront, fixups
+from medialib_local.template import SUB_VARIABLE, refs
 
 _EMULATED = {
     "AWS::ApiGateway::RestApi": "served by the local API Gateway",

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from medialib.local import ACCOUNT_ID, REGION
-from medialib.local.aws import MotoServer, Provisioned, provision, use_endpoint
-from medialib.local.functions import LocalFunctions
-from medialib.local.gateway import Gateway
-from medialib.local.schedule import Scheduler, scheduled_event
-from medialib.local.template import AppSpec, ScheduleSpec, describe
+from medialib_local import ACCOUNT_ID, REGION
+from medialib_local.aws import MotoServer, Provisioned, provision, use_endpoint
+from medialib_local.functions import LocalFunctions
+from medialib_local.gateway import Gateway
+from medialib_local.schedule import Scheduler, scheduled_event
+from medialib_local.template import AppSpec, ScheduleSpec, describe
 
 DEFAULT_ACCOUNT_ID = "dev"
 DEFAULT_PUBLIC_KEY = "public_dev_local_key"

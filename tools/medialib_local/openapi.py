@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from medialib.local.functions import load_module
-from medialib.local.stack import find_template
-from medialib.local.template import describe
+from medialib_local.functions import load_module
+from medialib_local.stack import find_template
+from medialib_local.template import describe
 
 
 def build(template: Path) -> dict[str, Any]:

@@ -7,7 +7,7 @@ handlers stay exactly what deploys:
 - local ``CodeUri``/``ContentUri``/``DefinitionUri`` become inline code / an inline definition before the
   SAM transform (which only accepts S3 URIs);
 - ``DefinitionSubstitutions`` are folded into ``Fn::Sub``, so the definition is evaluated like any property;
-- :mod:`medialib.local.provision` then creates each resource with its service's API.
+- :mod:`medialib_local.provision` then creates each resource with its service's API.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from medialib.local.functions import FunctionError
+from medialib_local.functions import FunctionError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _stack(args: argparse.Namespace, base_url: str) -> Any:
-    from medialib.local.stack import DevAccount, LocalStack, find_template  # noqa: PLC0415
+    from medialib_local.stack import DevAccount, LocalStack, find_template  # noqa: PLC0415
 
     return LocalStack(args.template or find_template(), base_url, DevAccount.from_env())
 
@@ -45,7 +45,7 @@ def _stack(args: argparse.Namespace, base_url: str) -> Any:
 def _start_api(args: argparse.Namespace) -> int:
     from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: PLC0415
 
-    from medialib.local.aws import quiet  # noqa: PLC0415
+    from medialib_local.aws import quiet  # noqa: PLC0415
 
     base_url = f"http://{args.host}:{args.port}"
     stack = _stack(args, base_url)
