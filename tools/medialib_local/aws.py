@@ -1,6 +1,6 @@
 """Local AWS: a moto server in this process, provisioned from template.yaml.
 
-Gaps of moto that are closed here (measured in shared/reference/moto-local-stack.md):
+Gaps of moto that are closed here (docs/local-stack.md lists every gap and where it is closed):
 - DynamoDB: moto holds no lock per request, so concurrent conditional writes can lose updates. Every
   DynamoDB request is serialised by a lock around the WSGI app, which gives DynamoDB's per-item atomicity.
 - Step Functions: executions run moto's interpreter; its Lambda tasks call our handlers in-process
