@@ -58,4 +58,4 @@ def test_the_retry_block_retries_retryable_errors_with_backoff_and_jitter(path: 
     assert set(retrier["ErrorEquals"]) == {RetryableError.__name__} | LAMBDA_SERVICE_ERRORS
     assert retrier["BackoffRate"] > 1
     assert retrier["JitterStrategy"] == "FULL"
-    assert 1 <= retrier["IntervalSeconds"] and 2 <= retrier["MaxAttempts"] <= 10
+    assert retrier["IntervalSeconds"] >= 1 and 2 <= retrier["MaxAttempts"] <= 10
