@@ -90,3 +90,11 @@ class ServiceUnavailableError(MedialibError):
             "The service is temporarily unavailable. Please retry.",
             help="Nothing was changed by this request.",
         )
+
+
+class RetryableError(Exception):
+    """A Step Functions task failed in a way a retry may fix (throttling, a dependency down).
+
+    Not an HTTP error: workers raise it in place of any retryable MedialibError. Lambda reports the class name
+    as the error's type, and every Task of statemachines/*.asl.json retries ``RetryableError`` by that name.
+    """

@@ -1,4 +1,4 @@
-"""The single DynamoDB table: typed get/put/query/update with conditions. No Scan anywhere.
+"""The single DynamoDB table: get, put, query, update and transact_write, with conditions. No Scan anywhere.
 
 Keys (see docs/data-model.md): ``PK``/``SK`` on the table, ``GSI1PK``/``GSI1SK`` and ``GSI2PK``/``GSI2SK``
 on two indexes with full projection.
@@ -6,7 +6,8 @@ on two indexes with full projection.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -55,6 +56,19 @@ def put(item: Mapping[str, Any], *, only_if_new: bool = False) -> None:
         raise translate(err, "DynamoDB") from None
 
 
+def _expression(
+    condition: str | None, values: Mapping[str, Any] | None, names: Mapping[str, str] | None
+) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if condition:
+        kwargs["ConditionExpression"] = condition
+    if values:
+        kwargs["ExpressionAttributeValues"] = {k: _ser.serialize(v) for k, v in values.items()}
+    if names:
+        kwargs["ExpressionAttributeNames"] = dict(names)
+    return kwargs
+
+
 def update(  # noqa: PLR0913 - mirrors UpdateItem: key, expression, values, names, condition
     pk: str,
     sk: str,
@@ -69,13 +83,9 @@ def update(  # noqa: PLR0913 - mirrors UpdateItem: key, expression, values, name
         "TableName": _table(),
         "Key": _dump({"PK": pk, "SK": sk}),
         "UpdateExpression": expression,
-        "ExpressionAttributeValues": {k: _ser.serialize(v) for k, v in values.items()},
         "ReturnValues": "ALL_NEW",
+        **_expression(condition, values, names),
     }
-    if names:
-        kwargs["ExpressionAttributeNames"] = dict(names)
-    if condition:
-        kwargs["ConditionExpression"] = condition
     try:
         raw = clients.dynamodb().update_item(**kwargs)
     except ClientError as err:
@@ -119,3 +129,74 @@ def query(
         if "LastEvaluatedKey" not in page:
             return
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+# One write of a transaction. Conditions, values and names mean what they mean in UpdateItem.
+
+
+@dataclass(frozen=True)
+class Put:
+    item: Mapping[str, Any]
+    only_if_new: bool = False
+
+
+@dataclass(frozen=True)
+class Update:
+    pk: str
+    sk: str
+    expression: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    names: Mapping[str, str] | None = None
+    condition: str | None = None
+
+
+@dataclass(frozen=True)
+class Delete:
+    pk: str
+    sk: str
+    condition: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    names: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """A condition on an item the transaction does not write."""
+
+    pk: str
+    sk: str
+    condition: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    names: Mapping[str, str] | None = None
+
+
+Write = Put | Update | Delete | Check
+MAX_TRANSACTION_WRITES = 100  # DynamoDB's limit per TransactWriteItems
+
+
+def _transact_item(write: Write) -> dict[str, Any]:
+    table = _table()
+    if isinstance(write, Put):
+        condition = "attribute_not_exists(PK)" if write.only_if_new else None
+        return {"Put": {"TableName": table, "Item": _dump(write.item), **_expression(condition, None, None)}}
+    key = _dump({"PK": write.pk, "SK": write.sk})
+    expression = _expression(write.condition, write.values, write.names)
+    if isinstance(write, Update):
+        return {"Update": {"TableName": table, "Key": key, "UpdateExpression": write.expression, **expression}}
+    if isinstance(write, Delete):
+        return {"Delete": {"TableName": table, "Key": key, **expression}}
+    return {"ConditionCheck": {"TableName": table, "Key": key, **expression}}
+
+
+def transact_write(writes: Sequence[Write], *, token: str | None = None) -> None:
+    """All of ``writes`` or none. Any failed condition raises ConditionFailedError and nothing is written.
+    With ``token`` (ClientRequestToken) a retry of the same transaction within 10 minutes is a no-op."""
+    if not 1 <= len(writes) <= MAX_TRANSACTION_WRITES:
+        raise ValueError(f"a transaction writes 1..{MAX_TRANSACTION_WRITES} items, got {len(writes)}")
+    kwargs: dict[str, Any] = {"TransactItems": [_transact_item(write) for write in writes]}
+    if token:
+        kwargs["ClientRequestToken"] = token
+    try:
+        clients.dynamodb().transact_write_items(**kwargs)
+    except ClientError as err:
+        raise translate(err, "DynamoDB") from None

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from medialib.files.models import AITag, FileItem, FileResponse, FolderItem, FolderResponse, VersionInfo
+from medialib.files.models import (
+    AITag,
+    FileItem,
+    FileResponse,
+    FileTypeFilter,
+    FolderItem,
+    FolderResponse,
+    VersionInfo,
+)
 
 THUMBNAIL_TRANSFORMATION = "tr:n-ik_ml_thumbnail"
 
@@ -68,3 +76,8 @@ def folder_of(path: str) -> str:
     """Normalise a ``path`` query value to a folder path: leading slash, no trailing slash except root."""
     stripped = path.strip("/")
     return "/" + stripped if stripped else "/"
+
+
+def matches_file_type(entry: FileItem | FolderItem, file_type: FileTypeFilter) -> bool:
+    """The ``fileType`` filter of a listing applies to files; folders are always listed."""
+    return isinstance(entry, FolderItem) or file_type is FileTypeFilter.ALL or entry.file_type == file_type.value

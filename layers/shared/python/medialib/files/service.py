@@ -1,33 +1,50 @@
-"""Use cases of the media library API that exist so far: list the account's files and get one file."""
+"""Use cases of the media library API that exist so far: list the account's files and get one file.
+
+Other domains reach files through this module (``file_exists``, ``path_exists``), never through its store.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import chain, islice
-from typing import Any
+from itertools import islice
 
-from medialib.adapters import table
 from medialib.errors import NotFoundError, NotImplementedYetError
-from medialib.files import keys
 from medialib.files.models import (
     FileItem,
     FileResponse,
-    FileTypeFilter,
-    FolderItem,
     FolderResponse,
     ListFilesQuery,
     ListType,
 )
-from medialib.files.rules import folder_of, to_file_response, to_folder_response
+from medialib.files.rules import folder_of, matches_file_type, to_file_response, to_folder_response
+from medialib.files.store import Child, Entry, FileStore, Listing, TableFileStore
+
+store: FileStore = TableFileStore()  # the one seam: unit tests put an in-memory FileStore here
 
 _NATIVE_SORTS = {"ASC_CREATED": True, "DESC_CREATED": False}
+_LISTINGS = {
+    ListType.FILE: [Listing.FILES],
+    ListType.FILE_VERSION: [Listing.VERSIONS],
+    ListType.FOLDER: [Listing.FOLDERS],
+    ListType.ALL: [Listing.FOLDERS, Listing.FILES],  # folders first, as ImageKit lists
+}
+_CHILDREN = {ListType.FILE: Child.FILE, ListType.FOLDER: Child.FOLDER, ListType.ALL: None}
 
 
 def get_file(account_id: str, file_id: str, base_url: str) -> FileResponse:
-    item = table.get(keys.file_pk(account_id, file_id), keys.FILE_SK)
+    item = store.get_file(account_id, file_id)
     if item is None:
         raise NotFoundError("The requested file does not exist.", reason="FILE_NOT_FOUND")
-    return to_file_response(FileItem.model_validate(item), base_url)
+    return to_file_response(item, base_url)
+
+
+def file_exists(account_id: str, file_id: str) -> bool:
+    return store.get_file(account_id, file_id) is not None
+
+
+def path_exists(account_id: str, file_path: str) -> bool:
+    """Whether a file of the account holds ``file_path`` (``/folder/name.ext``)."""
+    return store.path_claimed(account_id, file_path)
 
 
 def list_files(account_id: str, query: ListFilesQuery, base_url: str) -> list[FileResponse | FolderResponse]:
@@ -36,37 +53,21 @@ def list_files(account_id: str, query: ListFilesQuery, base_url: str) -> list[Fi
         raise NotImplementedYetError("searchQuery")
     if query.sort not in _NATIVE_SORTS:
         raise NotImplementedYetError(f"sort={query.sort}")
-    rows = _rows(account_id, query)
-    if query.file_type is not FileTypeFilter.ALL:
-        rows = (row for row in rows if row.get("fileType") in {None, query.file_type.value})
-    page = islice(rows, query.skip, query.skip + query.limit)
-    return [_to_response(row, base_url) for row in page]
+    entries = (entry for entry in _entries(account_id, query) if matches_file_type(entry, query.file_type))
+    page = islice(entries, query.skip, query.skip + query.limit)
+    return [_to_response(entry, base_url) for entry in page]
 
 
-def _rows(account_id: str, query: ListFilesQuery) -> Iterator[dict[str, Any]]:
-    forward = _NATIVE_SORTS[query.sort]
-    if query.path is not None:
-        if query.type is ListType.FILE_VERSION:
-            raise NotImplementedYetError("type=file-version with path")
-        prefix = {ListType.FILE: "FILE#", ListType.FOLDER: "FOLDER#"}.get(query.type)
-        return table.query(
-            keys.folder_listing_pk(account_id, folder_of(query.path)),
-            index="GSI1",
-            sk_prefix=prefix,
-            forward=forward,
-        )
-    partitions = {
-        ListType.FILE: [keys.account_files_pk],
-        ListType.FILE_VERSION: [keys.account_versions_pk],
-        ListType.FOLDER: [keys.account_folders_pk],
-        ListType.ALL: [keys.account_folders_pk, keys.account_files_pk],  # folders first, as ImageKit lists
-    }
-    return chain.from_iterable(
-        table.query(pk(account_id), index="GSI2", forward=forward) for pk in partitions[query.type]
-    )
+def _entries(account_id: str, query: ListFilesQuery) -> Iterator[Entry]:
+    ascending = _NATIVE_SORTS[query.sort]
+    if query.path is None:
+        return store.account_entries(account_id, _LISTINGS[query.type], ascending=ascending)
+    if query.type is ListType.FILE_VERSION:
+        raise NotImplementedYetError("type=file-version with path")
+    return store.folder_children(account_id, folder_of(query.path), only=_CHILDREN[query.type], ascending=ascending)
 
 
-def _to_response(row: dict[str, Any], base_url: str) -> FileResponse | FolderResponse:
-    if "folderId" in row:
-        return to_folder_response(FolderItem.model_validate(row))
-    return to_file_response(FileItem.model_validate(row), base_url)
+def _to_response(entry: Entry, base_url: str) -> FileResponse | FolderResponse:
+    if isinstance(entry, FileItem):
+        return to_file_response(entry, base_url)
+    return to_folder_response(entry)

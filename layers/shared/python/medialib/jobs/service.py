@@ -1,43 +1,35 @@
-"""Bulk job records: create, read, and the conditional status transitions the state machine drives."""
+"""Bulk job records: create, read, and the conditional status transitions the state machine drives.
+
+Every transition is idempotent: a retried step that finds the job already where it was going succeeds
+without a change; a finished job is never closed again, and never goes back to RUNNING.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from medialib.adapters import table
-from medialib.adapters.errors import ConditionFailedError
+from medialib.adapters.transition import transition
 from medialib.errors import NotFoundError
+from medialib.jobs import rules
 from medialib.jobs.models import JobItem, JobResponse, JobStatus
+from medialib.jobs.store import JobStore, TableJobStore
 
-_PUBLIC_STATUS = {
-    JobStatus.PENDING: "Pending",
-    JobStatus.RUNNING: "Pending",
-    JobStatus.SUCCEEDED: "Completed",
-    JobStatus.FAILED: "Failed",
-}
-
-
-def job_key(account_id: str, job_id: str) -> tuple[str, str]:
-    return f"ACCOUNT#{account_id}#JOB#{job_id}", "JOB"
+store: JobStore = TableJobStore()  # the one seam: unit tests put an in-memory JobStore here
 
 
 def create_job(account_id: str, job_type: str, total: int, payload: dict[str, Any]) -> JobItem:
     job = JobItem(account_id=account_id, job_id=uuid.uuid4().hex, type=job_type, status=JobStatus.PENDING, total=total)
-    pk, sk = job_key(account_id, job.job_id)
-    table.put({"PK": pk, "SK": sk, **job.model_dump(by_alias=True), "payload": payload}, only_if_new=True)
+    store.create(job, payload)
     return job
 
 
 def get_job(account_id: str, job_id: str) -> JobResponse:
-    item = table.get(*job_key(account_id, job_id))
-    if item is None:
-        raise NotFoundError("The requested job does not exist.", reason="JOB_NOT_FOUND")
-    job = JobItem.model_validate(item)
+    job = _existing(account_id, job_id)
     return JobResponse(
         job_id=job.job_id,
         type=job.type,
-        status=_PUBLIC_STATUS[job.status],
+        status=rules.public_status(job.status),
         total_files=job.total,
         succeeded_files=job.succeeded,
         failed_files=job.failures,
@@ -45,35 +37,18 @@ def get_job(account_id: str, job_id: str) -> JobResponse:
 
 
 def mark_running(account_id: str, job_id: str) -> None:
-    """PENDING -> RUNNING; a retried step that finds it RUNNING already is a no-op."""
-    try:
-        table.update(
-            *job_key(account_id, job_id),
-            expression="SET #s = :running",
-            values={":running": JobStatus.RUNNING.value, ":pending": JobStatus.PENDING.value},
-            names={"#s": "status"},
-            condition="#s = :pending",
-        )
-    except ConditionFailedError:
-        item = table.get(*job_key(account_id, job_id))
-        if item is None or item["status"] != JobStatus.RUNNING.value:
-            raise
-
-
-UNEXPECTED = "The file could not be processed; the error was logged."
-
-
-def _failure(result: dict[str, Any]) -> dict[str, Any]:
-    """What a client may see of one file's failure: its id, a reason code and a message, never a cause
-    (a Lambda error's cause carries its stack trace)."""
-    if result.get("reason"):
-        return {"fileId": result.get("fileId"), "reason": result["reason"], "message": result.get("message")}
-    return {"fileId": result.get("fileId"), "reason": "INTERNAL_ERROR", "message": UNEXPECTED}
+    """PENDING -> RUNNING; a retried step that finds it RUNNING already is a no-op. From a finished job:
+    ConditionFailedError (a finished job never runs again)."""
+    transition(
+        lambda: store.set_status(account_id, job_id, JobStatus.RUNNING, expected=rules.sources(JobStatus.RUNNING)),
+        reread=lambda: _existing(account_id, job_id),
+        settled=lambda job: job.status is JobStatus.RUNNING,
+    )
 
 
 def finish(account_id: str, job_id: str, results: list[dict[str, Any]]) -> JobStatus:
     """RUNNING -> SUCCEEDED with the per-file outcome. Idempotent: a repeat finds it finished and keeps it."""
-    failures = [_failure(r) for r in results if r.get("status") != "SUCCEEDED"]
+    failures = [rules.failure(r) for r in results if r.get("status") != "SUCCEEDED"]
     return _close(account_id, job_id, JobStatus.SUCCEEDED, len(results) - len(failures), failures)
 
 
@@ -84,23 +59,19 @@ def fail(account_id: str, job_id: str, error_name: str | None) -> JobStatus:
 
 
 def _close(account_id: str, job_id: str, status: JobStatus, ok: int, failures: list[dict[str, Any]]) -> JobStatus:
-    try:
-        table.update(
-            *job_key(account_id, job_id),
-            expression="SET #s = :final, succeeded = :ok, failures = :failures",
-            values={
-                ":final": status.value,
-                ":ok": ok,
-                ":failures": failures,
-                ":pending": JobStatus.PENDING.value,
-                ":running": JobStatus.RUNNING.value,
-            },
-            names={"#s": "status"},
-            condition="#s IN (:pending, :running)",
-        )
-    except ConditionFailedError:
-        item = table.get(*job_key(account_id, job_id))
-        if item is None:
-            raise NotFoundError("The requested job does not exist.", reason="JOB_NOT_FOUND") from None
-        return JobStatus(item["status"])
-    return status
+    """The job's final status: ``status`` now, or the one it already had (a finished job keeps its outcome)."""
+    outcome = transition(
+        lambda: store.set_status(
+            account_id, job_id, status, expected=rules.sources(status), succeeded=ok, failures=failures
+        ),
+        reread=lambda: _existing(account_id, job_id),
+        settled=lambda job: job.status in rules.FINAL,
+    )
+    return outcome.current.status if outcome.current else status
+
+
+def _existing(account_id: str, job_id: str) -> JobItem:
+    job = store.get(account_id, job_id)
+    if job is None:
+        raise NotFoundError("The requested job does not exist.", reason="JOB_NOT_FOUND")
+    return job

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from medialib.adapters import jobs as sfn_jobs
-from medialib.adapters import table
-from medialib.errors import MedialibError, NotFoundError, NotImplementedYetError
-from medialib.files import keys
+from medialib.adapters import workflows as sfn_workflows
+from medialib.errors import MedialibError, NotFoundError, NotImplementedYetError, RetryableError
+from medialib.files import service as files
 from medialib.jobs import service as jobs
 from medialib.publish.models import BulkPublishRequest, BulkPublishResponse, WorkerTask
 
 JOB_TYPE = "PUBLISH_FILES"
+
+
+class Workflows(Protocol):
+    def start(self, state_machine_arn: str, name: str, payload: dict[str, Any]) -> None: ...
+
+
+workflows: Workflows = sfn_workflows  # the one seam: unit tests put an in-memory Workflows here
 
 
 def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_machine_arn: str) -> BulkPublishResponse:
@@ -22,7 +28,7 @@ def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_mac
     # Each Map item is the whole task input of one file (ItemSelector with $$ paths is not portable).
     items = [{**item, "fileId": file_id, **options} for file_id in file_ids]
     try:
-        sfn_jobs.start(state_machine_arn, job.job_id, {"accountId": account_id, "jobId": job.job_id, "items": items})
+        workflows.start(state_machine_arn, job.job_id, {"accountId": account_id, "jobId": job.job_id, "items": items})
     except MedialibError:
         jobs.fail(account_id, job.job_id, "NOT_STARTED")  # never a job left Pending forever
         raise
@@ -30,7 +36,17 @@ def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_mac
 
 
 def run_task(task: WorkerTask) -> dict[str, Any]:
-    """One idempotent step; an exception fails only this step (the state machine catches it per file)."""
+    """One idempotent step. A retryable failure leaves as RetryableError, the name the state machine
+    retries (with backoff); any other exception fails this step (the state machine catches it per file)."""
+    try:
+        return _run(task)
+    except MedialibError as error:
+        if error.retryable:
+            raise RetryableError(error.message) from error
+        raise
+
+
+def _run(task: WorkerTask) -> dict[str, Any]:
     if task.action == "start":
         jobs.mark_running(task.account_id, task.job_id)
         return {"jobId": task.job_id, "status": "RUNNING"}
@@ -42,13 +58,14 @@ def run_task(task: WorkerTask) -> dict[str, Any]:
 
 
 def _publish_file(task: WorkerTask) -> dict[str, Any]:
-    """One file's outcome. A domain error is this file's failure, reported in the job, not a task error."""
+    """One file's outcome. A domain error is this file's failure, reported in the job, not a task error;
+    a retryable one is re-raised so that the state machine retries the file."""
     file_id = task.file_id or ""
     try:
-        if table.get(keys.file_pk(task.account_id, file_id), keys.FILE_SK) is None:
+        if not files.file_exists(task.account_id, file_id):
             raise NotFoundError(f"File {file_id} does not exist.", reason="FILE_NOT_FOUND")
         raise NotImplementedYetError("Publishing a file")
     except MedialibError as error:
         if error.retryable:
-            raise  # the state machine retries the task
+            raise
         return {"fileId": file_id, "status": "FAILED", "reason": error.reason, "message": error.message}

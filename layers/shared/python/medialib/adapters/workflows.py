@@ -11,10 +11,11 @@ from medialib.adapters import clients
 from medialib.adapters.errors import translate
 
 
-def start(state_machine_arn: str, job_id: str, payload: dict[str, Any]) -> None:
+def start(state_machine_arn: str, name: str, payload: dict[str, Any]) -> None:
+    """Start ``name`` once: an execution of that name that already exists is this start, retried."""
     try:
-        clients.sfn().start_execution(stateMachineArn=state_machine_arn, name=job_id, input=json.dumps(payload))
+        clients.sfn().start_execution(stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload))
     except ClientError as err:
         if err.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
-            return  # the job id is the execution name: a retried start is the same execution
+            return
         raise translate(err, "Step Functions") from None

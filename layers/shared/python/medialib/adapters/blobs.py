@@ -1,0 +1,46 @@
+"""S3: the only module that reads, writes, signs or deletes objects. Errors leave as domain errors."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from medialib.adapters import clients
+from medialib.adapters.errors import translate
+
+_MISSING = {"NoSuchKey", "404", "NotFound"}
+MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit: a presigned URL lives at most a week
+
+
+def put(bucket: str, key: str, body: bytes, *, content_type: str = "application/octet-stream") -> None:
+    try:
+        clients.s3().put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+    except ClientError as err:
+        raise translate(err, "S3") from None
+
+
+def get(bucket: str, key: str) -> bytes | None:
+    """The object's bytes, or None when there is no such object."""
+    try:
+        response = clients.s3().get_object(Bucket=bucket, Key=key)
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") in _MISSING:
+            return None
+        raise translate(err, "S3") from None
+    return response["Body"].read()
+
+
+def presign(bucket: str, key: str, *, expires_in: int) -> str:
+    """A GET URL for the object, valid ``expires_in`` seconds (1 s to a week). Signing calls no service."""
+    if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
+        raise ValueError(f"expires_in must be 1..{MAX_PRESIGN_SECONDS} seconds, got {expires_in}")
+    return clients.s3().generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in
+    )
+
+
+def delete(bucket: str, key: str) -> None:
+    """Delete the object; deleting an object that does not exist succeeds, as in S3."""
+    try:
+        clients.s3().delete_object(Bucket=bucket, Key=key)
+    except ClientError as err:
+        raise translate(err, "S3") from None

@@ -1,0 +1,42 @@
+"""CloudFront: the only module that creates or reads invalidations. Errors leave as domain errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from botocore.exceptions import ClientError
+
+from medialib.adapters import clients
+from medialib.adapters.errors import translate
+
+
+def create_invalidation(distribution_id: str, paths: Sequence[str], *, caller_reference: str) -> str:
+    """Invalidate ``paths``; returns the invalidation id. The same ``caller_reference`` is the same request
+    (in AWS, CloudFront answers the first invalidation again), so a retried purge never invalidates twice."""
+    try:
+        response = clients.cloudfront().create_invalidation(
+            DistributionId=distribution_id,
+            InvalidationBatch={
+                "Paths": {"Quantity": len(paths), "Items": list(paths)},
+                "CallerReference": caller_reference,
+            },
+        )
+    except ClientError as err:
+        raise translate(err, "CloudFront") from None
+    return response["Invalidation"]["Id"]
+
+
+InvalidationStatus = Literal["InProgress", "Completed"]
+
+
+def get_invalidation(distribution_id: str, invalidation_id: str) -> InvalidationStatus | None:
+    """The invalidation's status, or None when there is no such invalidation."""
+    try:
+        response = clients.cloudfront().get_invalidation(DistributionId=distribution_id, Id=invalidation_id)
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") == "NoSuchInvalidation":
+            return None
+        raise translate(err, "CloudFront") from None
+    # CloudFront documents "InProgress" and "Completed"; compare without case (emulators write COMPLETED).
+    return "Completed" if response["Invalidation"]["Status"].lower() == "completed" else "InProgress"

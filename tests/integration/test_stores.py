@@ -1,0 +1,182 @@
+"""Each store's contract, run against the table on the local stack and against the in-memory fake that the
+service unit tests use: the same calls give the same answers, so the fakes stay honest."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from medialib.accounts.models import Account
+from medialib.accounts.store import AccountStore, TableAccountStore
+from medialib.adapters import table
+from medialib.adapters.errors import ConditionFailedError
+from medialib.files.models import FileItem, FolderItem
+from medialib.files.store import Child, Entry, FileStore, Listing, TableFileStore
+from medialib.jobs.models import JobItem, JobStatus
+from medialib.jobs.store import JobStore, TableJobStore
+from medialib.purge.store import PurgeStore, TablePurgeStore
+from tests.unit.services.fakes import FakeAccountStore, FakeFileStore, FakeJobStore, FakePurgeStore
+from tests.unit.services.test_files_service import file, folder
+
+BACKENDS = ["table-on-moto", "in-memory-fake"]
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def _write_documented_rows(entries: list[Entry]) -> None:
+    """Rows as docs/data-model.md lays them out (the upload issue writes them; nothing in the product does yet)."""
+    for entry in entries:
+        acc = entry.account_id
+        row = entry.model_dump(by_alias=True, mode="json")
+        if isinstance(entry, FolderItem):
+            parent = entry.folder_path.rsplit("/", 1)[0] or "/"
+            table.put(
+                {
+                    **row,
+                    "PK": f"ACCOUNT#{acc}#FOLDER#{entry.folder_path}",
+                    "SK": "FOLDER",
+                    "GSI1PK": f"ACCOUNT#{acc}#FOLDER#{parent}",
+                    "GSI1SK": f"FOLDER#{entry.name}",
+                    "GSI2PK": f"ACCOUNT#{acc}#FOLDERS",
+                    "GSI2SK": f"{row['createdAt']}#{entry.folder_id}",
+                }
+            )
+        elif entry.type == "file-version":
+            table.put(
+                {
+                    **row,
+                    "PK": f"ACCOUNT#{acc}#FILE#{entry.file_id}",
+                    "SK": f"VERSION#{entry.version_id}",
+                    "GSI2PK": f"ACCOUNT#{acc}#VERSIONS",
+                    "GSI2SK": f"{row['createdAt']}#{entry.version_id}",
+                }
+            )
+        else:
+            folder_path = entry.file_path.rsplit("/", 1)[0] or "/"
+            table.put(
+                {
+                    **row,
+                    "PK": f"ACCOUNT#{acc}#FILE#{entry.file_id}",
+                    "SK": "FILE",
+                    "GSI1PK": f"ACCOUNT#{acc}#FOLDER#{folder_path}",
+                    "GSI1SK": f"FILE#{entry.name}",
+                    "GSI2PK": f"ACCOUNT#{acc}#FILES",
+                    "GSI2SK": f"{row['createdAt']}#{entry.file_id}",
+                }
+            )
+            table.put({"PK": f"ACCOUNT#{acc}#PATH#{entry.file_path}", "SK": "PATH", "fileId": entry.file_id})
+
+
+def _file_store(backend: str, entries: list[Entry]) -> FileStore:
+    if backend == "in-memory-fake":
+        fake = FakeFileStore()
+        fake.add(*entries)
+        return fake
+    _write_documented_rows(entries)
+    return TableFileStore()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_file_store_contract(stack: Any, backend: str) -> None:
+    """Given two files, an older version, two folders and a file in a folder, When the store is read by id,
+    path, folder and account listing, Then each backend answers the same entries in the same order."""
+    acc = _unique("acc")
+    entries: list[Entry] = [
+        file("b", "/b.png", 2),
+        file("a", "/a.pdf", 1, file_type="non-image"),
+        file("c", "/photos/c.png", 3),
+        folder("photos", "/photos", 0),
+        folder("docs", "/docs", 4),
+        file("b", "/b.png", 0, version=True),
+    ]
+    store = _file_store(backend, [e.model_copy(update={"account_id": acc}) for e in entries])
+
+    def names(found: Any) -> list[str]:
+        return [e.name if isinstance(e, FileItem) else e.folder_path for e in found]  # folders by path
+
+    got = store.get_file(acc, "c")
+    assert got is not None and (got.file_path, got.type) == ("/photos/c.png", "file")
+    assert store.get_file(acc, "zzz") is None and store.get_file("someone-else", "c") is None
+    assert (store.path_claimed(acc, "/photos/c.png"), store.path_claimed(acc, "/photos/x.png")) == (True, False)
+    assert names(store.folder_children(acc, "/", only=None, ascending=True)) == ["a.pdf", "b.png", "/docs", "/photos"]
+    assert names(store.folder_children(acc, "/", only=None, ascending=False)) == ["/photos", "/docs", "b.png", "a.pdf"]
+    assert names(store.folder_children(acc, "/", only=Child.FOLDER, ascending=True)) == ["/docs", "/photos"]
+    assert names(store.folder_children(acc, "/photos", only=Child.FILE, ascending=True)) == ["c.png"]
+    listings = [Listing.FOLDERS, Listing.FILES]
+    assert names(store.account_entries(acc, listings, ascending=True)) == [
+        "/photos", "/docs", "a.pdf", "b.png", "c.png",
+    ]  # fmt: skip
+    assert names(store.account_entries(acc, listings, ascending=False)) == [
+        "/docs", "/photos", "c.png", "b.png", "a.pdf",
+    ]  # fmt: skip
+    versions = list(store.account_entries(acc, [Listing.VERSIONS], ascending=True))
+    assert [(v.name, getattr(v, "type", None)) for v in versions] == [("b.png", "file-version")]
+
+
+def _job_store(backend: str) -> JobStore:
+    return FakeJobStore() if backend == "in-memory-fake" else TableJobStore()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_job_store_contract(stack: Any, backend: str) -> None:
+    """Given a pending job, When it is created again, moved from a status it is not in, moved from its status,
+    and a missing job is moved, Then: a conflict, a conflict with nothing changed, the move with its counts,
+    and a conflict."""
+    store = _job_store(backend)
+    job = JobItem(
+        account_id=_unique("acc"), job_id=_unique("job"), type="PUBLISH_FILES", status=JobStatus.PENDING, total=2
+    )
+    store.create(job, {"fileIds": ["a", "b"]})
+    with pytest.raises(ConditionFailedError):
+        store.create(job, {})
+
+    with pytest.raises(ConditionFailedError):
+        store.set_status(job.account_id, job.job_id, JobStatus.SUCCEEDED, expected={JobStatus.RUNNING}, succeeded=2)
+    assert store.get(job.account_id, job.job_id) == job
+
+    failures = [{"fileId": "b", "reason": "FILE_NOT_FOUND", "message": "gone"}]
+    store.set_status(
+        job.account_id, job.job_id, JobStatus.SUCCEEDED, expected={JobStatus.PENDING, JobStatus.RUNNING},
+        succeeded=1, failures=failures,
+    )  # fmt: skip
+    assert store.get(job.account_id, job.job_id) == job.model_copy(
+        update={"status": JobStatus.SUCCEEDED, "succeeded": 1, "failures": failures}
+    )
+
+    with pytest.raises(ConditionFailedError):
+        store.set_status(job.account_id, "no-such-job", JobStatus.RUNNING, expected={JobStatus.PENDING})
+    assert store.get(job.account_id, "no-such-job") is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_account_store_contract(stack: Any, backend: str) -> None:
+    """Given an account saved and its key digest claimed, When read, and the digest claimed again, Then the
+    account and its owner read back, and the second claim is a conflict that keeps the first owner."""
+    store: AccountStore = FakeAccountStore() if backend == "in-memory-fake" else TableAccountStore()
+    account = Account(account_id=_unique("acc"), public_key="public_key_123", private_key="private_key_123")
+    digest = uuid.uuid4().hex
+    store.save(account)
+    store.claim_key(digest, account.account_id)
+    with pytest.raises(ConditionFailedError):
+        store.claim_key(digest, "thief")
+    assert store.get(account.account_id) == account
+    assert store.key_owner(digest) == account.account_id
+    assert store.get(_unique("acc")) is None and store.key_owner(uuid.uuid4().hex) is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_purge_store_contract(stack: Any, backend: str) -> None:
+    """Given a period's reset recorded, When recorded again, Then a conflict and the first firing is kept."""
+    store: PurgeStore = FakePurgeStore() if backend == "in-memory-fake" else TablePurgeStore()
+    period, fired = f"2999-{uuid.uuid4().int % 12 + 1:02d}-{uuid.uuid4().hex[:6]}", datetime(2999, 1, 1, tzinfo=UTC)
+    assert store.reset_of(period) is None
+    store.record_reset(period, fired)
+    with pytest.raises(ConditionFailedError):
+        store.record_reset(period, datetime(2999, 1, 2, tzinfo=UTC))
+    assert store.reset_of(period) == fired
+    assert store.request_status(_unique("acc"), "r1") is None

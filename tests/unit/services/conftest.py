@@ -1,0 +1,47 @@
+"""Each service with its store (and Step Functions) replaced by an in-memory fake: no AWS, milliseconds."""
+
+from __future__ import annotations
+
+import pytest
+
+from medialib.accounts import service as accounts
+from medialib.files import service as files
+from medialib.jobs import service as jobs
+from medialib.publish import service as publish
+from medialib.purge import service as purge
+from tests.unit.services.fakes import FakeAccountStore, FakeFileStore, FakeJobStore, FakePurgeStore, FakeWorkflows
+
+
+@pytest.fixture
+def file_store(monkeypatch: pytest.MonkeyPatch) -> FakeFileStore:
+    store = FakeFileStore()
+    monkeypatch.setattr(files, "store", store)
+    return store
+
+
+@pytest.fixture
+def job_store(monkeypatch: pytest.MonkeyPatch) -> FakeJobStore:
+    store = FakeJobStore()
+    monkeypatch.setattr(jobs, "store", store)
+    return store
+
+
+@pytest.fixture
+def account_store(monkeypatch: pytest.MonkeyPatch) -> FakeAccountStore:
+    store = FakeAccountStore()
+    monkeypatch.setattr(accounts, "store", store)
+    return store
+
+
+@pytest.fixture
+def purge_store(monkeypatch: pytest.MonkeyPatch) -> FakePurgeStore:
+    store = FakePurgeStore()
+    monkeypatch.setattr(purge, "store", store)
+    return store
+
+
+@pytest.fixture
+def workflows(monkeypatch: pytest.MonkeyPatch) -> FakeWorkflows:
+    fake = FakeWorkflows()
+    monkeypatch.setattr(publish, "workflows", fake)
+    return fake

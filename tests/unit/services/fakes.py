@@ -1,0 +1,204 @@
+"""In-memory stores with the behaviour of the table-backed ones (tests/integration/test_stores.py runs the
+same contract against both), so that service tests run in milliseconds. Typed against each store's Protocol."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Collection, Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from medialib.accounts.models import Account
+from medialib.accounts.store import AccountStore
+from medialib.adapters.errors import ConditionFailedError
+from medialib.files.models import FileItem, FolderItem
+from medialib.files.store import Child, Entry, FileStore, Listing
+from medialib.jobs.models import JobItem, JobStatus
+from medialib.jobs.store import JobStore
+from medialib.publish.service import Workflows
+from medialib.purge.store import PurgeStore
+
+
+class Failing:
+    """Errors to raise from the next calls of a store (a dependency failure injected at the store)."""
+
+    def __init__(self) -> None:
+        self.pending: list[Exception] = []
+
+    def check(self) -> None:
+        if self.pending:
+            raise self.pending.pop(0)
+
+
+class FakeFileStore(Failing):
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], list[Entry]] = {}
+
+    def add(self, *entries: Entry) -> None:
+        for entry in entries:
+            self.entries.setdefault((entry.account_id, _id(entry)), []).append(entry)
+
+    def _all(self, account_id: str) -> list[Entry]:
+        return [e for (acc, _), versions in self.entries.items() if acc == account_id for e in versions]
+
+    def get_file(self, account_id: str, file_id: str) -> FileItem | None:
+        self.check()
+        current = [
+            e for e in self.entries.get((account_id, file_id), []) if isinstance(e, FileItem) and e.type == "file"
+        ]
+        return current[0] if current else None
+
+    def path_claimed(self, account_id: str, file_path: str) -> bool:
+        self.check()
+        return any(
+            isinstance(e, FileItem) and e.type == "file" and e.file_path == file_path for e in self._all(account_id)
+        )
+
+    def folder_children(
+        self, account_id: str, folder_path: str, *, only: Child | None, ascending: bool
+    ) -> Iterator[Entry]:
+        self.check()
+        children = [e for e in self._all(account_id) if _parent(e) == folder_path and _current(e)]
+        if only is not None:
+            children = [e for e in children if _kind(e) is only]
+        children.sort(key=lambda e: (_kind(e).value, e.name), reverse=not ascending)  # "file" < "folder"
+        return iter(children)
+
+    def account_entries(self, account_id: str, listings: Iterable[Listing], *, ascending: bool) -> Iterator[Entry]:
+        self.check()
+        result: list[Entry] = []
+        for listing in listings:
+            entries = [e for e in self._all(account_id) if _listing(e) is listing]
+            result += sorted(entries, key=lambda e: (e.created_at, _id(e)), reverse=not ascending)
+        return iter(result)
+
+
+def _id(entry: Entry) -> str:
+    return entry.file_id if isinstance(entry, FileItem) else entry.folder_id
+
+
+def _kind(entry: Entry) -> Child:
+    return Child.FILE if isinstance(entry, FileItem) else Child.FOLDER
+
+
+def _current(entry: Entry) -> bool:
+    return not isinstance(entry, FileItem) or entry.type == "file"
+
+
+def _parent(entry: Entry) -> str:
+    return posixpath.dirname(entry.file_path if isinstance(entry, FileItem) else entry.folder_path.rstrip("/"))
+
+
+def _listing(entry: Entry) -> Listing:
+    if isinstance(entry, FolderItem):
+        return Listing.FOLDERS
+    return Listing.FILES if entry.type == "file" else Listing.VERSIONS
+
+
+class FakeJobStore(Failing):
+    def __init__(self) -> None:
+        super().__init__()
+        self.jobs: dict[tuple[str, str], JobItem] = {}
+        self.payloads: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def create(self, job: JobItem, payload: dict[str, Any]) -> None:
+        self.check()
+        key = (job.account_id, job.job_id)
+        if key in self.jobs:
+            raise ConditionFailedError()
+        self.jobs[key], self.payloads[key] = job.model_copy(deep=True), payload
+
+    def get(self, account_id: str, job_id: str) -> JobItem | None:
+        self.check()
+        job = self.jobs.get((account_id, job_id))
+        return None if job is None else job.model_copy(deep=True)
+
+    def set_status(
+        self,
+        account_id: str,
+        job_id: str,
+        status: JobStatus,
+        *,
+        expected: Collection[JobStatus],
+        succeeded: int | None = None,
+        failures: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.check()
+        if not expected:
+            raise ValueError("a status move needs at least one expected status")
+        job = self.jobs.get((account_id, job_id))
+        if job is None or job.status not in expected:
+            raise ConditionFailedError()
+        changes: dict[str, Any] = {"status": status}
+        if succeeded is not None:
+            changes["succeeded"] = succeeded
+        if failures is not None:
+            changes["failures"] = failures
+        self.jobs[(account_id, job_id)] = job.model_copy(update=changes, deep=True)
+
+
+class FakeAccountStore(Failing):
+    def __init__(self) -> None:
+        super().__init__()
+        self.accounts: dict[str, Account] = {}
+        self.keys: dict[str, str] = {}
+
+    def get(self, account_id: str) -> Account | None:
+        self.check()
+        return self.accounts.get(account_id)
+
+    def save(self, account: Account) -> None:
+        self.check()
+        self.accounts[account.account_id] = account
+
+    def claim_key(self, digest: str, account_id: str) -> None:
+        self.check()
+        if digest in self.keys:
+            raise ConditionFailedError()
+        self.keys[digest] = account_id
+
+    def key_owner(self, digest: str) -> str | None:
+        self.check()
+        return self.keys.get(digest)
+
+
+class FakePurgeStore(Failing):
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: dict[tuple[str, str], str] = {}
+        self.resets: dict[str, datetime] = {}
+
+    def request_status(self, account_id: str, request_id: str) -> str | None:
+        self.check()
+        return self.requests.get((account_id, request_id))
+
+    def record_reset(self, period: str, fired_at: datetime) -> None:
+        self.check()
+        if period in self.resets:
+            raise ConditionFailedError()
+        self.resets[period] = fired_at
+
+    def reset_of(self, period: str) -> datetime | None:
+        self.check()
+        return self.resets.get(period)
+
+
+class FakeWorkflows(Failing):
+    """Step Functions as the publish service sees it: executions started, by name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def start(self, state_machine_arn: str, name: str, payload: dict[str, Any]) -> None:
+        self.check()
+        self.started.setdefault(name, (state_machine_arn, payload))
+
+
+# Each fake is checked by mypy against the Protocol the service depends on.
+_FILES: type[FileStore] = FakeFileStore
+_JOBS: type[JobStore] = FakeJobStore
+_ACCOUNTS: type[AccountStore] = FakeAccountStore
+_PURGES: type[PurgeStore] = FakePurgeStore
+_WORKFLOWS: type[Workflows] = FakeWorkflows

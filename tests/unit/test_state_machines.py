@@ -1,0 +1,61 @@
+"""One retry contract for every Task of every state machine.
+
+ASL is JSON, which has no references: the Retry block is written in each Task. The first Task's block is
+the canonical one and this test holds every other Task to it, so that the deployed file stays the only
+source (no generator, no second copy) and no Task can drift.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from medialib.errors import RetryableError
+
+MACHINES = sorted((Path(__file__).resolve().parents[2] / "statemachines").glob("*.asl.json"))
+LAMBDA_SERVICE_ERRORS = {
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+}
+
+
+def _tasks(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, state in states.items():
+        if state["Type"] == "Task":
+            yield name, state
+        for nested in (state.get("ItemProcessor"), state.get("Iterator"), *state.get("Branches", [])):
+            if nested:
+                yield from _tasks(nested["States"])
+
+
+def _machine(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    return list(_tasks(json.loads(path.read_text())["States"]))
+
+
+@pytest.mark.parametrize("path", MACHINES, ids=lambda p: p.name)
+def test_every_task_has_the_one_retry_block(path: Path) -> None:
+    """Given a state machine, When its Tasks are read (nested Map/Parallel states too), Then each has exactly
+    the first Task's Retry block."""
+    tasks = _machine(path)
+    assert len(tasks) >= 2
+    _, first = tasks[0]
+    canonical = first["Retry"]
+    assert {name: state.get("Retry") for name, state in tasks} == {name: canonical for name, _ in tasks}
+
+
+@pytest.mark.parametrize("path", MACHINES, ids=lambda p: p.name)
+def test_the_retry_block_retries_retryable_errors_with_backoff_and_jitter(path: Path) -> None:
+    """Given the canonical Retry block, When read, Then one retrier covers the worker's RetryableError (by the
+    class name Lambda reports as errorType) and Lambda's service errors, with growing, jittered intervals and a
+    bounded number of attempts; nothing else (a bug, a missing file) is retried."""
+    [retrier] = _machine(path)[0][1]["Retry"]
+    assert set(retrier["ErrorEquals"]) == {RetryableError.__name__} | LAMBDA_SERVICE_ERRORS
+    assert retrier["BackoffRate"] > 1
+    assert retrier["JitterStrategy"] == "FULL"
+    assert retrier["IntervalSeconds"] >= 1 and 2 <= retrier["MaxAttempts"] <= 10
