@@ -13,7 +13,6 @@ NODE_E2E := tests/e2e/node
 # `make lock` regenerates them after a change to pyproject.toml or requirements/*.in.
 UV_VERSION := 0.13.9
 UV := .tools/uv/bin/uv
-LOCKS := requirements/dev.txt requirements/sam.txt requirements/shared-layer.txt requirements/image-layer.txt
 UV_COMPILE = $(UV) pip compile --quiet --python-version 3.11 --custom-compile-command 'make lock'
 # The layers' target: the python3.11 Lambda runtime (Amazon Linux 2, glibc 2.26, x86_64).
 LAYER_TARGET := --python-platform x86_64-manylinux2014 --constraints requirements/dev.txt

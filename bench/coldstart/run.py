@@ -11,7 +11,8 @@ What pyperf does: spawning worker processes, the number of values, the statistic
 for ``python -m pyperf compare_to``. Each value it records is one fresh child interpreter, whose import is timed
 inside the child, from just before ``import app`` to just after it (interpreter start-up, identical for every
 subject, is left out; the child leaves with ``os._exit``: Lambda never tears an interpreter down). pyperf runs
-the subjects one after the other (not interleaved) and spreads each over many worker processes.
+the subjects one after the other (not interleaved) and spreads each over many worker processes; what it records
+is the import's CPU time (see ``time_imports``).
 
     .venv/bin/python bench/coldstart/run.py                  # measure, rewrite the coldstart section of README.md
     .venv/bin/python bench/coldstart/run.py --built          # `sam build` into a temporary dir, measure what it
@@ -62,12 +63,13 @@ IMAGE_FUNCTIONS = frozenset({"UploadFunction", "DeliverFunction"})
 # clock but importlib, which the import statement uses anyway.
 CHILD = """\
 import importlib, sys, time
-t0 = time.perf_counter_ns()
+t0, c0 = time.perf_counter_ns(), time.process_time_ns()
 sys.path[0:0] = sys.argv[1].split(":")
 handler = getattr(importlib.import_module(sys.argv[2]), sys.argv[3])
-t1 = time.perf_counter_ns()
+t1, c1 = time.perf_counter_ns(), time.process_time_ns()
 assert callable(handler), "the handler is not callable"
-print("COLDSTART", (t1 - t0) / 1e9, int("PIL" in sys.modules), int("aws_xray_sdk" in sys.modules), flush=True)
+print("COLDSTART", (t1 - t0) / 1e9, (c1 - c0) / 1e9, int("PIL" in sys.modules), int("aws_xray_sdk" in sys.modules))
+sys.stdout.flush()
 import os
 os._exit(0)
 """
@@ -249,27 +251,32 @@ def sam_build(template: Path, sam: str) -> Iterator[tuple[Path, float, list[Laye
 # ------------------------------------------------------------------ one fresh process
 
 
-def run_child(subject: Subject, *flags: str) -> tuple[float, bool, bool, str]:
-    """Import ``subject`` in a fresh interpreter: seconds, whether Pillow and the X-Ray SDK got imported, stderr."""
+def run_child(subject: Subject, *flags: str) -> tuple[float, float, bool, bool, str]:
+    """Import ``subject`` in a fresh interpreter: wall and CPU seconds, whether Pillow and the X-Ray SDK got
+    imported, its stderr."""
     done = subprocess.run(
         subject.argv(*flags), cwd=subject.code_dir, env=subject.env, capture_output=True, text=True, check=False
     )
     lines = [line.split() for line in done.stdout.splitlines() if line.startswith("COLDSTART ")]
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"{subject.name}: the import failed (exit {done.returncode})\n{done.stderr}")
-    _, seconds, pillow, xray = lines[-1]
-    return float(seconds), pillow == "1", xray == "1", done.stderr
+    _, seconds, cpu, pillow, xray = lines[-1]
+    return float(seconds), float(cpu), pillow == "1", xray == "1", done.stderr
 
 
 def time_imports(loops: int, subject: Subject) -> float:
-    """pyperf's time function: ``loops`` cold imports, each in its own fresh interpreter."""
-    return sum(run_child(subject)[0] for _ in range(loops))
+    """pyperf's time function: the CPU time of ``loops`` cold imports, each in its own fresh interpreter.
+
+    CPU time, not wall time: an import is CPU-bound (on an idle machine the two agree within a few ms), and pyperf
+    measures the subjects one after the other, so on a shared machine whose load changes during the run the wall
+    time of each subject would measure the neighbours as much as the import; its CPU time does not."""
+    return sum(run_child(subject)[1] for _ in range(loops))
 
 
 def importtime(subject: Subject, top: int) -> str:
     """The modules that dominate one subject's import, by cumulative time, from ``python -X importtime``."""
     run_child(subject)
-    seconds, _, _, stderr = run_child(subject, "-X", "importtime")
+    seconds, _, _, _, stderr = run_child(subject, "-X", "importtime")
     rows = re.findall(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*\S+)", stderr)
     lines = [f"{subject.name}: import + init {seconds * 1000:.0f} ms under -X importtime (which adds overhead)"]
     for own, cumulative, name in sorted(rows, key=lambda row: -int(row[1]))[:top]:
@@ -350,8 +357,10 @@ def render(rows: list[Row], runner: pyperf.Runner, command: str, built: tuple[fl
         "```",
         "",
         f"pyperf {pyperf.__version__}: {args.processes} worker processes x {args.values} values per subject, each value"
-        " one fresh interpreter importing the handler module (timed inside it, start-up left out), with the layers"
-        " on `sys.path` that the function has in AWS. Median and min-max over the values, in ms.",
+        " one fresh interpreter importing the handler module, with the layers on `sys.path` that the function has"
+        " in AWS. The figure is the CPU time of the import, taken inside the interpreter (start-up left out): an"
+        " import is CPU-bound, so on an idle machine it equals the wall time, and unlike the wall time it does not"
+        " count the other processes of a busy machine. Median and min-max over the values, in ms.",
         "Bytecode is cached in the working tree (the first run writes `__pycache__`)."
         if built is None
         else "No bytecode is written (`PYTHONDONTWRITEBYTECODE=1`), as on Lambda's read-only `/var/task` and `/opt`:"
@@ -361,7 +370,7 @@ def render(rows: list[Row], runner: pyperf.Runner, command: str, built: tuple[fl
         "Environment: every variable that template.yaml declares, with dummy values (parameter defaults, so tracing is"
         " off), plus Lambda's own variables and dummy credentials.",
         "",
-        "| Function | Layers | Handler module | Import + init, median ms | min-max ms | Ratio to baseline"
+        "| Function | Layers | Handler module | Import + init CPU time, median ms | min-max ms | Ratio to baseline"
         f" | Pillow imported | X-Ray SDK imported | Within target (<= {TARGET_RATIO}x) |",
         "|---|---|---|---:|---:|---:|:---:|:---:|:---:|",
         *("| " + " | ".join(_cells(row, lambda path: _shown(path, built))) + " |" for row in rows),
@@ -429,7 +438,7 @@ def measure(runner: pyperf.Runner, subjects: list[Subject]) -> list[Row]:
     rows = []
     for subject, bench in zip(subjects, benchmarks, strict=True):
         values = bench.get_values()
-        _, pillow, xray, _ = probes[subject.name]
+        _, _, pillow, xray, _ = probes[subject.name]
         median = bench.median()
         rows.append(
             Row(subject, median * 1000, min(values) * 1000, max(values) * 1000, median / reference, pillow, xray)
