@@ -298,7 +298,7 @@ class Row:
     xray: bool
 
 
-def _flag(row: Row, imported: bool, allowed: bool) -> str:
+def _flag(imported: bool, allowed: bool) -> str:
     return ("yes" if allowed else "**yes (must not)**") if imported else "no"
 
 
@@ -318,8 +318,8 @@ def _cells(row: Row, shown: Callable[[str], str]) -> list[str]:
         f"{row.median_ms:.0f}",
         f"{row.low_ms:.0f}-{row.high_ms:.0f}",
         f"{row.ratio:.2f}x",
-        _flag(row, row.pillow, name in IMAGE_FUNCTIONS | {PILLOW}),
-        _flag(row, row.xray, tracing),
+        _flag(row.pillow, name in IMAGE_FUNCTIONS | {PILLOW}),
+        _flag(row.xray, tracing),
         within,
     ]
 
