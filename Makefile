@@ -8,17 +8,33 @@ HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 NODE_E2E := tests/e2e/node
 
-.PHONY: run test lint openapi bench sam-build bootstrap clean
+# The locks under requirements/ pin every version: development and CI install dev.txt (and sam.txt for SAM CLI),
+# the layer Makefiles install shared-layer.txt and image-layer.txt, so laptops, CI and AWS run the same versions.
+# `make lock` regenerates them after a change to pyproject.toml or requirements/*.in.
+UV_VERSION := 0.13.9
+UV := .tools/uv/bin/uv
+UV_COMPILE = $(UV) pip compile --quiet --python-version 3.11 --custom-compile-command 'make lock'
+# The layers' target: the python3.11 Lambda runtime (Amazon Linux 2, glibc 2.26, x86_64).
+LAYER_TARGET := --python-platform x86_64-manylinux2014 --constraints requirements/dev.txt
 
-$(STAMP): pyproject.toml
+.PHONY: run test lint openapi bench sam-build bootstrap lock clean
+
+$(UV):
+	$(PYTHON) -m venv .tools/uv
+	.tools/uv/bin/python -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
+
+# Each venv is rebuilt from scratch when its lock changes, so it holds what the lock says and nothing else.
+$(STAMP): pyproject.toml requirements/dev.txt | $(UV)
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements/dev.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
-$(SAM_VENV)/.installed: $(STAMP)
+$(SAM_VENV)/.installed: requirements/sam.txt | $(UV)
+	rm -rf $(SAM_VENV)
 	$(PYTHON) -m venv $(SAM_VENV)
-	$(BIN)/uv pip install --quiet --python $(SAM_VENV)/bin/python 'aws-sam-cli>=1.120'
+	$(UV) pip install --quiet --python $(SAM_VENV)/bin/python -r requirements/sam.txt
 	touch $@
 
 $(NODE_E2E)/node_modules/.installed: $(NODE_E2E)/package-lock.json
@@ -47,6 +63,12 @@ bench: $(STAMP)
 
 sam-build: bootstrap
 	$(SAM_VENV)/bin/sam build --template template.yaml
+
+lock: | $(UV)
+	$(UV_COMPILE) --universal --extra dev pyproject.toml -o requirements/dev.txt
+	$(UV_COMPILE) --universal requirements/sam.in -o requirements/sam.txt
+	$(UV_COMPILE) $(LAYER_TARGET) requirements/shared-layer.in -o requirements/shared-layer.txt
+	$(UV_COMPILE) $(LAYER_TARGET) requirements/image-layer.in -o requirements/image-layer.txt
 
 clean:
 	rm -rf $(VENV) .tools .aws-sam

@@ -1,6 +1,7 @@
 """template.yaml passes the tools that deploy it: cfn-lint, `sam validate --lint` and a Docker-free `sam build`
-whose shared layer carries medialib and its compiled dependencies for the Lambda target (python3.11, x86_64), with
-the bytecode of every module, so that a cold start on Lambda's read-only /opt compiles nothing."""
+whose layers carry medialib (SharedLayer) and Pillow (ImageLayer) with their compiled dependencies for the Lambda
+target (python3.11, x86_64), with the bytecode of every module, so that a cold start on Lambda's read-only /opt
+compiles nothing. What each layer may hold is tested in test_layer_builds.py."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from cfnlint.decode.cfn_yaml import load
 from tests.conftest import TEMPLATE
 
 LAYER_ID = "SharedLayer"
+IMAGE_LAYER_ID = "ImageLayer"
+LAYER_IDS = [LAYER_ID, IMAGE_LAYER_ID]
 # The python3.11 Lambda runtime runs on Amazon Linux 2: a compiled wheel must not need a newer glibc.
 LAMBDA_GLIBC = (2, 26)
 # Lambda's limit on a function's unzipped code plus all its layers.
@@ -64,11 +67,16 @@ def _run_sam(*args: str, cwd: Path, timeout: int) -> subprocess.CompletedProcess
 
 
 def _functions() -> dict[str, dict[str, Any]]:
-    """Every AWS::Serverless::Function of the template, by logical id, with its Globals applied to Handler."""
+    """Every AWS::Serverless::Function of the template, by logical id, with its Globals applied to Handler and
+    Layers (SAM appends a function's own Layers to the global ones)."""
     template: dict[str, Any] = load(str(TEMPLATE))
     function_globals: dict[str, Any] = (template.get("Globals") or {}).get("Function") or {}
     return {
-        logical_id: {"Handler": function_globals.get("Handler"), **resource["Properties"]}
+        logical_id: {
+            "Handler": function_globals.get("Handler"),
+            **resource["Properties"],
+            "Layers": [*function_globals.get("Layers", []), *resource["Properties"].get("Layers", [])],
+        }
         for logical_id, resource in template["Resources"].items()
         if resource["Type"] == "AWS::Serverless::Function"
     }
@@ -163,23 +171,27 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_the_built_layer_unpacks_medialib_and_its_deps_onto_the_lambda_path(built: Path) -> None:
-    """Given the built template, When its shared layer is read, Then its python/ dir (what Lambda puts on
-    sys.path as /opt/python) holds medialib, PIL and pydantic_core directly, not under python/python."""
+    """Given the built template, When its layers are read, Then their python/ dirs (what Lambda puts on sys.path
+    as /opt/python) hold medialib, pydantic_core (SharedLayer) and PIL (ImageLayer) directly, not under
+    python/python."""
     python = built / LAYER_ID / "python"
     assert (python / "medialib" / "__init__.py").is_file()
-    assert (python / "PIL" / "__init__.py").is_file()
     assert (python / "pydantic_core" / "__init__.py").is_file()
     assert (python / "pydantic" / "__init__.py").is_file()
     assert (python / "aws_lambda_powertools" / "__init__.py").is_file()
-    assert not (python / "python").exists(), "the layer would put medialib at /opt/python/python"
+    assert (built / IMAGE_LAYER_ID / "python" / "PIL" / "__init__.py").is_file()
+    for layer_id in LAYER_IDS:
+        assert not (built / layer_id / "python" / "python").exists(), f"{layer_id} would unpack in /opt/python/python"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("package", ["pillow", "pydantic_core"])
-def test_the_layer_compiled_deps_are_manylinux_wheels_the_runtime_can_load(built: Path, package: str) -> None:
-    """Given the built layer, When a compiled dependency's wheel tags are read, Then it is a cp311 manylinux
+@pytest.mark.parametrize(("layer_id", "package"), [(IMAGE_LAYER_ID, "pillow"), (LAYER_ID, "pydantic_core")])
+def test_the_layer_compiled_deps_are_manylinux_wheels_the_runtime_can_load(
+    built: Path, layer_id: str, package: str
+) -> None:
+    """Given a built layer, When a compiled dependency's wheel tags are read, Then it is a cp311 manylinux
     x86_64 wheel needing no newer glibc than the python3.11 runtime has, and its extensions are x86_64."""
-    python = built / LAYER_ID / "python"
+    python = built / layer_id / "python"
     [dist_info] = python.glob(f"{package}-*.dist-info")
     tags = [
         line.split(":", 1)[1].strip()
@@ -198,7 +210,8 @@ def test_the_layer_compiled_deps_are_manylinux_wheels_the_runtime_can_load(built
 @pytest.mark.slow
 def test_every_function_is_built_with_its_handler_and_only_its_own_code(built: Path) -> None:
     """Given the template's functions, When the build dir is read, Then each has its handler module, and none
-    carries the repository or a medialib copy that would shadow the layer's."""
+    carries the repository or a medialib or Pillow copy that would shadow the layers', and with its layers it
+    unzips within Lambda's limit."""
     functions = _functions()
     assert functions
     for logical_id, props in functions.items():
@@ -207,9 +220,10 @@ def test_every_function_is_built_with_its_handler_and_only_its_own_code(built: P
         assert (function_dir / module).is_file(), f"{logical_id}: {module} missing from {function_dir}"
         names = {p.name for p in function_dir.iterdir()}
         assert not names & REPO_MARKERS, f"{logical_id} contains repository files: {sorted(names & REPO_MARKERS)}"
-        assert "medialib" not in names, f"{logical_id} bundles medialib; the layer's copy must be the only one"
-        size = _tree_size(function_dir) + _tree_size(built / LAYER_ID)
-        assert size < LAMBDA_UNZIPPED_LIMIT, f"{logical_id} and its layer unzip to {size} bytes"
+        assert not names & {"medialib", "PIL"}, f"{logical_id} bundles {names & {'medialib', 'PIL'}}, as its layers do"
+        layers = [layer["Ref"] for layer in props["Layers"]]
+        size = _tree_size(function_dir) + sum(_tree_size(built / layer) for layer in layers)
+        assert size < LAMBDA_UNZIPPED_LIMIT, f"{logical_id} and its layers {layers} unzip to {size} bytes"
 
 
 @pytest.mark.slow
@@ -224,12 +238,13 @@ def test_the_layer_ships_unchecked_hash_bytecode_for_medialib_and_its_deps(built
 
 
 @pytest.mark.slow
-def test_every_module_of_the_layer_has_its_bytecode(built: Path) -> None:
-    """Given the built layer, When every .py in it is checked, Then each has its unchecked-hash .pyc (Lambda's
+@pytest.mark.parametrize("layer_id", LAYER_IDS)
+def test_every_module_of_the_layer_has_its_bytecode(built: Path, layer_id: str) -> None:
+    """Given a built layer, When every .py in it is checked, Then each has its unchecked-hash .pyc (Lambda's
     /opt is read-only: a module without one is compiled again on every cold start), and no stale one is left."""
-    python = built / LAYER_ID / "python"
+    python = built / layer_id / "python"
     sources = sorted(python.rglob("*.py"))
-    assert len(sources) > 100, "the layer holds fewer modules than medialib and its dependencies have"
+    assert len(sources) > 50, "the layer holds fewer modules than its packages have"
     problems = {str(source.relative_to(python)): _pyc_problem(source) for source in sources}
     bad = [f"{name} ({problem})" for name, problem in problems.items() if problem is not None]
     assert not bad, f"{len(bad)} of {len(sources)} modules: {', '.join(bad[:10])}"
@@ -245,7 +260,7 @@ def source_to_code(self, data, path, *args, **kwargs):
     compiled.append(str(path))
     return to_code(self, data, path, *args, **kwargs)
 importlib.machinery.SourceFileLoader.source_to_code = source_to_code
-sys.path.insert(0, sys.argv[1])
+sys.path[0:0] = sys.argv[1:]
 import medialib, medialib.settings, medialib.errors, pydantic, pydantic_core, aws_lambda_powertools, PIL.Image
 from aws_lambda_powertools import Logger
 files = {m: sys.modules[m].__file__ for m in ("medialib", "pydantic", "aws_lambda_powertools", "PIL")}
@@ -255,11 +270,12 @@ print(json.dumps({"compiled": compiled, "files": files}))
 
 @pytest.mark.slow
 def test_a_cold_import_from_the_unzipped_layer_compiles_nothing(built: Path, tmp_path: Path) -> None:
-    """Given the built layer as Lambda unzips it (every file dated 1980) and no bytecode written (read-only /opt),
-    When a fresh interpreter imports medialib, pydantic, powertools and Pillow from it, Then they come from the
-    layer and not one of its modules is compiled from source."""
+    """Given the built layers as Lambda unzips them (every file dated 1980) and no bytecode written (read-only
+    /opt), When a fresh interpreter imports medialib, pydantic, powertools and Pillow from them, Then they come from
+    the layers and not one of their modules is compiled from source."""
     opt_python = tmp_path / "opt" / "python"
-    shutil.copytree(built / LAYER_ID / "python", opt_python)
+    for layer_id in LAYER_IDS:  # Lambda extracts every layer of a function into the same /opt
+        shutil.copytree(built / layer_id / "python", opt_python, dirs_exist_ok=True)
     for path in opt_python.rglob("*"):
         os.utime(path, (ZIP_EPOCH, ZIP_EPOCH))
     result = subprocess.run(
@@ -281,10 +297,15 @@ def test_a_cold_import_from_the_unzipped_layer_compiles_nothing(built: Path, tmp
 
 @pytest.mark.slow
 def test_the_layer_shared_objects_need_no_newer_glibc_than_the_runtime(built: Path) -> None:
-    """Given the built layer, When the glibc symbol versions its shared objects (Pillow's, its bundled libraries,
+    """Given the built layers, When the glibc symbol versions their shared objects (Pillow's, its bundled libraries,
     pydantic_core's) require are read, Then none is newer than the python3.11 runtime's glibc 2.26."""
-    python = built / LAYER_ID / "python"
-    objects = [path for path in python.rglob("*.so*") if path.is_file() and path.read_bytes()[:4] == b"\x7fELF"]
+    python = built
+    objects = [
+        path
+        for layer_id in LAYER_IDS
+        for path in (built / layer_id / "python").rglob("*.so*")
+        if path.is_file() and path.read_bytes()[:4] == b"\x7fELF"
+    ]
     assert any(path.parent.name == "PIL" for path in objects), "no Pillow extension in the layer"
     assert any(path.parent.name == "pydantic_core" for path in objects), "no pydantic_core extension in the layer"
     needs = {

@@ -58,6 +58,7 @@ def _start_api(args: argparse.Namespace) -> int:
         f"  Account id             {account.account_id}\n"
         f"  Public key             {account.public_key}\n"
         f"  Private key            {account.private_key}\n"
+        f"{stack.aws_banner()}"
         "Try: ImageKit(private_key=..., base_url=...) or curl -u PRIVATE_KEY: "
         f"{base_url}/v1/files\n",
         flush=True,

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from medialib_local import ACCOUNT_ID, REGION
-from medialib_local.aws import MotoServer, Provisioned, provision, use_endpoint
+from medialib_local.aws import FAKE_CREDENTIALS, MotoServer, Provisioned, provision, use_endpoint
 from medialib_local.functions import LocalFunctions
 from medialib_local.gateway import Gateway
 from medialib_local.schedule import Scheduler, scheduled_event
@@ -18,6 +18,13 @@ from medialib_local.template import AppSpec, ScheduleSpec, describe
 DEFAULT_ACCOUNT_ID = "dev"
 DEFAULT_PUBLIC_KEY = "public_dev_local_key"
 DEFAULT_PRIVATE_KEY = "private_dev_local_key"
+# The resources a user may want to look inside, by type, with the label `medialib local start-api` prints.
+INSPECTABLE = {
+    "AWS::DynamoDB::Table": "Table",
+    "AWS::S3::Bucket": "Bucket",
+    "AWS::Serverless::StateMachine": "State machine",
+    "AWS::StepFunctions::StateMachine": "State machine",
+}
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,29 @@ class LocalStack:
             self.scheduler.start()
         self.gateway = Gateway(self.spec, self.functions)
         return self.gateway
+
+    def aws_banner(self) -> str:
+        """How to look inside the local AWS with the AWS CLI or boto3: the moto endpoint, the region, the
+        credentials it accepts, and the physical name of every table, bucket and state machine of the template."""
+        assert self.provisioned is not None, "start() the stack first"
+        endpoint = self.moto.endpoint
+        access_key, secret_key = FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"], FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+        lines = [
+            "Local AWS (moto; look inside with the AWS CLI or boto3)",
+            f"  Endpoint URL           {endpoint}",
+            f"  Region                 {REGION}",
+            f"  Credentials            AWS_ACCESS_KEY_ID={access_key} AWS_SECRET_ACCESS_KEY={secret_key}",
+        ]
+        for logical_id, resource in self.spec.sam["Resources"].items():
+            label = INSPECTABLE.get(resource.get("Type", ""))
+            physical = self.provisioned.physical.get(logical_id)
+            if label and physical:
+                lines.append(f"  {label:<22} {physical}  ({logical_id})")
+        lines.append(
+            f"  e.g. AWS_ACCESS_KEY_ID={access_key} AWS_SECRET_ACCESS_KEY={secret_key} "
+            f"aws --endpoint-url {endpoint} --region {REGION} s3 ls"
+        )
+        return "\n".join(lines) + "\n"
 
     def stop(self) -> None:
         if self.scheduler:
