@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -160,6 +161,8 @@ class Gateway:
 
     def handle(self, request: Request) -> Response:
         path = _raw_path(request)
+        if path == DOCS or path.startswith(DOCS + "/"):
+            return docs(self.spec.root, path, request)
         found = self._find(request.method, path)
         if found is None:
             return self.gateway_response(self.spec.apis[self.api_of(path)], "MISSING_AUTHENTICATION_TOKEN", request)
@@ -309,6 +312,41 @@ def _lambda_refused(request: Request) -> Response:
     headers = Headers({"Content-Type": "application/json", "x-should-retry": "false"})
     headers["x-ik-requestId"] = str(request.environ[_REQUEST_ID])
     return Response(json.dumps(_LAMBDA_TOO_LARGE), status=413, headers=headers)
+
+
+DOCS = "/docs"  # served by the local stack only (not a route of the template): the API reference
+_SWAGGER_ASSETS = {
+    "/docs/swagger-ui.css": ("swagger-ui.min.css", "text/css"),
+    "/docs/swagger-ui-bundle.js": ("swagger-ui-bundle.min.js", "application/javascript"),
+}
+_DOCS_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>medialib API reference</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><div id="swagger-ui"><noscript>The reference is docs/openapi.json.</noscript></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({url: "/docs/openapi.json", dom_id: "#swagger-ui", deepLinking: true});</script>
+</body>
+</html>
+"""
+
+
+def docs(root: Path, path: str, request: Request) -> Response:
+    """Swagger UI of the committed docs/openapi.json, with no asset from the internet: its script and style
+    are the copies Powertools ships. The document's first server becomes this stack's own URL."""
+    if path in {DOCS, DOCS + "/"}:
+        return Response(_DOCS_PAGE, status=200, content_type="text/html; charset=utf-8")
+    if path == DOCS + "/openapi.json":
+        document = json.loads((root / "docs" / "openapi.json").read_text())
+        document["servers"][0]["url"] = request.host_url.rstrip("/")
+        return Response(json.dumps(document), status=200, content_type="application/json")
+    if path in _SWAGGER_ASSETS:
+        from aws_lambda_powertools.event_handler.openapi import swagger_ui  # noqa: PLC0415
+
+        name, media = _SWAGGER_ASSETS[path]
+        return Response((Path(swagger_ui.__file__).parent / name).read_bytes(), status=200, content_type=media)
+    body = {"message": "The requested resource does not exist.", "help": "The API reference is at /docs."}
+    return Response(json.dumps(body), status=404, content_type="application/json")
 
 
 def _raw_path(request: Request) -> str:

@@ -111,10 +111,11 @@ def _validation_error(error: RequestValidationError, body_fields: list[str]) -> 
     for detail in error.errors():
         location = [str(part) for part in detail.get("loc", ())]
         parts = location[1:]  # [0] is the location: query, body, path
+        whole_body = location[:1] == ["body"] and (not parts or (len(parts) == 1 and parts[0] in _MODEL_PARAMETERS))
+        if whole_body and body_fields:
+            return _body_shape_error(detail.get("type", ""), body_fields)
         if len(parts) > 1 and parts[0] in _MODEL_PARAMETERS:
             parts = parts[1:]
-        if location[:1] == ["body"] and len(parts) <= 1 and body_fields:
-            return _body_shape_error(detail.get("type", ""), body_fields)
         problems.append(f"{'.'.join(parts) or 'request'}: {detail.get('msg', 'invalid value')}")
     return BadRequestError(
         "Your request contains invalid parameters. " + "; ".join(problems), reason="INVALID_PARAMETER"
