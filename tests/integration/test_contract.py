@@ -310,9 +310,9 @@ def test_a_valid_publish_still_starts_a_job(api: Any, account: Any) -> None:
 @pytest.mark.parametrize(
     ("path", "methods"),
     [
-        pytest.param("/api/v1/files/upload", "POST,OPTIONS", id="upload-route-browsers-call"),
-        pytest.param("/v1/files/abc/details", "GET,PATCH,OPTIONS", id="a-route-with-two-methods"),
-        pytest.param("/v1/nothing", "OPTIONS,GET,HEAD,POST,PUT,DELETE,PATCH", id="catch-all-preflight"),
+        pytest.param("/api/v1/files/upload", "OPTIONS,POST", id="upload-route-browsers-call"),
+        pytest.param("/v1/files/abc/details", "GET,OPTIONS,PATCH", id="a-route-with-two-methods"),
+        pytest.param("/v1/nothing", "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT", id="catch-all-preflight"),
     ],
 )
 def test_cors_preflight_is_answered_from_the_template(api: Any, path: str, methods: str) -> None:

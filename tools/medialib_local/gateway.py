@@ -74,7 +74,7 @@ def _preflights(spec: AppSpec) -> list[_Route]:
             methods.setdefault((route.api_id, route.path), set()).add(route.method)
     preflights = []
     for (api_id, path), declared in methods.items():
-        allowed = _ANY_METHODS if "ANY" in declared else (*sorted(declared), "OPTIONS")
+        allowed = sorted(set(_ANY_METHODS if "ANY" in declared else {*declared, "OPTIONS"}))  # SAM sorts them
         compiled = _compile(RouteSpec(api_id, "OPTIONS", path, "", None))
         preflights.append(
             _Route(compiled.spec, compiled.pattern, compiled.rank, compiled.first_segment, ",".join(allowed))
