@@ -18,13 +18,15 @@ app = new_resolver(DELIVERY_ROUTES)
 _DELIVERED = answers(400, 404, 503) | {200: {"description": "The file or its transformation (image bytes)"}}
 
 
-@app.get("/.+", summary="Deliver a file or its transformation", responses=_DELIVERED)  # API Gateway's /{proxy+}
+@app.get(
+    "/.+", summary="Deliver a file or its transformation", responses=_DELIVERED, tags=["Delivery"]
+)  # API Gateway's /{proxy+}
 def deliver() -> Response[bytes]:
     service.resolve(app.current_event.path)
     raise AssertionError("unreachable: resolve() serves or raises")
 
 
-@app.head("/.+", summary="The headers GET would answer, without the body", responses=_DELIVERED)
+@app.head("/.+", summary="The headers GET would answer, without the body", responses=_DELIVERED, tags=["Delivery"])
 def deliver_headers() -> Response[bytes]:
     service.resolve(app.current_event.path)
     raise AssertionError("unreachable: resolve() serves or raises")

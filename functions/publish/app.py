@@ -19,6 +19,8 @@ app = new_resolver()
 
 @app.post(
     "/v1/files/publish",
+    summary="Publish or unpublish up to 100 files (a bulk job)",
+    tags=["Publish"],
     responses=answers(
         400, 415, 503, success=(202, BulkPublishResponse, "The job is started; poll GET /v1/bulkJobs/{jobId}")
     ),
@@ -38,6 +40,7 @@ not_implemented(
         ("POST", "/v1/images/<imageId>/publish"),
         ("POST", "/v1/images/<imageId>/unpublish"),
     ],
+    tag="img-processing.com",
 )
 
 

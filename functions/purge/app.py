@@ -23,11 +23,13 @@ class PurgeStatusResponse(BaseModel):
     status: str
 
 
-not_implemented(app, "Purge", [("POST", "/v1/files/purge")])  # the purge issue builds it: 201 {requestId}
+not_implemented(app, "Purge", [("POST", "/v1/files/purge")], tag="Purge")  # the purge issue builds it: 201 {requestId}
 
 
 @app.get(
     "/v1/files/purge/<requestId>",
+    summary="Get a purge request's status",
+    tags=["Purge"],
     responses=answers(400, 404, 503, success=(200, PurgeStatusResponse, "The purge request's status")),
 )
 def get_purge_status(requestId: Identifier) -> Response[str]:

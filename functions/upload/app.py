@@ -16,7 +16,7 @@ from medialib.observability import api_handler, task_handler
 app = new_resolver()
 
 
-not_implemented(app, "Upload", [("POST", "/api/v1/files/upload")])
+not_implemented(app, "Upload", [("POST", "/api/v1/files/upload")], tag="Upload")
 
 
 @task_handler

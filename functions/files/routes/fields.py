@@ -15,4 +15,5 @@ not_implemented(
         ("PATCH", "/v1/customMetadataFields/<fieldId>"),
         ("DELETE", "/v1/customMetadataFields/<fieldId>"),
     ],
+    tag="Custom metadata fields",
 )

@@ -16,13 +16,21 @@ router = new_router()
 
 
 @router.get(
-    "/v1/files", responses=answers(400, 503, success=(200, list[FileResponse | FolderResponse], "Files and folders"))
+    "/v1/files",
+    summary="List and search files and folders",
+    tags=["Files"],
+    responses=answers(400, 503, success=(200, list[FileResponse | FolderResponse], "Files and folders")),
 )
 def list_files(query: Annotated[ListFilesQuery, Query()]) -> list[FileResponse | FolderResponse]:
     return service.list_files(caller_account_id(router), query, get_settings(FilesSettings).delivery_base_url)
 
 
-@router.get("/v1/files/<fileId>/details", responses=answers(400, 404, 503, success=(200, FileResponse, "The file")))
+@router.get(
+    "/v1/files/<fileId>/details",
+    summary="Get a file's details",
+    tags=["Files"],
+    responses=answers(400, 404, 503, success=(200, FileResponse, "The file")),
+)
 def get_file_details(fileId: Identifier) -> FileResponse:
     return service.get_file(caller_account_id(router), fileId, get_settings(FilesSettings).delivery_base_url)
 
@@ -43,4 +51,5 @@ not_implemented(
         ("GET", "/v1/files/<fileId>/metadata"),
         ("GET", "/v1/metadata"),
     ],
+    tag="Files",
 )

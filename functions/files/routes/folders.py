@@ -16,4 +16,5 @@ not_implemented(
         ("POST", "/v1/bulkJobs/moveFolder"),
         ("POST", "/v1/bulkJobs/renameFolder"),
     ],
+    tag="Folders",
 )

@@ -15,4 +15,5 @@ not_implemented(
         ("DELETE", "/v1/files/<fileId>/versions/<versionId>"),
         ("PUT", "/v1/files/<fileId>/versions/<versionId>/restore"),
     ],
+    tag="Versions",
 )

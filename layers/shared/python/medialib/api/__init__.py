@@ -195,7 +195,9 @@ def _route_on_resource(event: dict[str, Any]) -> None:
     event["path"] = _PARAMETER.sub(lambda m: quote(str(parameters.get(m.group(1), "")), safe=""), resource)
 
 
-def not_implemented(app: APIGatewayRestResolver | Router, capability: str, routes: list[tuple[str, str]]) -> None:
+def not_implemented(
+    app: APIGatewayRestResolver | Router, capability: str, routes: list[tuple[str, str]], *, tag: str
+) -> None:
     """Answer 501 on routes the template declares for this function and a later issue implements, so that
     a client sees "not available yet", never a 404 that reads as "your file does not exist"."""
 
@@ -203,4 +205,5 @@ def not_implemented(app: APIGatewayRestResolver | Router, capability: str, route
         raise NotImplementedYetError(capability)
 
     for method, rule in routes:
-        app.route(rule, method=method, summary=f"Not available yet: {capability}", responses=answers(501))(later)
+        summary = f"Not available yet: {capability}"
+        app.route(rule, method=method, summary=summary, responses=answers(501), tags=[tag])(later)
