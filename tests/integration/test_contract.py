@@ -185,6 +185,14 @@ MISTAKES = [
         Mistake("POST", "/v1/files/copy", 501, b"{}", JSON_TYPE, reason="NOT_IMPLEMENTED"),
         id="route-not-built-yet-is-501",
     ),
+    pytest.param(
+        Mistake("POST", "/api/v1/files/upload", 415, b'{"file": "x"}', JSON_TYPE, reason="UNSUPPORTED_MEDIA_TYPE"),
+        id="json-to-the-multipart-upload-is-415",
+    ),
+    pytest.param(
+        Mistake("POST", "/api/v1/files/upload", 501, b"--x--\r\n", {"Content-Type": "multipart/form-data; boundary=x"}),
+        id="multipart-upload-reaches-its-function",
+    ),
     # ---- routes: unknown path, wrong method, HEAD, OPTIONS
     pytest.param(Mistake("GET", "/v1/nothing-here", 404, reason="NOT_FOUND"), id="unknown-path-is-404"),
     pytest.param(
