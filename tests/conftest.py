@@ -29,6 +29,15 @@ def _lambda_like_environment() -> None:
             os.environ.setdefault(name, value)
 
 
+def _independent_of_the_callers_environment() -> None:
+    """The suite runs the same whatever the caller's shell exports: MEDIALIB_* (the dev account's keys, the
+    template, tracing) would change the stack under test, so in-process stacks get the documented defaults and
+    tests that need the account read it from the ``account`` fixture."""
+    for name in [name for name in os.environ if name.startswith("MEDIALIB_")]:
+        del os.environ[name]
+
+
+_independent_of_the_callers_environment()
 _lambda_like_environment()
 
 

@@ -8,15 +8,23 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from medialib.api import caller_account_id, json_response, new_resolver, not_implemented, respond
+from medialib.api.contract import answers
 from medialib.observability import api_handler
 from medialib.publish import service
-from medialib.publish.models import BulkPublishRequest
+from medialib.publish.models import BulkPublishRequest, BulkPublishResponse
 from medialib.settings import PublishSettings, get_settings
 
 app = new_resolver()
 
 
-@app.post("/v1/files/publish")
+@app.post(
+    "/v1/files/publish",
+    summary="Publish or unpublish up to 100 files (a bulk job)",
+    tags=["Publish"],
+    responses=answers(
+        400, 415, 503, success=(202, BulkPublishResponse, "The job is started; poll GET /v1/bulkJobs/{jobId}")
+    ),
+)
 def create_bulk_publish(request: BulkPublishRequest) -> Response[str]:
     settings = get_settings(PublishSettings)
     job = service.request_bulk_publish(caller_account_id(app), request, settings.state_machine_arn)
@@ -32,6 +40,7 @@ not_implemented(
         ("POST", "/v1/images/<imageId>/publish"),
         ("POST", "/v1/images/<imageId>/unpublish"),
     ],
+    tag="img-processing.com",
 )
 
 

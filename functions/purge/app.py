@@ -7,18 +7,31 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from medialib.api import Identifier, caller_account_id, json_response, new_resolver, not_implemented, respond
+from medialib.api.contract import answers
 from medialib.observability import api_handler, logger, metrics, task_handler
 from medialib.purge import service
 
 app = new_resolver()
 
 
-not_implemented(app, "Purge", [("POST", "/v1/files/purge")])
+class PurgeStatusResponse(BaseModel):
+    """``GET /v1/files/purge/{requestId}``: ImageKit's purge status (Pending or Completed)."""
+
+    status: str
 
 
-@app.get("/v1/files/purge/<requestId>")
+not_implemented(app, "Purge", [("POST", "/v1/files/purge")], tag="Purge")  # the purge issue builds it: 201 {requestId}
+
+
+@app.get(
+    "/v1/files/purge/<requestId>",
+    summary="Get a purge request's status",
+    tags=["Purge"],
+    responses=answers(400, 404, 503, success=(200, PurgeStatusResponse, "The purge request's status")),
+)
 def get_purge_status(requestId: Identifier) -> Response[str]:
     return json_response(200, service.get_status(caller_account_id(app), requestId))
 

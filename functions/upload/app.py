@@ -9,13 +9,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from medialib.api import new_resolver, not_implemented, respond
+from medialib.api.body import MULTIPART
 from medialib.errors import NotImplementedYetError
 from medialib.observability import api_handler, task_handler
 
 app = new_resolver()
 
 
-not_implemented(app, "Upload", [("POST", "/api/v1/files/upload")])
+not_implemented(app, "Upload", [("POST", "/api/v1/files/upload")], tag="Upload")
 
 
 @task_handler
@@ -25,7 +26,7 @@ def _finalise_session(event: dict[str, Any], context: LambdaContext) -> dict[str
 
 @api_handler
 def _api(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return respond(app, event, context)
+    return respond(app, event, context, accepts=(MULTIPART,))
 
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -84,32 +84,6 @@ def test_bad_list_parameters_are_400_naming_the_field(api: Any, account: Any, qu
     assert response.headers["x-should-retry"] == "false"
 
 
-def test_unknown_route_is_403_missing_authentication_token(api: Any) -> None:
-    """Given a path no function declares, When called, Then API Gateway's 403 "Missing Authentication Token"."""
-    response = api.delete("/v1/nothing-here")
-    assert response.status_code == 403
-    assert _json(response)["message"] == "Missing Authentication Token"
-
-
-@pytest.mark.parametrize(
-    "size",
-    [
-        pytest.param(11 * 1024 * 1024, id="over-api-gateway-10-mb"),
-        pytest.param(5 * 1024 * 1024, id="over-lambda-6-mb-once-base64"),
-    ],
-)
-def test_oversized_request_is_refused_before_any_function(api: Any, account: Any, size: int) -> None:
-    """Given a body over API Gateway's 10 MB, or one over Lambda's 6 MB once base64 in the event (5 MB ->
-    6.7 MB), When posted, Then 413 "Request Too Long" from the gateway, as AWS does."""
-    response = api.post(
-        "/api/v1/files/upload",
-        data=b"x" * size,
-        headers={**basic(account.private_key), "Content-Type": "application/octet-stream"},
-    )
-    assert response.status_code == 413
-    assert _json(response)["message"] == "Request Too Long"
-
-
 def test_delivery_is_public_and_404s_unknown_paths(api: Any, account: Any) -> None:
     """Given no credentials, When a delivery URL of an unknown file is requested, Then 404, not 401."""
     response = api.get(f"/{account.account_id}/nothing/here.jpg")

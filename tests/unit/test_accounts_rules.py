@@ -42,7 +42,15 @@ def test_x_api_key_counts_only_on_img_processing_routes() -> None:
     assert presented_key("/v1/files", headers) is None
 
 
-def test_basic_wins_over_x_api_key() -> None:
-    """Given both credentials, When the key is chosen, Then Basic (the SDKs' way) is used."""
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        pytest.param("/v1/images/abc", "from_header", id="images-route-x-api-key-wins-over-a-stale-basic"),
+        pytest.param("/v1/files", "from_basic", id="elsewhere-basic-is-the-only-credential"),
+    ],
+)
+def test_both_credentials_sent(path: str, key: str) -> None:
+    """Given a Basic header and x-api-key, When the key is chosen, Then x-api-key on /v1/images (that service's
+    own credential, a stale Basic header must not hide it), and Basic everywhere else."""
     headers = {"authorization": _basic("from_basic:"), "x-api-key": "from_header"}
-    assert presented_key("/v1/images/abc", headers) == "from_basic"
+    assert presented_key(path, headers) == key

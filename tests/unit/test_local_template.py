@@ -31,7 +31,7 @@ def test_every_api_event_of_the_template_is_a_route(spec: Any) -> None:
     by_path = {(r.method, r.path): r for r in spec.routes}
     assert by_path[("GET", "/v1/files")].function_id == "FilesFunction"
     assert by_path[("GET", "/v1/files")].authorizer_id == "AuthorizerFunction"
-    assert by_path[("GET", "/{proxy+}")].authorizer_id is None, "delivery is public"
+    assert by_path[("ANY", "/{proxy+}")].authorizer_id is None, "delivery and the catch-all are public"
 
 
 def test_the_monthly_schedule_is_read(spec: Any) -> None:
@@ -72,18 +72,45 @@ def test_routes_match_like_api_gateway(
 
 @pytest.mark.parametrize("path", ["/v1/filez", "/v1/files/x", "/api/v2/files/upload", "/v1/files/a/b/c/d"])
 def test_unknown_api_paths_never_fall_through_to_delivery(spec: Any, path: str) -> None:
-    """Given a path under /v1 or /api that no route declares, When routed, Then nothing matches (403 as in
-    AWS), although delivery's /{proxy+} on the same local port would match any GET."""
+    """Given a path under /v1 or /api that no route declares, When routed, Then the management API's catch-all
+    (ANY /{proxy+}, FallbackFunction: 404/405) takes it, although delivery's /{proxy+} on the same local port
+    would match any GET."""
     from medialib_local.gateway import Gateway
 
-    assert Gateway(spec, functions=None).match("GET", path) is None  # type: ignore[arg-type]
+    found = Gateway(spec, functions=None).match("GET", path)  # type: ignore[arg-type]
+    assert found is not None
+    assert found[0].function_id == "FallbackFunction"
 
 
-def test_unknown_method_on_a_known_path_does_not_match(spec: Any) -> None:
-    """Given DELETE /v1/files (not declared), When routed, Then nothing matches (API Gateway answers 403)."""
+@pytest.mark.parametrize(
+    ("method", "path", "function"),
+    [
+        pytest.param("GET", "/v1/files/abc/details", "FilesFunction", id="declared-pair-wins"),
+        pytest.param("DELETE", "/v1/files/abc", "FilesFunction", id="parameter-route-with-the-method"),
+        pytest.param("GET", "/v1/files/publish", "FallbackFunction", id="literal-without-the-method-falls-through"),
+        pytest.param("DELETE", "/v1/files/publish", "FilesFunction", id="falls-to-a-parameter-sibling-with-it"),
+        pytest.param("HEAD", "/dev/a.jpg", "DeliverFunction", id="delivery-takes-every-method"),
+    ],
+)
+def test_routing_is_on_the_resource_and_method_pair(spec: Any, method: str, path: str, function: str) -> None:
+    """Given API Gateway REST's routing (measured in AWS: the most specific resource that declares the method,
+    else a less specific one such as a {param} sibling or the greedy ANY /{proxy+}), When a request is routed,
+    Then the local gateway picks the same function."""
     from medialib_local.gateway import Gateway
 
-    assert Gateway(spec, functions=None).match("DELETE", "/v1/files") is None  # type: ignore[arg-type]
+    found = Gateway(spec, functions=None).match(method, path)  # type: ignore[arg-type]
+    assert found is not None
+    assert found[0].function_id == function
+
+
+def test_unknown_method_on_a_known_path_falls_through_to_the_catch_all(spec: Any) -> None:
+    """Given DELETE /v1/files (not declared), When routed, Then the greedy ANY /{proxy+} takes it (its function
+    answers 405), not the GET route of /v1/files."""
+    from medialib_local.gateway import Gateway
+
+    found = Gateway(spec, functions=None).match("DELETE", "/v1/files")  # type: ignore[arg-type]
+    assert found is not None
+    assert (found[0].function_id, found[0].path) == ("FallbackFunction", "/{proxy+}")
 
 
 def test_transform_is_cached_by_content(spec: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from medialib_local.functions import FunctionError
 
@@ -74,12 +74,12 @@ def _start_api(args: argparse.Namespace) -> int:
 
 def _invoke(args: argparse.Namespace) -> int:
     """Like `sam local invoke`: the function's logs go to stderr, its result alone to stdout."""
+    event = _read_event(args.event)
     result_out, sys.stdout = sys.stdout, sys.stderr
     stack = _stack(args, "http://127.0.0.1:3000")
     stack.start(schedules=False)
     try:
         function_id = _function_id(stack.spec.functions, args.function)
-        event = json.loads(args.event.read_text()) if args.event else {}
         try:
             result = stack.functions.invoke(function_id, event)
         except FunctionError as err:
@@ -89,6 +89,29 @@ def _invoke(args: argparse.Namespace) -> int:
         return 0
     finally:
         stack.stop()
+
+
+def _read_event(path: Path | None) -> Any:
+    """The event of ``-e``: a missing or unreadable file, or one that is not JSON, is a one-line error (exit 2,
+    a usage error, as argparse exits), checked before the stack starts."""
+    if path is None:
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        _usage_error(f"cannot read the event file {str(path)!r}: {err.strerror or err}")
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        detail = (
+            f"{err.msg} at line {err.lineno}, column {err.colno}"
+            if isinstance(err, json.JSONDecodeError)
+            else "not UTF-8"
+        )
+        _usage_error(f"the event file {str(path)!r} is not JSON ({detail})")
+
+
+def _usage_error(message: str) -> NoReturn:
+    print(f"medialib local invoke: error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 def _function_id(functions: dict[str, Any], name: str) -> str:

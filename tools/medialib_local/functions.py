@@ -1,7 +1,7 @@
 """The template's functions, loaded once and invoked in-process like Lambda invokes them.
 
-Each handler module is loaded from its ``CodeUri`` by file path (Lambda puts that directory first on the
-path; our handlers import only the layer). All functions share one process here, so their environments
+Each handler module is loaded from its ``CodeUri`` by file path, with that directory first on ``sys.path``
+as Lambda puts it, so that a handler imports its sibling modules (``functions/files/routes/``) as in Lambda. All functions share one process here, so their environments
 are merged into ``os.environ``; a variable that two functions would set to different values is an error,
 because one of them would then run with the other's setting.
 """
@@ -148,12 +148,32 @@ class LocalFunctions:
         LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign]  # moto's seam for running Lambda code
 
 
+_LOADING = threading.Lock()  # sys.path and sys.modules are process-wide while a handler module loads
+
+
 def load_module(fn: FunctionSpec, instance: int = 1) -> ModuleType:
-    """A fresh copy of the function's handler module (its own globals), loaded from its CodeUri."""
+    """A fresh copy of the function's handler module (its own globals), loaded from its CodeUri. Its sibling
+    modules are imported afresh too (each execution environment has its own, as in Lambda: a Router holds the
+    resolver it was included in) and then forgotten, so that two functions' siblings never meet."""
     path = fn.code_dir / f"{fn.module.replace('.', '/')}.py"
     spec = importlib.util.spec_from_file_location(f"medialib_local_{fn.logical_id}_{instance}", path)
     if spec is None or spec.loader is None:
         raise FileNotFoundError(f"{fn.logical_id}: no handler module at {path}")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    code_dir = str(fn.code_dir.resolve())
+    with _LOADING:
+        _forget_modules_of(code_dir)
+        sys.path.insert(0, code_dir)
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path.remove(code_dir)
+            _forget_modules_of(code_dir)
     return module
+
+
+def _forget_modules_of(code_dir: str) -> None:
+    for name, loaded in list(sys.modules.items()):
+        origin = getattr(loaded, "__file__", None) or ""
+        if origin.startswith(code_dir + os.sep):
+            del sys.modules[name]

@@ -1,6 +1,13 @@
 """API Gateway (REST, Lambda proxy) as the local stack serves it: routes from the template's Api events,
 the REQUEST authorizer first, proxy events as API Gateway builds them, gateway responses from the
-template, and the payload limits of API Gateway (10 MB request) and Lambda (6 MB request and response).
+template (their header mappings evaluated: ``'static'``, ``context.requestId``, ``method.request.header.X``),
+the CORS preflight SAM's ``Cors`` adds, and the payload limits of API Gateway (10 MB request) and Lambda
+(6 MB request and response).
+
+Routing follows API Gateway REST: the pair resource + method decides. Among the routes whose path matches and
+which declare the method (or ANY), the most specific wins, segment by segment (a literal over a {parameter}
+over a greedy {proxy+}); a declared path that lacks the method falls through to a less specific route, such as
+a greedy ``ANY /{proxy+}``. No route at all: MISSING_AUTHENTICATION_TOKEN.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -37,6 +45,15 @@ _DEFAULT_MESSAGES = {
     "INTEGRATION_FAILURE": (502, "Internal server error"),
 }
 _DEFAULT_OF = {4: "DEFAULT_4XX", 5: "DEFAULT_5XX"}
+# SAM's Cors: the methods of a path's preflight; ANY stands for these (samtranslator's _ALL_HTTP_METHODS).
+_ANY_METHODS = ("OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
+# What a Lambda refusing an event over its 6 MB payload limit answers through API Gateway: a 413 that is no
+# gateway response of the template (API Gateway's own REQUEST_TOO_LARGE is its 10 MB check).
+_LAMBDA_TOO_LARGE = {
+    "message": "Request Too Long",
+    "help": "Lambda accepts events up to 6 MB, and a binary body travels base64-encoded in it (about 4.4 MB of "
+    "file); upload larger files through an upload session.",
+}
 _REQUEST_ID = "medialib.request_id"  # one id per request: the event's requestId and x-amzn-RequestId
 
 
@@ -46,6 +63,30 @@ class _Route:
     pattern: re.Pattern[str]
     rank: tuple[int, ...]
     first_segment: str | None  # a literal first segment claims that prefix for its API
+    preflight: str | None = None  # a CORS preflight (SAM's mock integration): the path's allowed methods
+
+
+def _preflights(spec: AppSpec) -> list[_Route]:
+    """The OPTIONS method SAM's ``Cors`` adds to every path of an API (a mock integration, no authorizer)."""
+    methods: dict[tuple[str, str], set[str]] = {}
+    for route in spec.routes:
+        if _cors(spec, route.api_id) is not None:
+            methods.setdefault((route.api_id, route.path), set()).add(route.method)
+    preflights = []
+    for (api_id, path), declared in methods.items():
+        allowed = sorted(set(_ANY_METHODS if "ANY" in declared else {*declared, "OPTIONS"}))  # SAM sorts them
+        compiled = _compile(RouteSpec(api_id, "OPTIONS", path, "", None))
+        preflights.append(
+            _Route(compiled.spec, compiled.pattern, compiled.rank, compiled.first_segment, ",".join(allowed))
+        )
+    return preflights
+
+
+def _cors(spec: AppSpec, api_id: str) -> dict[str, Any] | None:
+    cors = spec.sam["Resources"][api_id]["Properties"].get("Cors")
+    if isinstance(cors, str):  # Cors: "'origin'" is the short form of AllowOrigin
+        return {"AllowOrigin": cors}
+    return cors if isinstance(cors, dict) else None
 
 
 def _compile(route: RouteSpec) -> _Route:
@@ -74,7 +115,9 @@ class Gateway:
     def __init__(self, spec: AppSpec, functions: LocalFunctions) -> None:
         self.spec = spec
         self.functions = functions
-        self.routes = sorted((_compile(r) for r in spec.routes), key=lambda r: r.rank)
+        # On one resource, a declared method wins over ANY (the CORS preflight over the catch-all's ANY).
+        routes = [*(_compile(r) for r in spec.routes), *_preflights(spec)]
+        self.routes = sorted(routes, key=lambda r: (r.rank, r.spec.method == "ANY"))
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -89,47 +132,83 @@ class Gateway:
         )
         return response(environ, start_response)
 
-    def match(self, method: str, path: str) -> tuple[RouteSpec, dict[str, str]] | None:
-        """The route API Gateway would pick. The APIs of the template have their own hosts in AWS and share
-        one port here: a path whose first segment an API's routes claim (``/v1``, ``/api``) is matched only
-        within that API, so an unknown management route never falls through to public delivery."""
+    def api_of(self, path: str) -> str:
+        """The API a path belongs to. The APIs of the template have their own hosts in AWS and share one port
+        here: a path whose first segment an API's routes claim (``/v1``, ``/api``) belongs to that API; any
+        other path to the API that claims none (delivery), so an unknown management route never falls through
+        to public delivery, nor a delivery URL to the management API's catch-all."""
         first = path.strip("/").split("/")[0]
         owners = {r.spec.api_id for r in self.routes if r.first_segment == first}
+        if owners:
+            return min(owners)
+        claiming = {r.spec.api_id for r in self.routes if r.first_segment is not None}
+        return min(set(self.spec.apis) - claiming or set(self.spec.apis))
+
+    def match(self, method: str, path: str) -> tuple[RouteSpec, dict[str, str]] | None:
+        """The route API Gateway would pick: the most specific route of the path's API that serves this method."""
+        found = self._find(method, path)
+        return (found[0].spec, found[1]) if found else None
+
+    def _find(self, method: str, path: str) -> tuple[_Route, dict[str, str]] | None:
+        api_id = self.api_of(path)
         for route in self.routes:
-            if owners and route.spec.api_id not in owners:
+            if route.spec.api_id != api_id:
                 continue
             found = route.pattern.match(path)
             if found and route.spec.method in {method, "ANY"}:
-                return route.spec, {k: unquote(v) for k, v in found.groupdict().items()}
+                return route, {k: unquote(v) for k, v in found.groupdict().items()}
         return None
 
     def handle(self, request: Request) -> Response:
-        found = self.match(request.method, _raw_path(request))
+        path = _raw_path(request)
+        if path == DOCS or path.startswith(DOCS + "/"):
+            return docs(self.spec.root, path, request)
+        found = self._find(request.method, path)
         if found is None:
-            api = next(iter(self.spec.apis.values()))
-            return self.gateway_response(api, "MISSING_AUTHENTICATION_TOKEN")
-        route, path_params = found
-        api = self.spec.apis[route.api_id]
+            return self.gateway_response(self.spec.apis[self.api_of(path)], "MISSING_AUTHENTICATION_TOKEN", request)
+        matched, path_params = found
+        route, api = matched.spec, self.spec.apis[matched.spec.api_id]
+        if matched.preflight is not None:
+            return self.preflight(route, matched.preflight, request)
         if (request.content_length or 0) > API_GATEWAY_MAX_REQUEST:
-            return self.gateway_response(api, "REQUEST_TOO_LARGE")
+            return self.gateway_response(api, "REQUEST_TOO_LARGE", request)
         body = request.get_data(cache=False)
         if len(body) > API_GATEWAY_MAX_REQUEST:
-            return self.gateway_response(api, "REQUEST_TOO_LARGE")
+            return self.gateway_response(api, "REQUEST_TOO_LARGE", request)
         event = self.proxy_event(request, body, route, path_params, api)
         if route.authorizer_id:
-            denied = self.authorize(event, route, api)
+            denied = self.authorize(event, route, api, request)
             if denied is not None:
                 return denied
         if len(json.dumps(event)) > LAMBDA_MAX_REQUEST:
-            return self.gateway_response(api, "REQUEST_TOO_LARGE")
+            return _lambda_refused(request)
+        return self.integrate(route, api, event, request)
+
+    def integrate(self, route: RouteSpec, api: ApiSpec, event: dict[str, Any], request: Request) -> Response:
         try:
             result = self.functions.invoke(route.function_id, event)
         except FunctionError as err:
             print(err.trace, file=sys.stderr, flush=True)
-            return self.gateway_response(api, "INTEGRATION_FAILURE")
+            return self.gateway_response(api, "INTEGRATION_FAILURE", request)
         if len(json.dumps(result)) > LAMBDA_MAX_RESPONSE or not isinstance(result, dict) or "statusCode" not in result:
-            return self.gateway_response(api, "INTEGRATION_FAILURE")
+            return self.gateway_response(api, "INTEGRATION_FAILURE", request)
         return _to_http(result, request, api)
+
+    def preflight(self, route: RouteSpec, methods: str, request: Request) -> Response:
+        """SAM's CORS mock integration: 200, an empty JSON object, the Access-Control headers of ``Cors``."""
+        cors = _cors(self.spec, route.api_id) or {}
+        headers = Headers({"Content-Type": "application/json"})
+        values = {
+            "Access-Control-Allow-Origin": cors.get("AllowOrigin"),
+            "Access-Control-Allow-Headers": cors.get("AllowHeaders"),
+            "Access-Control-Allow-Methods": cors.get("AllowMethods") or f"'{methods}'",
+            "Access-Control-Max-Age": cors.get("MaxAge"),
+            "Access-Control-Allow-Credentials": "'true'" if cors.get("AllowCredentials") is True else None,
+        }
+        for name, value in values.items():
+            if value is not None:
+                headers[name] = _mapped(str(value), request)
+        return Response("{}", status=200, headers=headers)
 
     def proxy_event(
         self, request: Request, body: bytes, route: RouteSpec, path_params: dict[str, str], api: ApiSpec
@@ -174,7 +253,7 @@ class Gateway:
             "isBase64Encoded": binary,
         }
 
-    def authorize(self, event: dict[str, Any], route: RouteSpec, api: ApiSpec) -> Response | None:
+    def authorize(self, event: dict[str, Any], route: RouteSpec, api: ApiSpec, request: Request) -> Response | None:
         """Run the REQUEST authorizer; on Allow, put its context where API Gateway puts it."""
         method_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{event['requestContext']['apiId']}/{STAGE}/{route.method}{event['path']}"
         auth_event = {
@@ -186,29 +265,88 @@ class Gateway:
             result = self.functions.invoke(route.authorizer_id or "", auth_event)
         except FunctionError as err:
             kind = "UNAUTHORIZED" if err.message == "Unauthorized" else "AUTHORIZER_FAILURE"
-            return self.gateway_response(api, kind)
+            return self.gateway_response(api, kind, request)
         if not isinstance(result, dict) or "policyDocument" not in result:
-            return self.gateway_response(api, "AUTHORIZER_FAILURE")
+            return self.gateway_response(api, "AUTHORIZER_FAILURE", request)
         if not _allows(result["policyDocument"], method_arn):
-            return self.gateway_response(api, "ACCESS_DENIED")
+            return self.gateway_response(api, "ACCESS_DENIED", request)
         context = {k: str(v) for k, v in (result.get("context") or {}).items()}
         event["requestContext"]["authorizer"] = {"principalId": str(result.get("principalId", "")), **context}
         return None
 
-    def gateway_response(self, api: ApiSpec, kind: str) -> Response:
+    def gateway_response(self, api: ApiSpec, kind: str, request: Request) -> Response:
+        """An answer API Gateway makes itself: the template's gateway response of that type (or its
+        DEFAULT_4XX/5XX), else API Gateway's default body."""
         status, message = _DEFAULT_MESSAGES[kind]
         configured = api.gateway_responses.get(kind) or api.gateway_responses.get(_DEFAULT_OF[status // 100]) or {}
         status = int(configured.get("StatusCode", status))
         template = (configured.get("ResponseTemplates") or {}).get("application/json")
         body = (
-            template.replace("$context.error.messageString", json.dumps(message))
+            template.replace("$context.error.messageString", json.dumps(message)).replace(
+                "$context.requestId", request.environ[_REQUEST_ID]
+            )
             if template
             else json.dumps({"message": message})
         )
         headers = Headers({"Content-Type": "application/json"})
         for name, value in ((configured.get("ResponseParameters") or {}).get("Headers") or {}).items():
-            headers[name] = str(value).strip("'")
+            headers[name] = _mapped(str(value), request)
         return Response(body, status=status, headers=headers)
+
+
+def _mapped(expression: str, request: Request) -> str:
+    """A header mapping of a gateway or mock integration response: ``'static'``, ``context.requestId`` or
+    ``method.request.header.NAME``; anything else is refused, so that nothing passes here that AWS would
+    evaluate differently."""
+    if len(expression) >= 2 and expression[0] == expression[-1] == "'":
+        return expression[1:-1]
+    if expression == "context.requestId":
+        return str(request.environ[_REQUEST_ID])
+    if expression.startswith("method.request.header."):
+        return request.headers.get(expression.removeprefix("method.request.header."), "")
+    raise ValueError(f"the local gateway does not evaluate the mapping expression {expression!r}")
+
+
+def _lambda_refused(request: Request) -> Response:
+    """Lambda refuses an event over 6 MB (RequestEntityTooLargeException) and API Gateway answers 413."""
+    headers = Headers({"Content-Type": "application/json", "x-should-retry": "false"})
+    headers["x-ik-requestId"] = str(request.environ[_REQUEST_ID])
+    return Response(json.dumps(_LAMBDA_TOO_LARGE), status=413, headers=headers)
+
+
+DOCS = "/docs"  # served by the local stack only (not a route of the template): the API reference
+_SWAGGER_ASSETS = {
+    "/docs/swagger-ui.css": ("swagger-ui.min.css", "text/css"),
+    "/docs/swagger-ui-bundle.js": ("swagger-ui-bundle.min.js", "application/javascript"),
+}
+_DOCS_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>medialib API reference</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><div id="swagger-ui"><noscript>The reference is docs/openapi.json.</noscript></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({url: "/docs/openapi.json", dom_id: "#swagger-ui", deepLinking: true});</script>
+</body>
+</html>
+"""
+
+
+def docs(root: Path, path: str, request: Request) -> Response:
+    """Swagger UI of the committed docs/openapi.json, with no asset from the internet: its script and style
+    are the copies Powertools ships. The document's first server becomes this stack's own URL."""
+    if path in {DOCS, DOCS + "/"}:
+        return Response(_DOCS_PAGE, status=200, content_type="text/html; charset=utf-8")
+    if path == DOCS + "/openapi.json":
+        document = json.loads((root / "docs" / "openapi.json").read_text())
+        document["servers"][0]["url"] = request.host_url.rstrip("/")
+        return Response(json.dumps(document), status=200, content_type="application/json")
+    if path in _SWAGGER_ASSETS:
+        from aws_lambda_powertools.event_handler.openapi import swagger_ui  # noqa: PLC0415
+
+        name, media = _SWAGGER_ASSETS[path]
+        return Response((Path(swagger_ui.__file__).parent / name).read_bytes(), status=200, content_type=media)
+    body = {"message": "The requested resource does not exist.", "help": "The API reference is at /docs."}
+    return Response(json.dumps(body), status=404, content_type="application/json")
 
 
 def _raw_path(request: Request) -> str:

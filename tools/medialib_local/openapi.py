@@ -1,28 +1,55 @@
 """The OpenAPI document of the whole API, generated from the functions' resolvers (``make openapi``).
 
-Routes come from code (each route declares its parameters and response model); this merges every function
-of template.yaml into one document, which is committed as docs/openapi.json and checked for drift by a test.
+Routes come from code: each route declares its parameters, its success and the errors it answers
+(``responses=``, see ``medialib.api.contract``). What API Gateway answers before or around a function comes
+from template.yaml and is added to each operation here: 401 where the authorizer runs, 413 and 415 where a body
+is read, 429 where the API is throttled, 500 everywhere. The document also names the security schemes (Basic with
+the private key as user name; ``x-api-key`` on /v1/images) and the servers (the local stack and the deployed
+``ApiUrl``). It is committed as docs/openapi.json, checked for drift by a test, and served at /docs locally.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from medialib.api.contract import error_answer
 from medialib_local.functions import load_module
 from medialib_local.stack import find_template
-from medialib_local.template import describe
+from medialib_local.template import AppSpec, RouteSpec, describe
+
+LOCAL_SERVER = "http://127.0.0.1:3000"
+DELIVERY_PATH = "/{accountId}/{filePath}"
+_BODY_METHODS = {"post", "put", "patch", "delete"}
+# Powertools documents these for its own 422, which medialib never sends (every validation error is a 400).
+_UNSENT_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+
+SECURITY_SCHEMES = {
+    "privateKey": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "Your private API key as the user name, any password (the ImageKit SDKs send it so).",
+    },
+    "imgProcessingKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-api-key",
+        "description": "Your private API key; accepted on the img-processing.com routes (/v1/images) only.",
+    },
+}
 
 
 def build(template: Path) -> dict[str, Any]:
     spec = describe(template)
     document: dict[str, Any] = {
         "openapi": "3.1.0",
-        "info": {"title": "medialib", "version": "1", "description": "ImageKit-compatible media library API"},
+        "info": _info(),
+        "servers": _servers(spec),
         "paths": {},
-        "components": {"schemas": {}},
+        "components": {"schemas": {}, "securitySchemes": SECURITY_SCHEMES},
     }
     for function in sorted(spec.functions.values(), key=lambda f: f.logical_id):
         app = getattr(load_module(function), "app", None)
@@ -30,9 +57,131 @@ def build(template: Path) -> dict[str, Any]:
             continue
         schema = json.loads(app.get_openapi_json_schema(title="medialib", version="1"))
         for path, operations in schema.get("paths", {}).items():
-            document["paths"].setdefault(path, {}).update(operations)
+            for method, operation in operations.items():
+                route = _route_of(spec, function.logical_id, method, path)
+                documented = DELIVERY_PATH if route.path == "/{proxy+}" else path
+                document["paths"].setdefault(documented, {})[method] = _completed(spec, route, method, operation)
         document["components"]["schemas"].update(schema.get("components", {}).get("schemas", {}))
+    for name in _UNSENT_SCHEMAS:
+        document["components"]["schemas"].pop(name, None)
+    if DELIVERY_PATH in document["paths"]:
+        document["paths"][DELIVERY_PATH]["servers"] = _delivery_servers()
+    document["paths"] = dict(sorted(document["paths"].items()))
     return document
+
+
+def _info() -> dict[str, Any]:
+    return {
+        "title": "medialib",
+        "version": "1",
+        "description": (
+            "ImageKit-compatible media library API. Every error is ImageKit's JSON body "
+            "`{message, help[, reason]}` with `x-should-retry` (true: retry; false: fix the request) and "
+            "`x-ik-requestId`. A path no route has answers 404, a known path with another method 405 with "
+            "`Allow`. Browsers may call the API from any origin (CORS preflight on every path)."
+        ),
+    }
+
+
+def _servers(spec: AppSpec) -> list[dict[str, Any]]:
+    stage = spec.sam.get("Parameters", {}).get("Stage", {}).get("Default", "prod")
+    return [
+        {"url": LOCAL_SERVER, "description": "medialib local start-api (make run)"},
+        {
+            "url": "https://{restApiId}.execute-api.{region}.amazonaws.com/{stage}",
+            "description": "Deployed with sam deploy: the stack's ApiUrl output",
+            "variables": {
+                "restApiId": {"default": "abcdef1234", "description": "MedialibApi's id"},
+                "region": {"default": "us-east-1"},
+                "stage": {"default": stage, "description": "The Stage parameter"},
+            },
+        },
+    ]
+
+
+def _delivery_servers() -> list[dict[str, Any]]:
+    return [
+        {"url": LOCAL_SERVER, "description": "medialib local start-api: delivery shares the port"},
+        {
+            "url": "https://{deliveryDomain}",
+            "description": "Deployed: the stack's DeliveryUrl output (CloudFront, or the DeliveryBaseUrl domain)",
+            "variables": {"deliveryDomain": {"default": "d111111abcdef8.cloudfront.net"}},
+        },
+    ]
+
+
+def _route_of(spec: AppSpec, function_id: str, method: str, path: str) -> RouteSpec:
+    """The template's route of an operation of the function's resolver (delivery's ``/.+`` is ``/{proxy+}``)."""
+    candidates = [r for r in spec.routes if r.function_id == function_id and r.method in {method.upper(), "ANY"}]
+    for route in candidates:
+        if route.path == path or (path == "/.+" and route.path == "/{proxy+}"):
+            return route
+    raise ValueError(f"{function_id} routes {method.upper()} {path}, which template.yaml does not declare")
+
+
+def _completed(spec: AppSpec, route: RouteSpec, method: str, operation: dict[str, Any]) -> dict[str, Any]:
+    """The operation with what the gateway adds, the 422 Powertools documents removed, and its security."""
+    responses: dict[str, Any] = {k: v for k, v in operation.get("responses", {}).items() if k != "422"}
+    api = spec.sam["Resources"][route.api_id]["Properties"]
+    gateway = [500]
+    if route.authorizer_id:
+        gateway.append(401)
+    if method in _BODY_METHODS:
+        gateway.append(413)
+        if route.api_id == "MedialibApi":
+            gateway.append(415)
+    if api.get("MethodSettings"):
+        gateway.append(429)
+    for status in gateway:
+        responses.setdefault(str(status), _error_schema(status))
+    operation = {**operation, "responses": dict(sorted(responses.items()))}
+    if route.path == "/{proxy+}":
+        operation["parameters"] = _delivery_parameters()
+        operation["operationId"] = f"deliver_{method}"
+    else:
+        operation["parameters"] = _with_path_parameters(route.path, operation.get("parameters", []))
+    operation["security"] = _security(route)
+    return operation
+
+
+def _error_schema(status: int) -> dict[str, Any]:
+    answer = error_answer(status)
+    return {"description": answer["description"], "content": {"application/json": {"schema": _ERROR_REF}}}
+
+
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+
+
+def _security(route: RouteSpec) -> list[dict[str, list[str]]]:
+    if not route.authorizer_id:
+        return []  # public: delivery
+    if re.match(r"^/v1/images(/|$)", route.path):
+        return [{"privateKey": []}, {"imgProcessingKey": []}]
+    return [{"privateKey": []}]
+
+
+def _with_path_parameters(path: str, parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every {name} of the path declared (a route that answers 501 validates none of its own)."""
+    declared = {p["name"] for p in parameters if p.get("in") == "path"}
+    missing = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"\{([^}]+)\}", path)
+        if name not in declared
+    ]
+    return [*parameters, *missing]
+
+
+def _delivery_parameters() -> list[dict[str, Any]]:
+    return [
+        {"name": "accountId", "in": "path", "required": True, "schema": {"type": "string"}},
+        {
+            "name": "filePath",
+            "in": "path",
+            "required": True,
+            "description": "The file's path, slashes included, optionally after a transformation (tr:w-100/...)",
+            "schema": {"type": "string"},
+        },
+    ]
 
 
 def main() -> None:

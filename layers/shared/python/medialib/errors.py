@@ -47,8 +47,26 @@ class NotFoundError(MedialibError):
     status = 404
 
 
+class MethodNotAllowedError(MedialibError):
+    """The path exists, not with this method: ``allowed`` goes in the ``Allow`` header."""
+
+    status = 405
+
+    def __init__(self, method: str, allowed: list[str]):
+        super().__init__(
+            f"{method} is not allowed on this path; it answers {', '.join(allowed)}.",
+            help="See the medialib API reference (/docs on the local stack) for the routes and their methods.",
+            reason="METHOD_NOT_ALLOWED",
+        )
+        self.allowed = allowed
+
+
 class ConflictError(MedialibError):
     status = 409
+
+
+class UnsupportedMediaTypeError(MedialibError):
+    status = 415
 
 
 class QuotaExceededError(MedialibError):

@@ -38,11 +38,13 @@ def basic_user(authorization: str | None) -> str | None:
 
 
 def presented_key(path: str, headers: Mapping[str, str | None]) -> str | None:
-    """The private key a request presents: Basic everywhere; ``x-api-key`` also on img-processing.com routes."""
-    key = basic_user(_header(headers, "authorization"))
-    if key is None and _is_images_route(path):
-        key = _header(headers, "x-api-key")
-    return key
+    """The private key a request presents: Basic everywhere; on img-processing.com routes ``x-api-key`` first,
+    that service's own credential, so that a stale Basic header a client also sends does not hide it."""
+    if _is_images_route(path):
+        api_key = _header(headers, "x-api-key")
+        if api_key:
+            return api_key
+    return basic_user(_header(headers, "authorization"))
 
 
 def _is_images_route(path: str) -> bool:

@@ -1,36 +1,55 @@
-"""What every API function shares: the resolver, the error mapping to ImageKit's body, the caller's account."""
+"""What every API function shares: the resolver, the error mapping to ImageKit's body, the caller's account,
+the body checks (:mod:`medialib.api.body`), the 404/405 of paths no route serves (:mod:`medialib.api.routes`)
+and the statuses each route documents (:mod:`medialib.api.contract`)."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+import re
+from typing import Annotated, Any, cast
+from urllib.parse import quote
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from medialib.api.body import JSON, check_body, expected_object, parse_json
+from medialib.api.contract import answers
+from medialib.api.routes import MANAGEMENT_ROUTES, PREFLIGHT, allowed_methods
 from medialib.errors import (
     BadRequestError,
     InternalError,
     MedialibError,
+    MethodNotAllowedError,
     NotFoundError,
     NotImplementedYetError,
     UnauthorizedError,
+    UnsupportedMediaTypeError,
 )
 from medialib.models import ID_MAX_LENGTH, ID_PATTERN
 from medialib.observability import logger
 
-JSON = "application/json"
-
 # An id in a path: the same bounds as ResourceId in bodies.
 Identifier = Annotated[str, Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
 
+# Browsers call the API from other origins (client-side upload first): answers carry CORS headers when the
+# request has an Origin; API Gateway answers the preflight itself (template.yaml, MedialibApi Cors).
+CORS = CORSConfig(allow_origin="*", expose_headers=["x-ik-requestId", "x-should-retry", "Retry-After"], max_age=600)
 
-def new_resolver() -> APIGatewayRestResolver:
-    """One resolver per function, validating with pydantic and answering errors in ImageKit's shape."""
-    app = APIGatewayRestResolver(enable_validation=True)
-    register_error_handlers(app)
+
+def new_resolver(routes: tuple[str, ...] = MANAGEMENT_ROUTES) -> APIGatewayRestResolver:
+    """One resolver per function, validating with pydantic and answering errors in ImageKit's shape. ``routes``:
+    the API's route table, which tells a 405 (path known, other method) from a 404."""
+    app = APIGatewayRestResolver(enable_validation=True, cors=CORS, json_body_deserializer=parse_json)
+    register_error_handlers(app, routes)
     return app
+
+
+def new_router() -> Router:
+    """A Router for one resource group of a function (``app.include_router``)."""
+    return Router()  # type: ignore[no-untyped-call]  # Powertools' Router.__init__ carries no annotations
 
 
 def json_response(status: int, body: Any, *, headers: dict[str, str] | None = None) -> Response[str]:
@@ -39,10 +58,12 @@ def json_response(status: int, body: Any, *, headers: dict[str, str] | None = No
 
 def error_response(error: MedialibError) -> Response[str]:
     headers = {"x-should-retry": "true" if error.retryable else "false"}
+    if isinstance(error, MethodNotAllowedError):
+        headers["Allow"] = ", ".join(error.allowed)
     return json_response(error.status, error.body(), headers=headers)
 
 
-def register_error_handlers(app: APIGatewayRestResolver) -> None:
+def register_error_handlers(app: APIGatewayRestResolver, routes: tuple[str, ...] = MANAGEMENT_ROUTES) -> None:
     """Map domain errors, validation errors, unknown routes and anything unexpected to ImageKit's body."""
 
     @app.exception_handler(MedialibError)
@@ -53,11 +74,17 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response[str]:
-        return error_response(_validation_error(error))
+        return error_response(_validation_error(error, _body_fields(app)))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(_: RequestUnsupportedContentType) -> Response[str]:
+        return error_response(
+            UnsupportedMediaTypeError(f"The body must be sent as {JSON}.", reason="UNSUPPORTED_MEDIA_TYPE")
+        )
 
     @app.not_found
     def _no_route(_: Exception) -> Response[str]:
-        return error_response(NotFoundError("The requested resource does not exist."))
+        return error_response(no_route_error(routes, app.current_event.http_method, app.current_event.path))
 
     @app.exception_handler(Exception)
     def _unexpected(_: Exception) -> Response[str]:
@@ -65,15 +92,28 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
         return error_response(InternalError())
 
 
+def no_route_error(routes: tuple[str, ...], method: str, path: str) -> MedialibError:
+    """404 for a path no route has; 405 naming the methods of a path that exists."""
+    allowed = allowed_methods(routes, path)
+    if not allowed:
+        return NotFoundError("The requested resource does not exist.", reason="NOT_FOUND")
+    preflight = [PREFLIGHT] if routes is MANAGEMENT_ROUTES else []
+    return MethodNotAllowedError(method, allowed + preflight)
+
+
 # Route parameters that carry a whole model (a query or a body) are named so; their name is not a field.
 _MODEL_PARAMETERS = {"query", "request"}
 
 
-def _validation_error(error: RequestValidationError) -> MedialibError:
+def _validation_error(error: RequestValidationError, body_fields: list[str]) -> MedialibError:
     """A 400 naming each invalid field (by its wire name) and why; a 422 never reaches a client."""
     problems = []
     for detail in error.errors():
-        parts = [str(part) for part in detail.get("loc", ())[1:]]  # [0] is the location: query, body, path
+        location = [str(part) for part in detail.get("loc", ())]
+        parts = location[1:]  # [0] is the location: query, body, path
+        whole_body = location[:1] == ["body"] and (not parts or (len(parts) == 1 and parts[0] in _MODEL_PARAMETERS))
+        if whole_body and body_fields:
+            return _body_shape_error(detail.get("type", ""), body_fields)
         if len(parts) > 1 and parts[0] in _MODEL_PARAMETERS:
             parts = parts[1:]
         problems.append(f"{'.'.join(parts) or 'request'}: {detail.get('msg', 'invalid value')}")
@@ -82,25 +122,82 @@ def _validation_error(error: RequestValidationError) -> MedialibError:
     )
 
 
-def caller_account_id(app: APIGatewayRestResolver) -> str:
+def _body_shape_error(kind: str, fields: list[str]) -> MedialibError:
+    if kind == "missing":
+        return BadRequestError(f"The body is empty; expected {expected_object(fields)}.", reason="INVALID_BODY")
+    return BadRequestError(
+        f"The body must be a JSON object; expected {expected_object(fields)}.", reason="INVALID_BODY"
+    )
+
+
+def _body_fields(app: APIGatewayRestResolver) -> list[str]:
+    """The required wire names of the current route's body model (empty: the route takes no body)."""
+    route = app.context.get("_route")
+    params = getattr(getattr(route, "dependant", None), "body_params", None) or []
+    for param in params:
+        model = getattr(getattr(param, "field_info", None), "annotation", None)
+        fields = getattr(model, "model_fields", None)
+        if fields:
+            return [info.alias or name for name, info in fields.items() if info.is_required()]
+    return []
+
+
+def caller_account_id(app: APIGatewayRestResolver | Router) -> str:
     """The account the authorizer resolved for this request (its context is the only source of truth)."""
-    authorizer = app.current_event.request_context.authorizer
+    event = cast(APIGatewayProxyEvent, app.current_event)
+    authorizer = event.request_context.authorizer
     account_id = authorizer.get("accountId") if authorizer else None
     if not account_id:
         raise UnauthorizedError("Your account cannot be authenticated.")
     return str(account_id)
 
 
-def respond(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Resolve one request and stamp ImageKit's ``x-ik-requestId`` (API Gateway's request id) on the answer."""
-    response = app.resolve(event, context)
+def respond(
+    app: APIGatewayRestResolver, event: dict[str, Any], context: Any, *, accepts: tuple[str, ...] = (JSON,)
+) -> dict[str, Any]:
+    """Resolve one request and stamp ImageKit's ``x-ik-requestId`` (API Gateway's request id) on the answer.
+    ``accepts``: the media types of bodies this function's routes read (none: bodies are ignored)."""
+    _route_on_resource(event)
+    refused = check_body(event, accepts)
+    response = _answer(app, event, context, refused) if refused is not None else app.resolve(event, context)
     request_id = (event.get("requestContext") or {}).get("requestId")
     if request_id:
         response.setdefault("multiValueHeaders", {})["x-ik-requestId"] = [request_id]
     return response
 
 
-def not_implemented(app: APIGatewayRestResolver, capability: str, routes: list[tuple[str, str]]) -> None:
+def _answer(app: APIGatewayRestResolver, event: dict[str, Any], context: Any, error: MedialibError) -> dict[str, Any]:
+    """The proxy answer of an error found before routing, with the CORS headers a route's answer would have."""
+    origin = next((str(v) for k, v in (event.get("headers") or {}).items() if k.lower() == "origin"), None)
+    response = error_response(error)
+    response.headers.update(CORS.to_dict(origin))
+    headers: dict[str, list[str]] = {}
+    for name, value in response.headers.items():
+        headers[name] = value if isinstance(value, list) else [str(value)]
+    return {
+        "statusCode": response.status_code,
+        "multiValueHeaders": headers,
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
+
+
+_PARAMETER = re.compile(r"\{([^}+]+)\}")
+
+
+def _route_on_resource(event: dict[str, Any]) -> None:
+    """Route on the resource API Gateway matched, not on the decoded path: an id holding ``/`` (``%2F``) or
+    characters outside the resolver's set then reaches its route and fails the id's rule (400 naming it),
+    instead of looking like another path (404). Greedy resources ({proxy+}) keep the path as sent."""
+    resource, parameters = event.get("resource"), event.get("pathParameters") or {}
+    if not resource or "+}" in resource or not parameters:
+        return
+    event["path"] = _PARAMETER.sub(lambda m: quote(str(parameters.get(m.group(1), "")), safe=""), resource)
+
+
+def not_implemented(
+    app: APIGatewayRestResolver | Router, capability: str, routes: list[tuple[str, str]], *, tag: str
+) -> None:
     """Answer 501 on routes the template declares for this function and a later issue implements, so that
     a client sees "not available yet", never a 404 that reads as "your file does not exist"."""
 
@@ -108,4 +205,5 @@ def not_implemented(app: APIGatewayRestResolver, capability: str, routes: list[t
         raise NotImplementedYetError(capability)
 
     for method, rule in routes:
-        app.route(rule, method=method, include_in_schema=False)(later)
+        summary = f"Not available yet: {capability}"
+        app.route(rule, method=method, summary=summary, responses=answers(501), tags=[tag])(later)

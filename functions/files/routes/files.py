@@ -1,0 +1,55 @@
+"""Files: list and search, details, and (later) update, delete, copy, move, rename, tags and metadata."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from medialib.api import Identifier, caller_account_id, new_router, not_implemented
+from medialib.api.contract import answers
+from medialib.files import service
+from medialib.files.models import FileResponse, FolderResponse, ListFilesQuery
+from medialib.settings import FilesSettings, get_settings
+
+router = new_router()
+
+
+@router.get(
+    "/v1/files",
+    summary="List and search files and folders",
+    tags=["Files"],
+    responses=answers(400, 503, success=(200, list[FileResponse | FolderResponse], "Files and folders")),
+)
+def list_files(query: Annotated[ListFilesQuery, Query()]) -> list[FileResponse | FolderResponse]:
+    return service.list_files(caller_account_id(router), query, get_settings(FilesSettings).delivery_base_url)
+
+
+@router.get(
+    "/v1/files/<fileId>/details",
+    summary="Get a file's details",
+    tags=["Files"],
+    responses=answers(400, 404, 503, success=(200, FileResponse, "The file")),
+)
+def get_file_details(fileId: Identifier) -> FileResponse:
+    return service.get_file(caller_account_id(router), fileId, get_settings(FilesSettings).delivery_base_url)
+
+
+not_implemented(
+    router,
+    "Updating, deleting, copying, moving and renaming files, their tags and metadata",
+    [
+        ("PATCH", "/v1/files/<fileId>/details"),
+        ("DELETE", "/v1/files/<fileId>"),
+        ("POST", "/v1/files/batch/deleteByFileIds"),
+        ("POST", "/v1/files/copy"),
+        ("POST", "/v1/files/move"),
+        ("PUT", "/v1/files/rename"),
+        ("POST", "/v1/files/addTags"),
+        ("POST", "/v1/files/removeTags"),
+        ("POST", "/v1/files/removeAITags"),
+        ("GET", "/v1/files/<fileId>/metadata"),
+        ("GET", "/v1/metadata"),
+    ],
+    tag="Files",
+)

@@ -1,0 +1,50 @@
+"""The statuses each route answers, declared on the route (``responses=``) so that the OpenAPI document lists
+what a client really receives. The statuses every route shares (401 from the authorizer, 413, 429, 500) are
+added by the document's generator from template.yaml's gateway responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel, Field
+
+from medialib.api.body import JSON
+
+
+class ErrorResponse(BaseModel):
+    """ImageKit's error body. ``x-should-retry`` (true/false) tells the SDKs whether to retry."""
+
+    message: str = Field(description="What went wrong, for a person.")
+    help: str = Field(description="What to do about it.")
+    reason: str | None = Field(default=None, description="A stable code, e.g. INVALID_PARAMETER, NOT_FOUND.")
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid parameters or body (reason INVALID_PARAMETER or INVALID_BODY)",
+    401: "No valid private key (Basic user name, or x-api-key on /v1/images)",
+    404: "No such resource in this account",
+    405: "The path exists with other methods (Allow lists them)",
+    409: "Conflict with the current state",
+    413: "Request Too Long: over API Gateway's 10 MB, or over Lambda's 6 MB once in the event",
+    415: "The body is not of a media type this route reads",
+    429: "Rate limited (retry after Retry-After) or a monthly quota spent",
+    500: "Internal error; nothing was changed",
+    501: "Declared route whose capability a later version of medialib builds",
+    503: "A dependency failed; retry",
+}
+
+
+def error_answer(status: int) -> OpenAPIResponse:
+    return {"description": ERROR_DESCRIPTIONS[status], "content": {JSON: {"model": ErrorResponse}}}
+
+
+def answers(*statuses: int, success: tuple[int, Any, str] | None = None) -> dict[int, OpenAPIResponse]:
+    """``responses=`` of a route: its success (status, model, description) and the errors it answers."""
+    declared: dict[int, OpenAPIResponse] = {}
+    if success is not None:
+        status, model, description = success
+        declared[status] = {"description": description, "content": {JSON: {"model": model}}}
+    for status in statuses:
+        declared[status] = error_answer(status)
+    return declared
