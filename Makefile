@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 NODE_E2E := tests/e2e/node
 
-.PHONY: run test lint openapi bench sam-build bootstrap clean
+.PHONY: run test lint openapi bench sam-build bootstrap clean mutate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,18 @@ openapi: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/coldstart/run.py
 
+# Mutation testing of the rules, the error mapping and the job transitions against the unit tests (minutes;
+# not part of `make test`). The score and the surviving mutants are recorded in docs/testing.md.
+MUTATE := .mutate
+mutate: $(STAMP)
+	rm -rf $(MUTATE) && mkdir -p $(MUTATE)/src
+	git ls-files --cached --others --exclude-standard | tar -cf - -T - | tar -xf - -C $(MUTATE)
+	cp -r layers/shared/python/medialib $(MUTATE)/src/
+	cd $(MUTATE) && $(CURDIR)/$(BIN)/mutmut run --max-children 2
+	cd $(MUTATE) && $(CURDIR)/$(BIN)/python $(CURDIR)/tools/mutation_report.py
+
 sam-build: bootstrap
 	$(SAM_VENV)/bin/sam build --template template.yaml
 
 clean:
-	rm -rf $(VENV) .tools .aws-sam
+	rm -rf $(VENV) .tools .aws-sam .mutate

@@ -26,17 +26,17 @@ def logs(stack: Any) -> Iterator[io.StringIO]:
     """What the functions' logger writes, at DEBUG, for the duration of one test."""
     from medialib.observability import logger
 
-    handler = logger.registered_handler
-    assert isinstance(handler, logging.StreamHandler)
     buffer = io.StringIO()
-    previous_stream = handler.setStream(buffer)
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logger.registered_formatter)  # the JSON lines Lambda would get
     previous_level = logger.log_level
+    logging.getLogger(logger.name).addHandler(handler)
     logger.setLevel(logging.DEBUG)
     try:
         yield buffer
     finally:
         logger.setLevel(previous_level)
-        handler.setStream(previous_stream)
+        logging.getLogger(logger.name).removeHandler(handler)
 
 
 def secret_forms(key: str, password: str = "do_not_set") -> dict[str, str]:
