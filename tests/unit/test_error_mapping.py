@@ -9,9 +9,13 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from types import SimpleNamespace
+from typing import Annotated, Any
 
 import pytest
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
@@ -117,9 +121,11 @@ def test_misconfiguration_is_a_500_not_retried_and_logged(code: str, logs: io.St
     assert [(r["service"], r["error_code"]) for r in log_records(logs)] == [("Step Functions", code)]
 
 
-def test_error_answer_without_an_error_element_is_a_500() -> None:
-    """Given an AWS answer with no Error element at all, When translated, Then a 500 (never a crash)."""
+def test_error_answer_without_an_error_element_is_a_500(logs: io.StringIO) -> None:
+    """Given an AWS answer with no Error element at all, When translated, Then a 500 (never a crash), logged
+    with an empty code."""
     assert isinstance(translate(client_error(None), "S3"), InternalError)
+    assert [(r["service"], r["error_code"]) for r in log_records(logs)] == [("S3", "")]
 
 
 # --- domain errors: status, body, retry ----------------------------------------------------------------
@@ -180,10 +186,17 @@ def test_generic_errors_say_what_happened_without_detail() -> None:
         "message": "The service is temporarily unavailable. Please retry.",
         "help": "Nothing was changed by this request.",
     }
-    body = NotImplementedYetError("Teleporting").body()
-    assert body["message"] == "Teleporting is not available in this version of medialib."
-    assert body["reason"] == "NOT_IMPLEMENTED"
-    assert "roadmap" in body["help"]
+    assert NotImplementedYetError("Teleporting").body() == {
+        "message": "Teleporting is not available in this version of medialib.",
+        "help": "This route is declared in template.yaml; its capability is on the medialib roadmap.",
+        "reason": "NOT_IMPLEMENTED",
+    }
+
+
+def test_error_reads_as_its_message() -> None:
+    """Given a domain error, When printed or logged as an exception, Then it reads as its message."""
+    assert str(NotFoundError("The requested file does not exist.")) == "The requested file does not exist."
+    assert str(InternalError()) == "We encountered an internal error."
 
 
 def test_json_response_has_json_content_and_only_the_given_headers() -> None:
@@ -204,42 +217,67 @@ def test_json_response_has_json_content_and_only_the_given_headers() -> None:
 class Thing(BaseModel):
     name: str = Field(min_length=1)
     size: int = Field(ge=1)
+    tags: list[str] = Field(default_factory=list)
 
 
-app = new_resolver()
+class SearchQuery(BaseModel):
+    limit: int = Field(default=1, ge=1)
 
 
-@app.post("/things")
-def create_thing(request: Thing) -> dict[str, Any]:
-    return {"name": request.name}
+@pytest.fixture
+def app() -> APIGatewayRestResolver:
+    """A resolver built as every function builds its own (built per test: what runs at a handler's import
+    runs inside the test here)."""
+    app = new_resolver()
+
+    @app.post("/things")
+    def create_thing(request: Thing) -> dict[str, Any]:
+        return {"name": request.name}
+
+    @app.get("/search")
+    def search(query: Annotated[SearchQuery, Query()]) -> dict[str, Any]:
+        return {"limit": query.limit}
+
+    @app.get("/lookup")
+    def lookup(query: Annotated[int, Query()]) -> dict[str, Any]:
+        return {"query": query}
+
+    @app.get("/checked")
+    def checked() -> dict[str, Any]:
+        raise RequestValidationError([{"type": "value_error"}])  # a check of the route's own, no location
+
+    @app.get("/fail/<kind>")
+    def fail(kind: str) -> dict[str, Any]:
+        failures: dict[str, Exception] = {
+            "domain": NotFoundError("No such thing.", reason="THING_NOT_FOUND"),
+            "unavailable": ServiceUnavailableError(),
+            "bug": KeyError("private_secret_value"),
+        }
+        raise failures[kind]
+
+    @app.get("/me")
+    def me() -> dict[str, Any]:
+        return {"accountId": caller_account_id(app)}
+
+    @app.get("/context")
+    def context() -> dict[str, Any]:
+        return {"function": app.lambda_context.function_name}
+
+    not_implemented(app, "Teleporting", [("POST", "/teleport"), ("GET", "/teleport/<id>")])
+    return app
 
 
-@app.get("/fail/<kind>")
-def fail(kind: str) -> dict[str, Any]:
-    failures: dict[str, Exception] = {
-        "domain": NotFoundError("No such thing.", reason="THING_NOT_FOUND"),
-        "unavailable": ServiceUnavailableError(),
-        "bug": KeyError("private_secret_value"),
-    }
-    raise failures[kind]
-
-
-@app.get("/me")
-def me() -> dict[str, Any]:
-    return {"accountId": caller_account_id(app)}
-
-
-not_implemented(app, "Teleporting", [("POST", "/teleport"), ("GET", "/teleport/<id>")])
-
-
-def event(method: str, path: str, body: Any = None, **extra: Any) -> dict[str, Any]:
+def event(
+    method: str, path: str, body: Any = None, query: dict[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
     return {
         "httpMethod": method,
         "path": path,
         "resource": path,
         "headers": {"Content-Type": "application/json"},
         "multiValueHeaders": {"Content-Type": ["application/json"]},
-        "queryStringParameters": None,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
         "requestContext": {"requestId": "req-123", "stage": "local", **extra.pop("context", {})},
         "body": None if body is None else json.dumps(body),
         "isBase64Encoded": False,
@@ -247,61 +285,103 @@ def event(method: str, path: str, body: Any = None, **extra: Any) -> dict[str, A
     }
 
 
-def answer(request: dict[str, Any]) -> tuple[int, dict[str, Any], Any]:
-    response = respond(app, request, None)
+def answer(
+    app: APIGatewayRestResolver, request: dict[str, Any], context: Any = None
+) -> tuple[int, dict[str, Any], Any]:
+    response = respond(app, request, context)
     headers = {k: v[-1] for k, v in (response.get("multiValueHeaders") or {}).items()}
     headers.update(response.get("headers") or {})
     return response["statusCode"], headers, json.loads(response["body"])
+
+
+def problems(message: str) -> list[str]:
+    assert message.startswith("Your request contains invalid parameters. "), message
+    return message.removeprefix("Your request contains invalid parameters. ").split("; ")
 
 
 INVALID_BODIES = {
     "missing-field-is-named": ({"size": 2}, ["name"]),
     "each-invalid-field-is-named": ({"name": "", "size": 0}, ["name", "size"]),
     "wrong-type-is-named": ({"name": "a", "size": "big"}, ["size"]),
+    "nested-value-is-named-by-its-path": ({"name": "a", "size": 1, "tags": ["ok", 7]}, ["tags.1"]),
 }
 
 
 @pytest.mark.parametrize(("body", "fields"), INVALID_BODIES.values(), ids=INVALID_BODIES.keys())
-def test_invalid_body_is_400_naming_each_field_never_422(body: Any, fields: list[str]) -> None:
+def test_invalid_body_is_400_naming_each_field_never_422(
+    app: APIGatewayRestResolver, body: Any, fields: list[str]
+) -> None:
     """Given a body that breaks the route's model, When resolved, Then 400 INVALID_PARAMETER, not retried,
     whose message names each invalid field by its name alone (not the parameter that holds the model)."""
-    status, headers, answer_body = answer(event("POST", "/things", body))
+    status, headers, answer_body = answer(app, event("POST", "/things", body))
     assert (status, headers["x-should-retry"], answer_body["reason"]) == (400, "false", "INVALID_PARAMETER")
-    message = answer_body["message"]
-    assert message.startswith("Your request contains invalid parameters. ")
-    problems = message.removeprefix("Your request contains invalid parameters. ").split("; ")
-    assert [problem.split(":")[0] for problem in problems] == fields
-    assert "request.name" not in message and "body" not in message
+    assert [problem.split(":")[0] for problem in problems(answer_body["message"])] == fields
+    assert "request.name" not in answer_body["message"]
 
 
-def test_body_that_is_no_object_is_400_for_the_whole_request() -> None:
-    """Given a JSON body that is not an object, When resolved, Then 400 whose problem is the request itself."""
-    status, _, answer_body = answer(event("POST", "/things", ["not", "an", "object"]))
+QUERIES = {
+    "field-of-a-query-model-is-named-alone": ("/search", {"limit": "0"}, "limit: Input should be greater than or equal to 1"),
+    "query-parameter-named-query-keeps-its-name": ("/lookup", {"query": "x"}, "query: Input should be a valid integer"),
+    "route-check-without-location-blames-the-request": ("/checked", None, "request: invalid value"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "query", "problem"), QUERIES.values(), ids=QUERIES.keys())
+def test_invalid_query_is_400_naming_the_parameter(
+    app: APIGatewayRestResolver, path: str, query: dict[str, str] | None, problem: str
+) -> None:
+    """Given an invalid query parameter (or a route's own check failing), When resolved, Then 400 whose
+    problem names the parameter as a client sent it, or the request when nothing more precise is known."""
+    status, _, answer_body = answer(app, event("GET", path, query=query))
     assert status == 400
-    assert answer_body["message"].removeprefix("Your request contains invalid parameters. ").startswith("request: ")
+    assert [p[: len(problem)] for p in problems(answer_body["message"])] == [problem]
 
 
-def test_valid_body_reaches_the_route() -> None:
+def test_body_that_is_no_object_is_400_for_the_whole_request(app: APIGatewayRestResolver) -> None:
+    """Given a JSON body that is not an object, When resolved, Then 400 whose problem is the request itself."""
+    status, _, answer_body = answer(app, event("POST", "/things", ["not", "an", "object"]))
+    assert status == 400
+    assert problems(answer_body["message"])[0].startswith("request: ")
+
+
+def test_valid_body_reaches_the_route(app: APIGatewayRestResolver) -> None:
     """Given a valid body, When resolved, Then the route answers and the request id is stamped on it."""
-    status, headers, answer_body = answer(event("POST", "/things", {"name": "a", "size": 1}))
+    status, headers, answer_body = answer(app, event("POST", "/things", {"name": "a", "size": 1}))
     assert (status, answer_body, headers["x-ik-requestId"]) == (200, {"name": "a"}, "req-123")
 
 
+def test_route_sees_the_lambda_context(app: APIGatewayRestResolver) -> None:
+    """Given a Lambda context, When resolved, Then the route reads it (Powertools' logger and metrics do)."""
+    context = SimpleNamespace(function_name="medialib-files")
+    assert answer(app, event("GET", "/context"), context)[2] == {"function": "medialib-files"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: str  # what the route raises
+    status: int
+    retry: str
+    message: str
+
+
 FAILURES = {
-    "domain-error-keeps-its-status-and-reason": ("domain", 404, "false", "No such thing."),
-    "retryable-error-says-retry": ("unavailable", 503, "true", "The service is temporarily unavailable. Please retry."),
-    "unexpected-exception-is-a-generic-500": ("bug", 500, "false", "We encountered an internal error."),
+    "domain-error-keeps-its-status-and-reason": Failure("domain", 404, "false", "No such thing."),
+    "retryable-error-says-retry": Failure(
+        "unavailable", 503, "true", "The service is temporarily unavailable. Please retry."
+    ),
+    "unexpected-exception-is-a-generic-500": Failure("bug", 500, "false", "We encountered an internal error."),
 }
 
 
-@pytest.mark.parametrize(("kind", "status", "retry", "message"), FAILURES.values(), ids=FAILURES.keys())
+@pytest.mark.parametrize("failure", FAILURES.values(), ids=FAILURES.keys())
 def test_route_failure_is_answered_in_imagekit_shape(
-    kind: str, status: int, retry: str, message: str, logs: io.StringIO
+    app: APIGatewayRestResolver, failure: Failure, logs: io.StringIO
 ) -> None:
     """Given a route that raises, When resolved, Then its status, ImageKit's body, ``x-should-retry`` and the
     request id; an unexpected exception is logged with its trace, and nothing of it reaches the client."""
-    got_status, headers, body = answer(event("GET", f"/fail/{kind}"))
-    assert (got_status, headers["x-should-retry"], body["message"]) == (status, retry, message)
+    kind = failure.kind
+    got_status, headers, body = answer(app, event("GET", f"/fail/{kind}"))
+    assert (got_status, headers["x-should-retry"], body["message"]) == (failure.status, failure.retry, failure.message)
     assert headers["x-ik-requestId"] == "req-123"
     assert "private_secret_value" not in json.dumps(body)
     records = log_records(logs)
@@ -309,39 +389,47 @@ def test_route_failure_is_answered_in_imagekit_shape(
         assert [r["message"] for r in records] == ["unexpected error"]
         assert "KeyError" in records[0]["exception"]
     elif kind == "unavailable":
-        assert [(r["message"], r["status"]) for r in records] == [("request failed", 503)]
+        assert [(r["message"], r["status"], r["error"]) for r in records] == [
+            ("request failed", 503, "The service is temporarily unavailable. Please retry.")
+        ]
     else:
         assert records == [], "a client's mistake is not an operator's problem"
 
 
-def test_unknown_route_is_404_in_imagekit_shape() -> None:
+def test_unknown_route_is_404_in_imagekit_shape(app: APIGatewayRestResolver) -> None:
     """Given a path no route of the function declares, When resolved, Then 404, not retried."""
-    status, headers, body = answer(event("GET", "/nothing"))
+    status, headers, body = answer(app, event("GET", "/nothing"))
     assert (status, headers["x-should-retry"]) == (404, "false")
     assert body == {"message": "The requested resource does not exist.", "help": DEFAULT_HELP}
 
 
-def test_declared_but_unbuilt_route_is_501_and_not_logged(logs: io.StringIO) -> None:
+def test_declared_but_unbuilt_route_is_501_undocumented_and_not_logged(
+    app: APIGatewayRestResolver, logs: io.StringIO
+) -> None:
     """Given routes the template declares and a later issue builds, When called, Then 501 NOT_IMPLEMENTED
-    naming the capability (never a 404 that reads as "no such file"), and no warning in the log."""
+    naming the capability (never a 404 that reads as "no such file"), no warning in the log, and the routes
+    are left out of the OpenAPI document until they exist."""
     for request in (event("POST", "/teleport"), event("GET", "/teleport/x1")):
-        status, headers, body = answer(request)
+        status, headers, body = answer(app, request)
         assert (status, headers["x-should-retry"], body["reason"]) == (501, "false", "NOT_IMPLEMENTED")
-        assert body["message"].startswith("Teleporting ")
+        assert body["message"] == "Teleporting is not available in this version of medialib."
     assert log_records(logs) == []
+    documented = set(app.get_openapi_schema().paths or {})
+    assert "/things" in documented
+    assert not {path for path in documented if path.startswith("/teleport")}
 
 
-def test_caller_account_is_the_authorizers_and_nothing_else() -> None:
+def test_caller_account_is_the_authorizers_and_nothing_else(app: APIGatewayRestResolver) -> None:
     """Given the authorizer's context, When a route asks for the caller's account, Then its accountId; without
     one (or with an empty one), 401 not retried."""
-    assert answer(event("GET", "/me", context={"authorizer": {"accountId": "acme"}}))[2] == {"accountId": "acme"}
+    assert answer(app, event("GET", "/me", context={"authorizer": {"accountId": "acme"}}))[2] == {"accountId": "acme"}
     for context in ({}, {"authorizer": {"accountId": ""}}, {"authorizer": {"principalId": "acme"}}):
-        status, headers, body = answer(event("GET", "/me", context=context))
+        status, headers, body = answer(app, event("GET", "/me", context=context))
         assert (status, headers["x-should-retry"]) == (401, "false")
         assert body["message"] == "Your account cannot be authenticated."
 
 
-def test_answer_without_a_request_id_gets_none_stamped() -> None:
+def test_answer_without_a_request_id_gets_none_stamped(app: APIGatewayRestResolver) -> None:
     """Given an event without requestContext.requestId, When resolved, Then no x-ik-requestId header."""
     request = event("GET", "/nothing")
     request["requestContext"] = {}

@@ -138,11 +138,29 @@ def test_job_id_already_taken_is_refused(table: InMemoryTable, monkeypatch: pyte
         new_job()
 
 
+def test_job_is_stored_as_the_data_model_lays_it_out(table: InMemoryTable) -> None:
+    """Given a new job, When stored, Then one item under ``ACCOUNT#{acc}#JOB#{jobId}`` / ``JOB``
+    (docs/data-model.md: jobs written by one version are read by the next), its fields by their wire names,
+    and the request it carries out."""
+    job_id = new_job(2)
+
+    assert list(table.items) == [(f"ACCOUNT#{ACCOUNT}#JOB#{job_id}", "JOB")]
+    item = table.items[(f"ACCOUNT#{ACCOUNT}#JOB#{job_id}", "JOB")]
+    assert {k: item[k] for k in ("accountId", "jobId", "type", "status", "total", "payload")} == {
+        "accountId": ACCOUNT,
+        "jobId": job_id,
+        "type": "PUBLISH_FILES",
+        "status": "PENDING",
+        "total": 2,
+        "payload": {"fileIds": ["a1", "b2"]},
+    }
+
+
 def test_unknown_job_is_404_job_not_found(table: InMemoryTable) -> None:
     """Given no such job, When read, Then 404 JOB_NOT_FOUND."""
     with pytest.raises(NotFoundError) as caught:
         jobs.get_job(ACCOUNT, "nosuchjob")
-    assert caught.value.reason == "JOB_NOT_FOUND"
+    assert (caught.value.reason, caught.value.message) == ("JOB_NOT_FOUND", "The requested job does not exist.")
 
 
 @pytest.mark.parametrize(
@@ -228,7 +246,7 @@ def test_transition_of_an_unknown_job_is_refused_and_creates_nothing(table: InMe
         action("nosuchjob")
     if action is not START:
         assert isinstance(caught.value, NotFoundError)
-        assert caught.value.reason == "JOB_NOT_FOUND"
+        assert (caught.value.reason, caught.value.message) == ("JOB_NOT_FOUND", "The requested job does not exist.")
     assert table.items == {}
 
 
