@@ -101,7 +101,7 @@ def test_event_of_exactly_6_mb_reaches_the_function_and_one_byte_more_is_413(
 
     # Measure: how the event grows with one header byte, one user-agent byte, and the body.
     for pad, agent in ((0, 0), (1, 0), (0, 1)):
-        assert send(3000, pad, agent).status_code == 400
+        assert send(3000, pad, agent).status_code == 400  # the function refuses a body that is not JSON
     base, with_pad, with_agent = publish.events
     steps = (with_pad - base, with_agent - base)
     per_byte = 4 / 3 if publish.base64[0] else 1  # a binary body travels base64 (4 bytes per 3)
