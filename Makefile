@@ -17,7 +17,7 @@ UV_COMPILE = $(UV) pip compile --quiet --python-version 3.11 --custom-compile-co
 # The layers' target: the python3.11 Lambda runtime (Amazon Linux 2, glibc 2.26, x86_64).
 LAYER_TARGET := --python-platform x86_64-manylinux2014 --constraints requirements/dev.txt
 
-.PHONY: run test lint openapi bench sam-build bootstrap lock clean
+.PHONY: run test lint openapi bench sam-build bootstrap lock mutate clean
 
 $(UV):
 	$(PYTHON) -m venv .tools/uv
@@ -61,6 +61,16 @@ openapi: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/coldstart/run.py
 
+# Mutation testing of the rules, the error mapping and the job transitions against the unit tests (minutes;
+# not part of `make test`). The score and the surviving mutants are recorded in docs/testing.md.
+MUTATE := .mutate
+mutate: $(STAMP)
+	rm -rf $(MUTATE) && mkdir -p $(MUTATE)/src
+	git ls-files --cached --others --exclude-standard | tar -cf - -T - | tar -xf - -C $(MUTATE)
+	cp -r layers/shared/python/medialib $(MUTATE)/src/
+	cd $(MUTATE) && $(CURDIR)/$(BIN)/mutmut run --max-children 2
+	cd $(MUTATE) && $(CURDIR)/$(BIN)/python $(CURDIR)/tools/mutation_report.py
+
 sam-build: bootstrap
 	$(SAM_VENV)/bin/sam build --template template.yaml
 
@@ -71,4 +81,4 @@ lock: | $(UV)
 	$(UV_COMPILE) $(LAYER_TARGET) requirements/image-layer.in -o requirements/image-layer.txt
 
 clean:
-	rm -rf $(VENV) .tools .aws-sam
+	rm -rf $(VENV) .tools .aws-sam .mutate

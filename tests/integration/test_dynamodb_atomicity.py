@@ -1,48 +1,76 @@
-"""The local stack gives DynamoDB's per-item atomicity to concurrent requests (moto alone does not)."""
+"""The local stack gives DynamoDB's per-item atomicity to concurrent requests (moto alone does not: its
+server checks a condition and then writes the item, without a lock, so two writers can both pass one check).
+
+Optimistic concurrency, as every conditional transition of medialib works: each writer reads the counter,
+then writes ``n = v + 1`` only if ``n`` still equals the ``v`` it read. DynamoDB guarantees that every
+accepted write counts, so the counter ends equal to the number of accepted writes; a lost update shows as a
+counter below it. Measured with the lock removed (docs/testing.md): about 30 of 70 accepted writes lost."""
 
 from __future__ import annotations
 
+import sys
+import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
+import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 THREADS = 8
-PER_THREAD = 60
-LIMIT = 400
+ATTEMPTS = 25  # read-then-conditional-write rounds per thread
+# Like a job closing (status, counts, failures), each write sets several attributes: moto evaluates the
+# condition, then validates and applies the whole expression, the window in which another writer slips in.
+OTHER_ATTRIBUTES = 10
 
 
-def test_concurrent_conditional_updates_lose_nothing(stack: Any) -> None:
-    """Given one counter item and a cap of 400, When 8 threads x 60 conditional increments race,
-    Then exactly 400 succeed, 80 are refused, and the counter reads 400."""
+@pytest.fixture
+def frequent_thread_switches() -> Iterator[None]:
+    """The moto server runs in this process's threads: switching threads every 0.1 ms instead of 5 ms lets
+    a writer be interrupted inside that window, as a request on another core would be."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)
+    yield
+    sys.setswitchinterval(interval)
+
+
+def test_concurrent_read_modify_write_loses_no_update(stack: Any, frequent_thread_switches: None) -> None:
+    """Given one counter at 0, When 8 threads each make 25 attempts to increment it (read v, then write v+1
+    only if n = v), Then some attempts are refused (the threads raced), every other error is absent, and the
+    counter equals the number of accepted writes: none was lost."""
     table = stack.provisioned.physical["MediaTable"]
     client = boto3.client("dynamodb", config=Config(max_pool_connections=THREADS * 2))
-    key = {"PK": {"S": "TEST#atomicity"}, "SK": {"S": "COUNTER"}}
+    key = {"PK": {"S": f"TEST#atomicity#{uuid.uuid4().hex}"}, "SK": {"S": "COUNTER"}}
     client.put_item(TableName=table, Item={**key, "n": {"N": "0"}})
+    update = ", ".join(["n = :next", *(f"a{i} = :next" for i in range(OTHER_ATTRIBUTES))])
 
-    def increment_many(_: int) -> tuple[int, int]:
-        ok = refused = 0
-        for _i in range(PER_THREAD):
+    def increment(_: int) -> tuple[int, int]:
+        """(accepted, refused) of ATTEMPTS read-then-conditional-write rounds."""
+        accepted = refused = 0
+        for _attempt in range(ATTEMPTS):
+            seen = client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]["n"]["N"]
             try:
                 client.update_item(
                     TableName=table,
                     Key=key,
-                    UpdateExpression="SET n = n + :one",
-                    ConditionExpression="n < :limit",
-                    ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(LIMIT)}},
+                    UpdateExpression=f"SET {update}",
+                    ConditionExpression="n = :seen",
+                    ExpressionAttributeValues={":seen": {"N": seen}, ":next": {"N": str(int(seen) + 1)}},
                 )
-                ok += 1
             except ClientError as err:
-                assert err.response["Error"]["Code"] == "ConditionalCheckFailedException"
+                assert err.response["Error"]["Code"] == "ConditionalCheckFailedException", err
                 refused += 1
-        return ok, refused
+            else:
+                accepted += 1
+        return accepted, refused
 
     with ThreadPoolExecutor(THREADS) as pool:
-        results = list(pool.map(increment_many, range(THREADS)))
+        outcomes = list(pool.map(increment, range(THREADS)))
 
-    assert sum(ok for ok, _ in results) == LIMIT
-    assert sum(refused for _, refused in results) == THREADS * PER_THREAD - LIMIT
-    final = client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]["n"]["N"]
-    assert int(final) == LIMIT
+    accepted = sum(a for a, _ in outcomes)
+    refused = sum(r for _, r in outcomes)
+    final = int(client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]["n"]["N"])
+    assert refused > 0, "the writers never raced: the test proves nothing"
+    assert final == accepted, f"{accepted - final} of {accepted} accepted updates were lost"

@@ -1,58 +1,43 @@
-"""Every file in events/ runs through `medialib local invoke`, as `sam local invoke -e` would run it."""
+"""Every file in events/ runs through the template's function, as `sam local invoke -e` would run it: all of
+them on the shared in-process stack (``stack.functions.invoke`` is what `medialib local invoke` calls), and
+the `medialib local invoke` command itself once, in a subprocess, for its output contract."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from medialib_local.functions import FunctionError
 from tests.conftest import EVENTS, ROOT
 
 MEDIALIB = Path(sys.executable).parent / "medialib"
 
-# event file -> (function, check of the printed result)
+# event file -> (function's logical id, check of its result)
 EXPECTED: dict[str, tuple[str, Any]] = {
-    "authorizer": ("authorizer", lambda r: r["context"] == {"accountId": "dev"}
+    "authorizer": ("AuthorizerFunction", lambda r: r["context"] == {"accountId": "dev"}
                    and r["policyDocument"]["Statement"][0]["Effect"] == "Allow"),
-    "files-list": ("files", lambda r: r["statusCode"] == 200 and json.loads(r["body"]) == []),
-    "files-details": ("files", lambda r: r["statusCode"] == 404
+    "files-list": ("FilesFunction", lambda r: r["statusCode"] == 200 and json.loads(r["body"]) == []),
+    "files-details": ("FilesFunction", lambda r: r["statusCode"] == 404
                       and json.loads(r["body"])["message"] == "The requested file does not exist."),
-    "upload": ("upload", lambda r: r["statusCode"] == 501 and json.loads(r["body"])["reason"] == "NOT_IMPLEMENTED"),
-    "upload-session-finalise": ("upload", lambda r: r["errorType"] == "NotImplementedYetError"),
-    "publish-bulk": ("publish", lambda r: r["statusCode"] == 202 and len(json.loads(r["body"])["jobId"]) == 32),
+    "upload": ("UploadFunction", lambda r: r["statusCode"] == 501
+               and json.loads(r["body"])["reason"] == "NOT_IMPLEMENTED"),
+    "upload-session-finalise": ("UploadFunction", lambda r: r["errorType"] == "NotImplementedYetError"),
+    "publish-bulk": ("PublishFunction", lambda r: r["statusCode"] == 202
+                     and len(json.loads(r["body"])["jobId"]) == 32),
     "publish-worker-file": ("PublishWorkerFunction", lambda r: r == {
         "fileId": "6f2b1c9e0d4a", "status": "FAILED", "reason": "FILE_NOT_FOUND",
         "message": "File 6f2b1c9e0d4a does not exist.",
     }),
-    "purge-status": ("purge", lambda r: r["statusCode"] == 404),
-    "purge-schedule": ("purge", lambda r: r == {"reset": True, "period": "2026-12"}),
-    "deliver": ("deliver", lambda r: r["statusCode"] == 404),
+    "purge-status": ("PurgeFunction", lambda r: r["statusCode"] == 404),
+    "purge-schedule": ("PurgeFunction", lambda r: r == {"reset": True, "period": "2026-12"}),
+    "deliver": ("DeliverFunction", lambda r: r["statusCode"] == 404),
 }  # fmt: skip
-
-
-def _invoke(name: str) -> tuple[int, str, str]:
-    function = EXPECTED[name][0]
-    done = subprocess.run(
-        [str(MEDIALIB), "local", "invoke", function, "-e", str(EVENTS / f"{name}.json")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    return done.returncode, done.stdout, done.stderr
-
-
-@pytest.fixture(scope="module")
-def results() -> dict[str, tuple[int, str, str]]:
-    names = sorted(EXPECTED)
-    with ThreadPoolExecutor(3) as pool:
-        return dict(zip(names, pool.map(_invoke, names), strict=True))
 
 
 def test_every_event_file_has_an_expectation() -> None:
@@ -61,11 +46,42 @@ def test_every_event_file_has_an_expectation() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_event_runs_through_local_invoke(results: dict[str, tuple[int, str, str]], name: str) -> None:
-    """Given an event file, When `medialib local invoke FUNCTION -e events/NAME.json` runs, Then the function's
-    result (stdout, logs go to stderr) is what that request means for a fresh dev account."""
-    code, stdout, stderr = results[name]
-    assert stdout.strip(), f"no output; stderr:\n{stderr[-2000:]}"
-    result = json.loads(stdout)
-    assert EXPECTED[name][1](result), result
-    assert code == (1 if "errorType" in result else 0)
+def test_event_file_runs_through_its_function(stack: Any, name: str) -> None:
+    """Given an event file, When the template's function is invoked with it (as `medialib local invoke
+    FUNCTION -e events/NAME.json` does), Then its result (or Lambda's error payload) is what that request means
+    for the dev account."""
+    function_id, check = EXPECTED[name]
+    event = json.loads((EVENTS / f"{name}.json").read_text())
+    try:
+        result = stack.functions.invoke(function_id, event)
+    except FunctionError as err:
+        result = err.payload()
+    assert check(result), result
+
+
+def test_local_invoke_prints_one_result_on_stdout_and_logs_on_stderr(tmp_path: Path) -> None:
+    """Given the authorizer's event with a wrong key, When `medialib local invoke authorizer -e FILE` runs,
+    Then stdout holds exactly one JSON document, Lambda's error payload ("Unauthorized"), the exit code is 1,
+    and the function's log line went to stderr, never mixed into the result."""
+    event = json.loads((EVENTS / "authorizer.json").read_text())
+    wrong = "Basic " + base64.b64encode(b"private_wrong_key:do_not_set").decode()
+    event["headers"]["Authorization"] = wrong
+    event["multiValueHeaders"]["Authorization"] = [wrong]
+    path = tmp_path / "authorizer-wrong-key.json"
+    path.write_text(json.dumps(event))
+
+    done = subprocess.run(
+        [str(MEDIALIB), "local", "invoke", "authorizer", "-e", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.stdout.count("\n") == 1, done.stdout
+    result = json.loads(done.stdout)
+    assert (result["errorType"], result["errorMessage"]) == ("Exception", "Unauthorized")
+    assert done.returncode == 1
+    assert "request not authenticated" in done.stderr
+    assert "request not authenticated" not in done.stdout
