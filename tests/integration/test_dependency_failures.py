@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from tests.conftest import basic
 
@@ -36,7 +36,7 @@ class Injector:
         self.monkeypatch = monkeypatch
         self.calls: list[dict[str, Any]] = []
 
-    def fail(self, client: Any, method: str, error: ClientError) -> None:
+    def fail(self, client: Any, method: str, error: Exception) -> None:
         def refuse(**kwargs: Any) -> Any:
             self.calls.append(kwargs)
             raise error
@@ -122,6 +122,26 @@ def test_retryable_503_says_x_should_retry_true(api: Any, account: Any, inject: 
 
     assert (throttled.status_code, throttled.headers["x-should-retry"]) == (503, "true")
     assert recovered.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        pytest.param(EndpointConnectionError(endpoint_url="https://dynamodb"), id="dynamodb-unreachable-is-503-retryable"),
+        pytest.param(ReadTimeoutError(endpoint_url="https://dynamodb"), id="dynamodb-read-timeout-is-503-retryable"),
+    ],
+)  # fmt: skip
+def test_no_answer_from_dynamodb_is_a_retryable_503(
+    api: Any, account: Any, inject: Injector, failure: Exception
+) -> None:
+    """Given DynamoDB unreachable or timing out once botocore's retries are spent (no error answer at all),
+    When GET /v1/files, Then a 503 in ImageKit's shape that the SDKs retry, not a 500 they give up on."""
+    inject.fail(dynamodb(), "query", failure)
+
+    response = api.get("/v1/files", headers=basic(account.private_key))
+
+    assert inject.calls
+    assert_imagekit_error(response, 503, "true")
 
 
 def _publish(api: Any, account: Any) -> Any:

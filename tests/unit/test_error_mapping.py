@@ -16,7 +16,15 @@ import pytest
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ParamValidationError,
+    ReadTimeoutError,
+)
 from pydantic import BaseModel, Field
 
 from medialib.adapters.errors import ConditionFailedError, translate
@@ -126,6 +134,28 @@ def test_error_answer_without_an_error_element_is_a_500(logs: io.StringIO) -> No
     with an empty code."""
     assert isinstance(translate(client_error(None), "S3"), InternalError)
     assert [(r["service"], r["error_code"]) for r in log_records(logs)] == [("S3", "")]
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        pytest.param(EndpointConnectionError(endpoint_url="https://dynamodb"), ServiceUnavailableError, id="no-connection-is-503-retried"),
+        pytest.param(ConnectTimeoutError(endpoint_url="https://dynamodb"), ServiceUnavailableError, id="connect-timeout-is-503-retried"),
+        pytest.param(ReadTimeoutError(endpoint_url="https://dynamodb"), ServiceUnavailableError, id="read-timeout-is-503-retried"),
+        pytest.param(ConnectionClosedError(endpoint_url="https://dynamodb"), ServiceUnavailableError, id="connection-reset-is-503-retried"),
+        pytest.param(ParamValidationError(report="bad"), InternalError, id="refused-parameters-are-a-bug-500-not-retried"),
+    ],
+)  # fmt: skip
+def test_no_answer_from_aws_is_translated_too(
+    failure: BotoCoreError, expected: type[MedialibError], logs: io.StringIO
+) -> None:
+    """Given a call that got no answer from AWS (no connection, a timeout) or that botocore refused to send,
+    When translated, Then a retryable 503 for the first (the SDKs retry it) and a 500 for the second, with the
+    failure's kind logged, never its text (it quotes the endpoint or the parameters)."""
+    error = translate(failure, "DynamoDB")
+    assert type(error) is expected
+    assert error.retryable is (expected is ServiceUnavailableError)
+    assert [(r["service"], r["error_code"]) for r in log_records(logs)] == [("DynamoDB", type(failure).__name__)]
 
 
 # --- domain errors: status, body, retry ----------------------------------------------------------------

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
 from medialib.adapters import clients
-from medialib.adapters.errors import translate
+from medialib.adapters.errors import AWS_ERRORS, error_code, translate
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit: a presigned URL lives at most a week
@@ -14,7 +12,7 @@ MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit: a presigned URL lives at m
 def put(bucket: str, key: str, body: bytes, *, content_type: str = "application/octet-stream") -> None:
     try:
         clients.s3().put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
-    except ClientError as err:
+    except AWS_ERRORS as err:
         raise translate(err, "S3") from None
 
 
@@ -22,8 +20,8 @@ def get(bucket: str, key: str) -> bytes | None:
     """The object's bytes, or None when there is no such object."""
     try:
         response = clients.s3().get_object(Bucket=bucket, Key=key)
-    except ClientError as err:
-        if err.response.get("Error", {}).get("Code") in _MISSING:
+    except AWS_ERRORS as err:
+        if error_code(err) in _MISSING:
             return None
         raise translate(err, "S3") from None
     return response["Body"].read()
@@ -42,5 +40,5 @@ def delete(bucket: str, key: str) -> None:
     """Delete the object; deleting an object that does not exist succeeds, as in S3."""
     try:
         clients.s3().delete_object(Bucket=bucket, Key=key)
-    except ClientError as err:
+    except AWS_ERRORS as err:
         raise translate(err, "S3") from None

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from botocore.exceptions import ClientError
-
 from medialib.adapters import clients
-from medialib.adapters.errors import translate
+from medialib.adapters.errors import AWS_ERRORS, error_code, translate
 
 
 def create_invalidation(distribution_id: str, paths: Sequence[str], *, caller_reference: str) -> str:
@@ -22,7 +20,7 @@ def create_invalidation(distribution_id: str, paths: Sequence[str], *, caller_re
                 "CallerReference": caller_reference,
             },
         )
-    except ClientError as err:
+    except AWS_ERRORS as err:
         raise translate(err, "CloudFront") from None
     return response["Invalidation"]["Id"]
 
@@ -34,8 +32,8 @@ def get_invalidation(distribution_id: str, invalidation_id: str) -> Invalidation
     """The invalidation's status, or None when there is no such invalidation."""
     try:
         response = clients.cloudfront().get_invalidation(DistributionId=distribution_id, Id=invalidation_id)
-    except ClientError as err:
-        if err.response.get("Error", {}).get("Code") == "NoSuchInvalidation":
+    except AWS_ERRORS as err:
+        if error_code(err) == "NoSuchInvalidation":
             return None
         raise translate(err, "CloudFront") from None
     # CloudFront documents "InProgress" and "Completed"; compare without case (emulators write COMPLETED).

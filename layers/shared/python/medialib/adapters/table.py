@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
 
 from medialib.adapters import clients
-from medialib.adapters.errors import translate
+from medialib.adapters.errors import AWS_ERRORS, translate
 from medialib.settings import TableSettings, get_settings
 
 _ser = TypeSerializer()
@@ -40,7 +39,7 @@ def get(pk: str, sk: str, *, consistent: bool = True) -> Item | None:
         raw = clients.dynamodb().get_item(
             TableName=_table(), Key=_dump({"PK": pk, "SK": sk}), ConsistentRead=consistent
         )
-    except ClientError as err:
+    except AWS_ERRORS as err:
         raise translate(err, "DynamoDB") from None
     return _load(raw["Item"]) if "Item" in raw else None
 
@@ -52,7 +51,7 @@ def put(item: Mapping[str, Any], *, only_if_new: bool = False) -> None:
         kwargs["ConditionExpression"] = "attribute_not_exists(PK)"
     try:
         clients.dynamodb().put_item(**kwargs)
-    except ClientError as err:
+    except AWS_ERRORS as err:
         raise translate(err, "DynamoDB") from None
 
 
@@ -88,7 +87,7 @@ def update(  # noqa: PLR0913 - mirrors UpdateItem: key, expression, values, name
     }
     try:
         raw = clients.dynamodb().update_item(**kwargs)
-    except ClientError as err:
+    except AWS_ERRORS as err:
         raise translate(err, "DynamoDB") from None
     return _load(raw["Attributes"])
 
@@ -123,7 +122,7 @@ def query(
     while True:
         try:
             page = clients.dynamodb().query(**kwargs)
-        except ClientError as err:
+        except AWS_ERRORS as err:
             raise translate(err, "DynamoDB") from None
         yield from (_load(raw) for raw in page.get("Items", []))
         if "LastEvaluatedKey" not in page:
@@ -198,5 +197,5 @@ def transact_write(writes: Sequence[Write], *, token: str | None = None) -> None
         kwargs["ClientRequestToken"] = token
     try:
         clients.dynamodb().transact_write_items(**kwargs)
-    except ClientError as err:
+    except AWS_ERRORS as err:
         raise translate(err, "DynamoDB") from None
