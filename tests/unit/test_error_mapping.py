@@ -27,7 +27,7 @@ from botocore.exceptions import (
 )
 from pydantic import BaseModel, Field
 
-from medialib.adapters.errors import ConditionFailedError, translate
+from medialib.adapters.errors import ConditionFailedError, error_code, translate
 from medialib.api import (
     caller_account_id,
     error_response,
@@ -155,7 +155,24 @@ def test_no_answer_from_aws_is_translated_too(
     error = translate(failure, "DynamoDB")
     assert type(error) is expected
     assert error.retryable is (expected is ServiceUnavailableError)
-    assert [(r["service"], r["error_code"]) for r in log_records(logs)] == [("DynamoDB", type(failure).__name__)]
+    assert [(r["message"], r["service"], r["error_code"]) for r in log_records(logs)] == [
+        ("AWS request failed", "DynamoDB", type(failure).__name__)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("err", "code"),
+    [
+        pytest.param(client_error("NoSuchInvalidation"), "NoSuchInvalidation", id="error-answer-gives-its-code"),
+        pytest.param(client_error(None), "", id="answer-without-error-element-gives-no-code"),
+        pytest.param(EndpointConnectionError(endpoint_url="https://s3"), "", id="no-answer-gives-no-code"),
+        pytest.param(ParamValidationError(report="bad"), "", id="refused-parameters-give-no-code"),
+    ],
+)
+def test_error_code_is_the_services_or_none(err: ClientError | BotoCoreError, code: str) -> None:
+    """Given what a boto3 call raised, When an adapter reads its code (to tell "no such object" from a failure),
+    Then the service's code, or "" when no answer came: a connection failure never passes for a known code."""
+    assert error_code(err) == code
 
 
 # --- domain errors: status, body, retry ----------------------------------------------------------------

@@ -111,8 +111,7 @@ def _validation_error(error: RequestValidationError, body_fields: list[str]) -> 
     for detail in error.errors():
         location = [str(part) for part in detail.get("loc", ())]
         parts = location[1:]  # [0] is the location: query, body, path
-        whole_body = location[:1] == ["body"] and (not parts or (len(parts) == 1 and parts[0] in _MODEL_PARAMETERS))
-        if whole_body and body_fields:
+        if location == ["body"] and body_fields:  # the body as a whole: missing, or not an object
             return _body_shape_error(detail.get("type", ""), body_fields)
         if len(parts) > 1 and parts[0] in _MODEL_PARAMETERS:
             parts = parts[1:]
@@ -159,14 +158,14 @@ def respond(
     ``accepts``: the media types of bodies this function's routes read (none: bodies are ignored)."""
     _route_on_resource(event)
     refused = check_body(event, accepts)
-    response = _answer(app, event, context, refused) if refused is not None else app.resolve(event, context)
+    response = _answer(event, refused) if refused is not None else app.resolve(event, context)
     request_id = (event.get("requestContext") or {}).get("requestId")
     if request_id:
         response.setdefault("multiValueHeaders", {})["x-ik-requestId"] = [request_id]
     return response
 
 
-def _answer(app: APIGatewayRestResolver, event: dict[str, Any], context: Any, error: MedialibError) -> dict[str, Any]:
+def _answer(event: dict[str, Any], error: MedialibError) -> dict[str, Any]:
     """The proxy answer of an error found before routing, with the CORS headers a route's answer would have."""
     origin = next((str(v) for k, v in (event.get("headers") or {}).items() if k.lower() == "origin"), None)
     response = error_response(error)
