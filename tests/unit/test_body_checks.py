@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, Field
 
 from medialib.api import new_resolver
@@ -38,6 +39,10 @@ def app() -> APIGatewayRestResolver:
     @app.post("/notes")
     def create_note(request: Note) -> dict[str, Any]:
         return {"text": request.text}
+
+    @app.post("/tags")
+    def add_tags(request: Annotated[list[str], Body()]) -> dict[str, Any]:
+        return {"tags": request}
 
     return app
 
@@ -246,6 +251,24 @@ def test_body_that_is_empty_or_no_object_is_a_400_naming_the_expected_fields(
     got = answer(app, proxy_event("POST", "/things", body=body, headers=json_headers()))
     assert (got.status, got.headers["x-should-retry"]) == (400, "false")
     assert got.body == {"message": message, "help": DEFAULT_HELP, "reason": "INVALID_BODY"}
+
+
+LIST_BODIES = {
+    "object-for-a-list-is-named-as-the-request": ('{"tags": ["a"]}', "request: Input should be a valid list"),
+    "no-body-for-a-list-is-named-as-the-request": (None, "request: Field required"),
+}
+
+
+@pytest.mark.parametrize(("body", "problem"), LIST_BODIES.values(), ids=LIST_BODIES.keys())
+def test_wrong_body_of_a_route_that_takes_a_list_is_a_400_not_a_500(
+    app: APIGatewayRestResolver, body: str | None, problem: str
+) -> None:
+    """Given a route whose body is a JSON list (no object, so no fields to name), When sent something else,
+    Then 400 INVALID_PARAMETER naming the request and why; never a 500."""
+    got = answer(app, proxy_event("POST", "/tags", body=body, headers=json_headers()))
+    assert (got.status, got.body["reason"]) == (400, "INVALID_PARAMETER")
+    assert got.body["message"] == f"Your request contains invalid parameters. {problem}"
+    assert answer(app, proxy_event("POST", "/tags", body='["a"]', headers=json_headers())).body == {"tags": ["a"]}
 
 
 @pytest.mark.parametrize(
