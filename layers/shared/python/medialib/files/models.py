@@ -85,7 +85,7 @@ class FileItem(ItemModel):
 
 
 class FileResponse(WireModel):
-    """ImageKit's File / file-version object (reference §3.1)."""
+    """ImageKit's File / file-version object, as the details, versions and list endpoints answer it."""
 
     file_id: str
     type: str
