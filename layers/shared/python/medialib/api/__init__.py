@@ -169,7 +169,7 @@ def _answer(event: dict[str, Any], error: MedialibError) -> dict[str, Any]:
     """The proxy answer of an error found before routing, with the CORS headers a route's answer would have."""
     origin = next((str(v) for k, v in (event.get("headers") or {}).items() if k.lower() == "origin"), None)
     response = error_response(error)
-    response.headers.update(CORS.to_dict(origin))
+    response.headers.update(CORS.to_dict(CORS.allowed_origin(origin) if origin else None))  # as routed answers
     headers: dict[str, list[str]] = {}
     for name, value in response.headers.items():
         headers[name] = value if isinstance(value, list) else [str(value)]

@@ -34,8 +34,18 @@ def check_body(event: dict[str, Any], accepts: tuple[str, ...]) -> MedialibError
             reason="UNSUPPORTED_MEDIA_TYPE",
         )
     if media in {"", JSON} or media.endswith("+json"):
+        _labelled_json(event)
         return _decoded_as_text(event)
     return None
+
+
+def _labelled_json(event: dict[str, Any]) -> None:
+    """Media types are case-insensitive and ``+json`` types are JSON, but routes read only a body labelled
+    ``application/json``: label an accepted JSON body so, so that what passes here is what routes read."""
+    for name in [k for k in event.get("headers") or {} if k.lower() == "content-type"]:
+        event["headers"][name] = JSON
+    for name in [k for k in event.get("multiValueHeaders") or {} if k.lower() == "content-type"]:
+        event["multiValueHeaders"][name] = [JSON]
 
 
 def _decoded_as_text(event: dict[str, Any]) -> MedialibError | None:
