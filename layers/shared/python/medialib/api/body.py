@@ -43,9 +43,7 @@ def _labelled_json(event: dict[str, Any]) -> None:
     """Media types are case-insensitive and ``+json`` types are JSON, but routes read only a body labelled
     ``application/json``: label an accepted JSON body so, so that what passes here is what routes read."""
     for name in [k for k in event.get("headers") or {} if k.lower() == "content-type"]:
-        event["headers"][name] = JSON
-    for name in [k for k in event.get("multiValueHeaders") or {} if k.lower() == "content-type"]:
-        event["multiValueHeaders"][name] = [JSON]
+        event["headers"][name] = JSON  # what the resolver reads the content type from
 
 
 def _decoded_as_text(event: dict[str, Any]) -> MedialibError | None:
