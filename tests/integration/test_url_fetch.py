@@ -318,3 +318,96 @@ def test_urls_that_cannot_be_fetched_are_a_400(url: str, reason: str) -> None:
     error = refusal(url)
     assert (error.status, error.reason) == (400, reason)
     assert "secret" not in str(error.body())
+
+
+# --- https: certificate and SNI checked against the host name, connection pinned ----------------------------
+
+
+@dataclass
+class TlsOrigin:
+    port: int
+    ca_file: str
+    server_names: list[str | None]
+
+
+@pytest.fixture(scope="module")
+def tls_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsOrigin]:
+    """A loopback HTTPS server whose certificate names ``localhost`` only (no IP address)."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    context.sni_callback = lambda _sock, server_name, _ctx: names.append(server_name)
+    server = Server(("127.0.0.1", 0), Handler)
+    server.origin = Origin()  # type: ignore[attr-defined]
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    yield TlsOrigin(server.server_address[1], str(folder / "cert.pem"), names)
+    server.shutdown()
+    server.server_close()
+
+
+def trusting(tls_origin: TlsOrigin) -> FetchPolicy:
+    import ssl
+
+    return FetchPolicy(
+        allow_loopback=True,
+        resolve=lambda host, port: ["127.0.0.1"],
+        tls=ssl.create_default_context(cafile=tls_origin.ca_file),
+    )
+
+
+def test_https_checks_the_certificate_against_the_host_name_on_the_pinned_address(tls_origin: TlsOrigin) -> None:
+    """Given an HTTPS server whose certificate names localhost, and a resolver that answers 127.0.0.1, When
+    https://localhost/... is fetched, Then the file arrives: SNI carried the host name and the certificate was
+    checked against it, while the connection went to the checked address."""
+    tls_origin.server_names.clear()
+    url = f"https://localhost:{tls_origin.port}/file"
+    assert fetch_url(url, max_bytes=1024 * 1024, policy=trusting(tls_origin)).content == PNG
+    assert tls_origin.server_names == ["localhost"]
+
+
+@pytest.mark.parametrize(
+    ("host", "trusted"),
+    [
+        pytest.param("127.0.0.1", True, id="certificate-for-another-name"),
+        pytest.param("localhost", False, id="certificate-from-an-untrusted-issuer"),
+    ],
+)
+def test_https_with_a_certificate_not_valid_for_the_host_is_a_400(
+    tls_origin: TlsOrigin, host: str, trusted: bool
+) -> None:
+    """Given the HTTPS server, When fetched by a name its certificate does not carry, or with only the system's
+    trusted issuers, Then 400 saying the certificate is not valid for the host."""
+    policy = trusting(tls_origin) if trusted else FetchPolicy(allow_loopback=True, resolve=lambda h, p: ["127.0.0.1"])
+    error = refusal(f"https://{host}:{tls_origin.port}/file", policy)
+    assert (error.status, error.reason) == (400, "URL_TLS")
+    assert "certificate that is not valid for its host" in error.message

@@ -323,7 +323,10 @@ def _connection_error(target: _Target, err: Exception, watchdog: _Watchdog, poli
     if watchdog.expired or isinstance(err, TimeoutError):
         return _timed_out(target, policy)
     if isinstance(err, ssl.SSLCertVerificationError):
-        return _refused(f"{target.subject} presents a certificate that is not valid for its host.", "URL_TLS")
+        return _refused(
+            f"{target.subject} presents a certificate that is not valid for its host (another name, an untrusted issuer or expired).",
+            "URL_TLS",
+        )
     if isinstance(err, ssl.SSLError):
         return _refused(f"{target.subject} failed the TLS handshake.", "URL_TLS")
     if isinstance(err, http.client.HTTPException):
