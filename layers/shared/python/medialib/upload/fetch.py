@@ -158,11 +158,11 @@ class _Target:
 
     @property
     def subject(self) -> str:
-        return "The file URL" if self.hop == 0 else f"Redirect {self.hop} of the file URL"
+        return _subject(self.hop)
 
     @classmethod
     def parse(cls, url: str, hop: int) -> _Target:
-        subject = "The file URL" if hop == 0 else f"Redirect {hop} of the file URL"
+        subject = _subject(hop)
         try:
             parts = urlsplit(url.strip())
             port = parts.port
@@ -178,7 +178,12 @@ class _Target:
             raise _refused(f"{subject} carries credentials; medialib fetches public URLs only.", "URL_INVALID")
         tls = scheme == "https"
         default_port = 443 if tls else 80
-        return cls(url.strip(), hop, tls, host, port or default_port, _request_target(parts))
+        return cls(url.strip(), hop, tls, host, default_port if port is None else port, _request_target(parts))
+
+
+def _subject(hop: int) -> str:
+    """How errors name the hop: the caller's URL, or the redirect that broke the rule."""
+    return "The file URL" if hop == 0 else f"Redirect {hop} of the file URL"
 
 
 def _request_target(parts: SplitResult) -> str:
