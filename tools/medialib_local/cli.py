@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -21,6 +22,12 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--host", default="127.0.0.1")
     start.add_argument("--port", type=int, default=3000)
     start.add_argument("-t", "--template", type=Path, default=None, help="default: the nearest template.yaml")
+    start.add_argument(
+        "--allow-loopback-urls",
+        action="store_true",
+        help="let uploads fetch a `file` URL from this machine (127.0.0.0/8, ::1), e.g. a test server; "
+        "private, link-local and metadata addresses stay refused. Off by default, never in AWS",
+    )
 
     invoke = actions.add_parser("invoke", help="run one function once with an event, like `sam local invoke`")
     invoke.add_argument("function", help="logical id (UploadFunction) or short name (upload)")
@@ -36,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     return _invoke(args)
 
 
+def start_api_environment(args: argparse.Namespace) -> dict[str, str]:
+    """The settings that start-api's flags turn on, as environment variables of the functions it runs."""
+    from medialib.settings import ALLOW_LOOPBACK_URLS  # noqa: PLC0415
+
+    return {ALLOW_LOOPBACK_URLS: "true"} if args.allow_loopback_urls else {}
+
+
 def _stack(args: argparse.Namespace, base_url: str) -> Any:
     from medialib_local.stack import DevAccount, LocalStack, find_template  # noqa: PLC0415
 
@@ -48,9 +62,13 @@ def _start_api(args: argparse.Namespace) -> int:
     from medialib_local.aws import quiet  # noqa: PLC0415
 
     base_url = f"http://{args.host}:{args.port}"
+    os.environ.update(start_api_environment(args))
     stack = _stack(args, base_url)
     server = make_server(args.host, args.port, stack.start(), threaded=True, request_handler=quiet(WSGIRequestHandler))
     account = stack.account
+    loopback = (
+        "  URL uploads            from loopback too (--allow-loopback-urls)\n" if args.allow_loopback_urls else ""
+    )
     print(
         "\nmedialib local stack is up (moto, provisioned from template.yaml)\n"
         f"  API base URL           {base_url}\n"
@@ -58,6 +76,7 @@ def _start_api(args: argparse.Namespace) -> int:
         f"  Account id             {account.account_id}\n"
         f"  Public key             {account.public_key}\n"
         f"  Private key            {account.private_key}\n"
+        f"{loopback}"
         f"{stack.aws_banner()}"
         "Try: ImageKit(private_key=..., base_url=...) or curl -u PRIVATE_KEY: "
         f"{base_url}/v1/files\n",

@@ -69,6 +69,12 @@ class UnsupportedMediaTypeError(MedialibError):
     status = 415
 
 
+class PayloadTooLargeError(MedialibError):
+    """A file over the size limit: the same file will never fit, so the SDKs must not retry."""
+
+    status = 413
+
+
 class QuotaExceededError(MedialibError):
     """A monthly quota is spent: retrying before the reset cannot help, so the SDKs must not retry."""
 

@@ -43,6 +43,23 @@ class JobSettings(_EnvModel):
     state_machine_arn: str = Field(alias="STATE_MACHINE_ARN", description="Bulk publish state machine.")
 
 
+ALLOW_LOOPBACK_URLS = "MEDIALIB_LOCAL_ALLOW_LOOPBACK_URLS"
+
+
+class UrlFetchSettings(_EnvModel):
+    """The fetch of an upload's ``file`` given as a URL (medialib.upload.fetch).
+
+    Never declared in template.yaml: a deployed function always refuses loopback URLs.
+    """
+
+    allow_loopback_urls: bool = Field(
+        default=False,
+        alias=ALLOW_LOOPBACK_URLS,
+        description="Local stack only (`medialib local start-api --allow-loopback-urls`): also fetch from "
+        "loopback addresses (127.0.0.0/8, ::1). Private, link-local and metadata addresses stay refused.",
+    )
+
+
 class ApiSettings(TableSettings, BlobSettings):
     """What every API function needs."""
 
