@@ -115,7 +115,8 @@ def ingest(  # noqa: PLR0913 - the pipeline's inputs: who, what options, which b
         is_published=request.is_published if request.is_published is not None else not account.settings.upload_as_draft,
         description=request.description,
         transformation=request.transformation,
-        overwrite_file=request.overwrite_file or request.use_unique_file_name,
+        # a unique name never replaces a file: should its suffix ever collide, that is a 400, not a version
+        overwrite_file=request.overwrite_file and not request.use_unique_file_name,
         overwrite_tags=request.overwrite_tags,
         overwrite_ai_tags=request.overwrite_ai_tags,
         overwrite_custom_metadata=request.overwrite_custom_metadata,
