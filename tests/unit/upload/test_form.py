@@ -4,6 +4,7 @@ every field, and a 400 naming the field that breaks its rule."""
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 
@@ -163,3 +164,28 @@ def test_probe_refuses_bombs_and_corrupt_images(content: bytes, reason: str) -> 
     with pytest.raises(BadRequestError) as caught:
         images.probe(content, "x", None)
     assert caught.value.reason == reason
+
+
+def _fuzz_cases() -> list[Any]:
+    cases = []
+    for fmt in ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF"):
+        whole = image(64, 48, fmt=fmt)
+        for fraction in (0.1, 0.3, 0.5, 0.8, 0.95):
+            cases.append(pytest.param(whole[: int(len(whole) * fraction)], id=f"{fmt.lower()}-cut-at-{fraction}"))
+        flipped = bytearray(whole)
+        for position in range(20, len(flipped), max(1, len(flipped) // 7)):
+            flipped[position] ^= 0xFF
+        cases.append(pytest.param(bytes(flipped), id=f"{fmt.lower()}-bytes-flipped"))
+    return cases
+
+
+@pytest.mark.parametrize("content", _fuzz_cases())
+def test_a_damaged_image_is_a_non_image_or_a_400_never_an_error(content: bytes) -> None:
+    """Given an image cut short or with bytes flipped, When probed, Then it is a non-image or a 400: no other
+    exception escapes (which would be a 500)."""
+    try:
+        probe = images.probe(content, "x.bin", None)
+    except BadRequestError as refused:
+        assert refused.reason in {"CORRUPT_IMAGE", "IMAGE_TOO_LARGE"}
+    else:
+        assert probe.file_type in {"image", "non-image"}
