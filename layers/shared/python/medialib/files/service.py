@@ -191,8 +191,10 @@ def store_version(account_id: str, new: NewVersion, content: bytes, now: datetim
     version_id, token = new_id(), secrets.token_urlsafe(16)
     written: list[str] = []
     try:
-        for _ in range(MAX_ATTEMPTS):
-            previous = _current_at(account_id, path)
+        for attempt in range(MAX_ATTEMPTS):
+            # A path that may not be replaced is almost always new (a unique name): try to create it unread; the
+            # path claim's condition tells if it exists, and the next attempt reads it.
+            previous = None if attempt == 0 and not new.overwrite_file else _current_at(account_id, path)
             if previous is not None:
                 _may_add_version(previous, new)
             item = new_version_item(new, previous, account_id=account_id, version_id=version_id, token=token, now=now)
