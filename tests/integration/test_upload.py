@@ -238,3 +238,15 @@ def test_a_direct_upload_over_lambdas_event_limit_is_413_pointing_to_upload_sess
     body = json.loads(response.get_data())
     assert (response.status_code, response.headers["x-should-retry"]) == (413, "false")
     assert "upload session" in body["help"]
+
+
+def test_folders_are_created_on_the_way_and_listed(upload: Callable[..., Any], api: Any, account: Any) -> None:
+    """Given an upload into /made-on-the-way/inner, When the folders and files are listed, Then both folders exist
+    (created once, even by a second upload) and the file is a child of the inner folder."""
+    for _ in range(2):
+        assert upload(fileName="f.png", folder="/made-on-the-way/inner/").status_code == 200
+    auth = basic(account.private_key)
+    folders = json.loads(api.get("/v1/files?type=folder&path=/made-on-the-way", headers=auth).get_data())
+    assert [(f["name"], f["folderPath"]) for f in folders] == [("inner", "/made-on-the-way/inner")]
+    files = json.loads(api.get("/v1/files?path=/made-on-the-way/inner", headers=auth).get_data())
+    assert len(files) == 2 and all(f["filePath"].startswith("/made-on-the-way/inner/f_") for f in files)
