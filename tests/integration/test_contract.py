@@ -190,8 +190,15 @@ MISTAKES = [
         id="json-to-the-multipart-upload-is-415",
     ),
     pytest.param(
-        Mistake("POST", "/api/v1/files/upload", 501, b"--x--\r\n", {"Content-Type": "multipart/form-data; boundary=x"}),
-        id="multipart-upload-reaches-its-function",
+        Mistake(
+            "POST",
+            "/api/v1/files/upload",
+            400,
+            b"--x--\r\n",
+            {"Content-Type": "multipart/form-data; boundary=x"},
+            reason="MISSING_PARAMETER",
+        ),
+        id="empty-multipart-upload-reaches-its-function-and-is-400",
     ),
     # ---- routes: unknown path, wrong method, HEAD, OPTIONS
     pytest.param(Mistake("GET", "/v1/nothing-here", 404, reason="NOT_FOUND"), id="unknown-path-is-404"),

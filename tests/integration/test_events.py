@@ -25,8 +25,9 @@ EXPECTED: dict[str, tuple[str, Any]] = {
     "files-list": ("FilesFunction", lambda r: r["statusCode"] == 200 and json.loads(r["body"]) == []),
     "files-details": ("FilesFunction", lambda r: r["statusCode"] == 404
                       and json.loads(r["body"])["message"] == "The requested file does not exist."),
-    "upload": ("UploadFunction", lambda r: r["statusCode"] == 501
-               and json.loads(r["body"])["reason"] == "NOT_IMPLEMENTED"),
+    "upload": ("UploadFunction", lambda r: r["statusCode"] == 200
+               and json.loads(r["body"])["filePath"].startswith("/products/photo_")
+               and json.loads(r["body"])["fileType"] == "non-image"),
     "upload-session-finalise": ("UploadFunction", lambda r: r["errorType"] == "NotImplementedYetError"),
     "publish-bulk": ("PublishFunction", lambda r: r["statusCode"] == 202
                      and len(json.loads(r["body"])["jobId"]) == 32),

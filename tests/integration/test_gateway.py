@@ -15,9 +15,10 @@ def _json(response: Any) -> Any:
     return json.loads(response.get_data())
 
 
-def test_new_account_lists_no_files(api: Any, account: Any) -> None:
-    """Given the dev account with no uploads, When GET /v1/files, Then 200 and an empty JSON array."""
-    response = api.get("/v1/files", headers=basic(account.private_key))
+def test_new_account_lists_no_files(api: Any, other_account: Any) -> None:
+    """Given an account with no uploads (not the dev account: other tests upload to it), When GET /v1/files,
+    Then 200 and an empty JSON array."""
+    response = api.get("/v1/files", headers=basic(other_account.private_key))
     assert response.status_code == 200
     assert _json(response) == []
 

@@ -29,7 +29,7 @@ def _unique(prefix: str) -> str:
 
 
 def _write_documented_rows(entries: list[Entry]) -> None:
-    """Rows as docs/data-model.md lays them out (the upload issue writes them; nothing in the product does yet)."""
+    """Rows as docs/data-model.md lays them out, written directly (the product writes them through the store)."""
     for entry in entries:
         acc = entry.account_id
         row = entry.model_dump(by_alias=True, mode="json")
@@ -116,6 +116,55 @@ def test_file_store_contract(stack: Any, backend: str) -> None:
     ]  # fmt: skip
     versions = list(store.account_entries(acc, [Listing.VERSIONS], ascending=True))
     assert [(v.name, getattr(v, "type", None)) for v in versions] == [("b.png", "file-version")]
+
+
+def _version(acc: str, version_id: str, number: int, minute: int) -> FileItem:
+    base = file("f1", "/v/a.png", minute).model_copy(update={"account_id": acc})
+    return base.model_copy(update={"version_id": version_id, "version_number": number, "file_id": "f1"})
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_file_version_store_contract(stack: Any, backend: str) -> None:
+    """Given a file created with its folder, When versions are added (one with a stale counter), one is restored and
+    one deleted, Then each backend: the path resolves to the file, a second create of the path and a stale write
+    are conflicts that change nothing, versions come back by number, only non-current versions are in the
+    account's versions listing, and the current version cannot be deleted."""
+    acc = _unique("acc")
+    store: FileStore = FakeFileStore() if backend == "in-memory-fake" else TableFileStore()
+    v1, v2, v3 = _version(acc, "f1", 1, 0), _version(acc, "v2", 2, 1), _version(acc, "v3", 3, 2)
+    store.create_file(v1, [folder("fv", "/v", 0).model_copy(update={"account_id": acc})])
+    with pytest.raises(ConditionFailedError):
+        store.create_file(v1, [])
+    assert store.file_id_at(acc, "/v/a.png") == "f1" and store.file_id_at(acc, "/v/b.png") is None
+    first = store.versioned(acc, "f1")
+    assert first is not None and (first.seq, first.count, first.item.version_id) == (1, 1, "f1")
+    store.add_version(v2, first)
+    with pytest.raises(ConditionFailedError):
+        store.add_version(v3, first)  # stale: read before v2
+    second = store.versioned(acc, "f1")
+    assert second is not None and (second.seq, second.count, second.item.version_id) == (2, 2, "v2")
+    store.add_version(v3, second)
+    assert [v.version_id for v in store.versions(acc, "f1")] == ["f1", "v2", "v3"]
+
+    def non_current() -> list[str]:
+        return sorted(
+            getattr(e, "version_id", "") for e in store.account_entries(acc, [Listing.VERSIONS], ascending=True)
+        )
+
+    assert non_current() == ["f1", "v2"]
+    third = store.versioned(acc, "f1")
+    assert third is not None
+    store.restore_version(v1, third)
+    restored = store.versioned(acc, "f1")
+    assert restored is not None and (restored.item.version_id, restored.seq, restored.count) == ("f1", 3, 3)
+    assert non_current() == ["v2", "v3"]
+    with pytest.raises(ConditionFailedError):
+        store.delete_version(acc, "f1", "f1")  # current
+    store.delete_version(acc, "f1", "v2")
+    assert [v.version_id for v in store.versions(acc, "f1")] == ["f1", "v3"] and non_current() == ["v3"]
+    after = store.versioned(acc, "f1")
+    assert after is not None and after.count == 2 and store.get_version(acc, "f1", "v2") is None
+    assert [e.name for e in store.folder_children(acc, "/", only=Child.FOLDER, ascending=True)] == ["v"]
 
 
 def _job_store(backend: str) -> JobStore:

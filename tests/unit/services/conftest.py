@@ -9,7 +9,14 @@ from medialib.files import service as files
 from medialib.jobs import service as jobs
 from medialib.publish import service as publish
 from medialib.purge import service as purge
-from tests.unit.services.fakes import FakeAccountStore, FakeFileStore, FakeJobStore, FakePurgeStore, FakeWorkflows
+from tests.unit.services.fakes import (
+    FakeAccountStore,
+    FakeBlobs,
+    FakeFileStore,
+    FakeJobStore,
+    FakePurgeStore,
+    FakeWorkflows,
+)
 
 
 @pytest.fixture
@@ -44,4 +51,11 @@ def purge_store(monkeypatch: pytest.MonkeyPatch) -> FakePurgeStore:
 def workflows(monkeypatch: pytest.MonkeyPatch) -> FakeWorkflows:
     fake = FakeWorkflows()
     monkeypatch.setattr(publish, "workflows", fake)
+    return fake
+
+
+@pytest.fixture
+def blob_store(monkeypatch: pytest.MonkeyPatch) -> FakeBlobs:
+    fake = FakeBlobs()
+    monkeypatch.setattr(files, "originals", fake)
     return fake

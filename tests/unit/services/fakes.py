@@ -11,7 +11,8 @@ from typing import Any
 from medialib.accounts.models import Account
 from medialib.accounts.store import AccountStore
 from medialib.adapters.errors import ConditionFailedError
-from medialib.files.models import FileItem, FolderItem
+from medialib.files.models import FileItem, FolderItem, VersionedFile
+from medialib.files.service import Blobs
 from medialib.files.store import Child, Entry, FileStore, Listing
 from medialib.jobs.models import JobItem, JobStatus
 from medialib.jobs.store import JobStore
@@ -31,9 +32,14 @@ class Failing:
 
 
 class FakeFileStore(Failing):
+    """``entries``: what listings see (current files, non-current versions, folders); ``rows``: every version
+    of a file by id; ``counters``: a file's (seq, count)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.entries: dict[tuple[str, str], list[Entry]] = {}
+        self.rows: dict[tuple[str, str], dict[str, FileItem]] = {}
+        self.counters: dict[tuple[str, str], tuple[int, int]] = {}
 
     def add(self, *entries: Entry) -> None:
         for entry in entries:
@@ -72,6 +78,90 @@ class FakeFileStore(Failing):
             entries = [e for e in self._all(account_id) if _listing(e) is listing]
             result += sorted(entries, key=lambda e: (e.created_at, _id(e)), reverse=not ascending)
         return iter(result)
+
+    def file_id_at(self, account_id: str, file_path: str) -> str | None:
+        self.check()
+        current = [e for e in self._all(account_id) if isinstance(e, FileItem) and e.type == "file"]
+        return next((e.file_id for e in current if e.file_path == file_path), None)
+
+    def versioned(self, account_id: str, file_id: str) -> VersionedFile | None:
+        item = self.get_file(account_id, file_id)
+        if item is None:
+            return None
+        seq, count = self.counters.get((account_id, file_id), (item.version_number, 1))
+        return VersionedFile(item=item, seq=seq, count=count)
+
+    def create_file(self, item: FileItem, folders: list[FolderItem]) -> None:
+        self.check()
+        if self.file_id_at(item.account_id, item.file_path) is not None:
+            raise ConditionFailedError()
+        known = {e.folder_path for e in self._all(item.account_id) if isinstance(e, FolderItem)}
+        self.add(item, *(folder for folder in folders if folder.folder_path not in known))
+        self.rows[(item.account_id, item.file_id)] = {item.version_id: _as_version(item)}
+        self.counters[(item.account_id, item.file_id)] = (item.version_number, 1)
+
+    def _unchanged(self, previous: VersionedFile) -> tuple[str, str]:
+        key = (previous.item.account_id, previous.item.file_id)
+        now = self.versioned(*key)
+        if now is None or (now.seq, now.item.version_id) != (previous.seq, previous.item.version_id):
+            raise ConditionFailedError()
+        return key
+
+    def _make_current(self, key: tuple[str, str], item: FileItem, previous: FileItem) -> None:
+        kept = [e for e in self.entries[key] if _current(e) is False and e.version_id != item.version_id]  # type: ignore[union-attr]
+        self.entries[key] = [item.model_copy(update={"type": "file"}), *kept, _as_version(previous)]
+
+    def add_version(self, item: FileItem, previous: VersionedFile) -> None:
+        self.check()
+        key = self._unchanged(previous)
+        self._make_current(key, item, previous.item)
+        self.rows.setdefault(key, {previous.item.version_id: _as_version(previous.item)})[item.version_id] = (
+            _as_version(item)
+        )
+        self.counters[key] = (item.version_number, previous.count + 1)
+
+    def versions(self, account_id: str, file_id: str) -> list[FileItem]:
+        self.check()
+        return sorted(self.rows.get((account_id, file_id), {}).values(), key=lambda v: v.version_number)
+
+    def get_version(self, account_id: str, file_id: str, version_id: str) -> FileItem | None:
+        self.check()
+        return self.rows.get((account_id, file_id), {}).get(version_id)
+
+    def restore_version(self, current: FileItem, previous: VersionedFile) -> None:
+        self.check()
+        key = self._unchanged(previous)
+        self._make_current(key, current, previous.item)
+
+    def delete_version(self, account_id: str, file_id: str, version_id: str) -> None:
+        self.check()
+        key = (account_id, file_id)
+        now = self.versioned(account_id, file_id)
+        if now is None or now.item.version_id == version_id or version_id not in self.rows.get(key, {}):
+            raise ConditionFailedError()
+        del self.rows[key][version_id]
+        self.entries[key] = [e for e in self.entries[key] if _current(e) or e.version_id != version_id]  # type: ignore[union-attr]
+        self.counters[key] = (now.seq, now.count - 1)
+
+
+class FakeBlobs(Failing):
+    """The originals bucket: objects by key."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.objects: dict[str, bytes] = {}
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        self.check()
+        self.objects[key] = body
+
+    def delete(self, key: str) -> None:
+        self.check()
+        self.objects.pop(key, None)
+
+
+def _as_version(item: FileItem) -> FileItem:
+    return item.model_copy(update={"type": "file-version"})
 
 
 def _id(entry: Entry) -> str:
@@ -198,6 +288,7 @@ class FakeWorkflows(Failing):
 
 # Each fake is checked by mypy against the Protocol the service depends on.
 _FILES: type[FileStore] = FakeFileStore
+_BLOBS: type[Blobs] = FakeBlobs
 _JOBS: type[JobStore] = FakeJobStore
 _ACCOUNTS: type[AccountStore] = FakeAccountStore
 _PURGES: type[PurgeStore] = FakePurgeStore

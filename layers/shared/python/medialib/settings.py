@@ -64,6 +64,10 @@ class ApiSettings(TableSettings, BlobSettings):
     """What every API function needs."""
 
 
+class UploadSettings(ApiSettings, DeliverySettings):
+    """Upload API and upload-session finalisation."""
+
+
 class FilesSettings(ApiSettings, DeliverySettings, CdnSettings):
     """Media library API (rename with purgeCache purges)."""
 

@@ -135,8 +135,13 @@ def query(
 
 @dataclass(frozen=True)
 class Put:
+    """A whole item; ``only_if_new`` or a ``condition`` on the item it replaces."""
+
     item: Mapping[str, Any]
     only_if_new: bool = False
+    condition: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    names: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -176,8 +181,9 @@ MAX_TRANSACTION_WRITES = 100  # DynamoDB's limit per TransactWriteItems
 def _transact_item(write: Write) -> dict[str, Any]:
     table = _table()
     if isinstance(write, Put):
-        condition = "attribute_not_exists(PK)" if write.only_if_new else None
-        return {"Put": {"TableName": table, "Item": _dump(write.item), **_expression(condition, None, None)}}
+        condition = "attribute_not_exists(PK)" if write.only_if_new else write.condition
+        put = _expression(condition, write.values, write.names)
+        return {"Put": {"TableName": table, "Item": _dump(write.item), **put}}
     key = _dump({"PK": write.pk, "SK": write.sk})
     expression = _expression(write.condition, write.values, write.names)
     if isinstance(write, Update):

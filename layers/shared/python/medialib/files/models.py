@@ -79,6 +79,9 @@ class FileItem(ItemModel):
     custom_metadata: dict[str, Any] = Field(default_factory=dict, alias="customMetadata")
     embedded_metadata: dict[str, Any] | None = Field(default=None, alias="embeddedMetadata")
     description: str | None = None
+    transformation: dict[str, Any] | None = Field(
+        default=None, description="The upload's pre/post transformation, stored for the delivery issue to apply."
+    )
     object_token: str = Field(alias="objectToken", description="The ik-obj-version token of this version.")
     created_at: datetime = Field(alias="createdAt")
     updated_at: datetime = Field(alias="updatedAt")
@@ -129,3 +132,38 @@ class FolderResponse(WireModel):
     custom_metadata: dict[str, Any] = Field(default_factory=dict)
     created_at: str
     updated_at: str
+
+
+class NewVersion(ItemModel):
+    """What an upload (direct, or a finalised session) says about the version it stores; ``None`` for tags,
+    custom coordinates or custom metadata means the request did not send them (the overwrite flags decide)."""
+
+    name: str
+    folder: str
+    mime: str
+    size: int = Field(ge=0)
+    file_type: Literal["image", "non-image"]
+    width: int | None = None
+    height: int | None = None
+    has_alpha: bool | None = None
+    embedded_metadata: dict[str, Any] | None = None
+    tags: list[str] | None = None
+    custom_coordinates: str | None = None
+    custom_metadata: dict[str, Any] | None = None
+    is_private_file: bool = False
+    is_published: bool = True
+    description: str | None = None
+    transformation: dict[str, Any] | None = None
+    overwrite_file: bool = True
+    overwrite_tags: bool = True
+    overwrite_ai_tags: bool = True
+    overwrite_custom_metadata: bool = True
+
+
+class VersionedFile(ItemModel):
+    """A file's current record with its version counters: ``seq`` numbers versions (``Version N``) and is the
+    condition of every write to the file; ``count`` is how many versions exist (at most 100)."""
+
+    item: FileItem
+    seq: int = Field(ge=1)
+    count: int = Field(ge=1)

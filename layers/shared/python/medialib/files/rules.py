@@ -12,6 +12,8 @@ from medialib.files.models import (
     FileTypeFilter,
     FolderItem,
     FolderResponse,
+    NewVersion,
+    VersionedFile,
     VersionInfo,
 )
 
@@ -81,3 +83,79 @@ def folder_of(path: str) -> str:
 def matches_file_type(entry: FileItem | FolderItem, file_type: FileTypeFilter) -> bool:
     """The ``fileType`` filter of a listing applies to files; folders are always listed."""
     return isinstance(entry, FolderItem) or file_type is FileTypeFilter.ALL or entry.file_type == file_type.value
+
+
+# ------------------------------------------------------------------ versions (seed 001)
+
+MAX_VERSIONS = 100
+
+
+def blob_key(account_id: str, file_id: str, version_id: str) -> str:
+    """Every version is its own immutable object, keyed by ids, never by path."""
+    return f"{account_id}/{file_id}/{version_id}"
+
+
+def new_version_item(  # noqa: PLR0913 - the ids, the clock and the version before are all inputs of the rule
+    new: NewVersion,
+    previous: VersionedFile | None,
+    *,
+    account_id: str,
+    version_id: str,
+    token: str,
+    now: datetime,
+) -> FileItem:
+    """The record of a version an upload stores. The first version's id is the file's id. Over an existing file:
+    absent ``tags`` are removed unless ``overwriteTags`` is false, AITags are removed unless ``overwriteAITags``
+    is false, absent ``customMetadata`` is removed unless ``overwriteCustomMetadata`` is false, and absent
+    ``customCoordinates`` are removed (seed 002)."""
+    before = previous.item if previous else None
+    tags = new.tags
+    custom_metadata = new.custom_metadata
+    ai_tags = None
+    if before is not None:
+        if tags is None and not new.overwrite_tags:
+            tags = before.tags
+        if custom_metadata is None and not new.overwrite_custom_metadata:
+            custom_metadata = before.custom_metadata
+        if not new.overwrite_ai_tags:
+            ai_tags = before.ai_tags
+    return FileItem(
+        type="file",
+        account_id=account_id,
+        file_id=before.file_id if before else version_id,
+        version_id=version_id,
+        version_number=previous.seq + 1 if previous else 1,
+        name=new.name,
+        file_path=f"{new.folder.rstrip('/')}/{new.name}",
+        file_type=new.file_type,
+        mime=new.mime,
+        size=new.size,
+        width=new.width,
+        height=new.height,
+        has_alpha=new.has_alpha,
+        tags=tags or None,
+        ai_tags=ai_tags,
+        is_private_file=new.is_private_file,
+        is_published=new.is_published,
+        custom_coordinates=new.custom_coordinates,
+        custom_metadata=custom_metadata or {},
+        embedded_metadata=new.embedded_metadata,
+        description=new.description,
+        transformation=new.transformation,
+        object_token=token,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def as_listed_version(version: FileItem, current_version_id: str) -> FileItem:
+    """A stored version as the versions endpoints show it: the current one is ``file`` (its bare URL), every
+    other one ``file-version`` (its URL carries ``ik-obj-version``)."""
+    kind = "file" if version.version_id == current_version_id else "file-version"
+    return version.model_copy(update={"type": kind})
+
+
+def restored_item(version: FileItem, now: datetime) -> FileItem:
+    """Restoring makes a version current again: the file's current record becomes that version (same version id
+    and name), updated now; the version that was current stays in the history."""
+    return version.model_copy(update={"type": "file", "updated_at": now})

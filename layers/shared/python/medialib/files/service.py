@@ -1,25 +1,83 @@
-"""Use cases of the media library API that exist so far: list the account's files and get one file.
+"""Use cases of the media library API that exist so far: list the account's files, get one file, store an
+uploaded version (``store_version``, the one entry of the upload pipeline into files), and a file's versions.
 
-Other domains reach files through this module (``file_exists``, ``path_exists``), never through its store.
+Other domains reach files through this module (``file_exists``, ``path_exists``, ``store_version``), never
+through its store.
 """
 
 from __future__ import annotations
 
+import random
+import secrets
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from itertools import islice
+from typing import Protocol
 
-from medialib.errors import NotFoundError, NotImplementedYetError
+from medialib.adapters import blobs
+from medialib.adapters.errors import ConditionFailedError
+from medialib.errors import BadRequestError, ConflictError, MedialibError, NotFoundError, NotImplementedYetError
 from medialib.files.models import (
     FileItem,
     FileResponse,
+    FolderItem,
     FolderResponse,
     ListFilesQuery,
     ListType,
+    NewVersion,
+    VersionedFile,
 )
-from medialib.files.rules import folder_of, matches_file_type, to_file_response, to_folder_response
+from medialib.files.rules import (
+    MAX_VERSIONS,
+    as_listed_version,
+    blob_key,
+    folder_of,
+    matches_file_type,
+    new_version_item,
+    restored_item,
+    to_file_response,
+    to_folder_response,
+)
 from medialib.files.store import Child, Entry, FileStore, Listing, TableFileStore
+from medialib.observability import logger
+from medialib.settings import BlobSettings, get_settings
 
-store: FileStore = TableFileStore()  # the one seam: unit tests put an in-memory FileStore here
+
+class Blobs(Protocol):
+    """The originals bucket as the files domain sees it: one immutable object per version."""
+
+    def put(self, key: str, body: bytes, content_type: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class S3Blobs:
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        blobs.put(get_settings(BlobSettings).originals_bucket, key, body, content_type=content_type)
+
+    def delete(self, key: str) -> None:
+        blobs.delete(get_settings(BlobSettings).originals_bucket, key)
+
+
+store: FileStore = TableFileStore()  # the seams: unit tests put an in-memory FileStore and Blobs here
+originals: Blobs = S3Blobs()
+
+# Concurrent writers of one file serialise on its version counter; a writer that lost retries with a fresh read.
+MAX_ATTEMPTS = 30
+_BACKOFF_SECONDS = (0.005, 0.05)
+
+
+class BusyFileError(ConflictError):
+    """Other writers kept winning the race for one file: nothing was stored, and a retry will succeed."""
+
+    retryable = True
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"Other uploads to {path} are in progress; nothing was stored. Please retry.", reason="CONCURRENT_UPLOADS"
+        )
+
 
 _NATIVE_SORTS = {"ASC_CREATED": True, "DESC_CREATED": False}
 _LISTINGS = {
@@ -71,3 +129,155 @@ def _to_response(entry: Entry, base_url: str) -> FileResponse | FolderResponse:
     if isinstance(entry, FileItem):
         return to_file_response(entry, base_url)
     return to_folder_response(entry)
+
+
+# ------------------------------------------------------------------ storing an uploaded version
+
+
+def new_id() -> str:
+    """ImageKit's ids are 24 hexadecimal characters."""
+    return secrets.token_hex(12)
+
+
+def _folders(account_id: str, folder: str, now: datetime) -> list[FolderItem]:
+    levels = [level for level in folder.split("/") if level]
+    return [
+        FolderItem(
+            account_id=account_id,
+            folder_id=new_id(),
+            name=levels[depth],
+            folder_path="/" + "/".join(levels[: depth + 1]),
+            created_at=now,
+            updated_at=now,
+        )
+        for depth in range(len(levels))
+    ]
+
+
+def _current_at(account_id: str, path: str) -> VersionedFile | None:
+    file_id = store.file_id_at(account_id, path)
+    return None if file_id is None else store.versioned(account_id, file_id)
+
+
+def _may_add_version(previous: VersionedFile, new: NewVersion) -> None:
+    path = previous.item.file_path
+    if not new.overwrite_file:
+        raise BadRequestError(
+            f"A file already exists at {path} and overwriteFile is false; nothing was uploaded.",
+            reason="FILE_ALREADY_EXISTS",
+        )
+    if previous.count >= MAX_VERSIONS:
+        raise BadRequestError(
+            f"{path} already has {MAX_VERSIONS} versions, the most a file can have. Delete a version first.",
+            reason="VERSION_LIMIT_REACHED",
+        )
+
+
+def _discard(keys: list[str]) -> None:
+    """Best effort: a blob no record points to is invisible, and only costs storage."""
+    for key in keys:
+        try:
+            originals.delete(key)
+        except MedialibError:
+            logger.warning("could not delete an unreferenced blob", extra={"key": key})
+
+
+def store_version(account_id: str, new: NewVersion, content: bytes, now: datetime | None = None) -> FileItem:
+    """Store ``content`` as a new file at ``new``'s path, or as a new version of the file there. The bytes go
+    to S3 first, then the records in one transaction; if the records cannot be written the bytes are deleted,
+    so nothing half-made is visible. Concurrent uploads to one path each become a version, none is lost."""
+    now = now or datetime.now(UTC)
+    path = f"{new.folder.rstrip('/')}/{new.name}"
+    version_id, token = new_id(), secrets.token_urlsafe(16)
+    written: list[str] = []
+    try:
+        for attempt in range(MAX_ATTEMPTS):
+            # A path that may not be replaced is almost always new (a unique name): try to create it unread; the
+            # path claim's condition tells if it exists, and the next attempt reads it.
+            previous = None if attempt == 0 and not new.overwrite_file else _current_at(account_id, path)
+            if previous is not None:
+                _may_add_version(previous, new)
+            item = new_version_item(new, previous, account_id=account_id, version_id=version_id, token=token, now=now)
+            key = blob_key(account_id, item.file_id, item.version_id)
+            if key not in written:
+                originals.put(key, content, item.mime)
+                written.append(key)
+            try:
+                if previous is None:
+                    store.create_file(item, _folders(account_id, new.folder, now))
+                else:
+                    store.add_version(item, previous)
+            except ConditionFailedError:
+                time.sleep(random.uniform(*_BACKOFF_SECONDS))  # noqa: S311 - jitter, not a secret
+                continue
+            _discard([k for k in written if k != key])
+            return item
+        raise BusyFileError(path)
+    except BaseException:
+        _discard(written)
+        raise
+
+
+# ------------------------------------------------------------------ versions
+
+
+def _versioned(account_id: str, file_id: str) -> VersionedFile:
+    current = store.versioned(account_id, file_id)
+    if current is None:
+        raise NotFoundError("The requested file does not exist.", reason="FILE_NOT_FOUND")
+    return current
+
+
+def _version(account_id: str, file_id: str, version_id: str) -> FileItem:
+    version = store.get_version(account_id, file_id, version_id)
+    if version is None:
+        raise NotFoundError("The requested file version does not exist.", reason="FILE_VERSION_NOT_FOUND")
+    return version
+
+
+def list_versions(account_id: str, file_id: str, base_url: str) -> list[FileResponse]:
+    current = _versioned(account_id, file_id)
+    return [
+        to_file_response(as_listed_version(version, current.item.version_id), base_url)
+        for version in store.versions(account_id, file_id)
+    ]
+
+
+def get_version(account_id: str, file_id: str, version_id: str, base_url: str) -> FileResponse:
+    current = _versioned(account_id, file_id)
+    version = _version(account_id, file_id, version_id)
+    return to_file_response(as_listed_version(version, current.item.version_id), base_url)
+
+
+def restore_version(account_id: str, file_id: str, version_id: str, base_url: str) -> FileResponse:
+    """A non-current version becomes current again; the one that was current stays in the history."""
+    for _ in range(MAX_ATTEMPTS):
+        current = _versioned(account_id, file_id)
+        version = _version(account_id, file_id, version_id)
+        if version.version_id == current.item.version_id:
+            raise BadRequestError("This version is already the current version of the file.", reason="CURRENT_VERSION")
+        restored = restored_item(version, datetime.now(UTC))
+        try:
+            store.restore_version(restored, current)
+        except ConditionFailedError:
+            continue
+        return to_file_response(restored, base_url)
+    raise BusyFileError(file_id)
+
+
+def delete_version(account_id: str, file_id: str, version_id: str) -> None:
+    """Delete a non-current version (its record, then its object); the current version cannot be deleted."""
+    for _ in range(MAX_ATTEMPTS):
+        current = store.versioned(account_id, file_id)
+        version = store.get_version(account_id, file_id, version_id) if current else None
+        if current is None or version is None:
+            raise NotFoundError("The requested asset does not exist.", reason="FILE_VERSION_NOT_FOUND")
+        if version_id == current.item.version_id:
+            raise BadRequestError("You cannot delete current version of a file.", reason="CURRENT_VERSION")
+        try:
+            store.delete_version(account_id, file_id, version_id)
+        except ConditionFailedError:
+            continue
+        _discard([blob_key(account_id, file_id, version_id)])
+        return
+    raise BusyFileError(file_id)

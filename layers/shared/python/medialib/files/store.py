@@ -12,7 +12,7 @@ from itertools import chain
 from typing import Any, Protocol
 
 from medialib.adapters import table
-from medialib.files.models import FileItem, FolderItem
+from medialib.files.models import FileItem, FolderItem, VersionedFile
 
 Entry = FileItem | FolderItem
 
@@ -50,6 +50,39 @@ class FileStore(Protocol):
         reverses within each listing."""
         ...
 
+    def file_id_at(self, account_id: str, file_path: str) -> str | None:
+        """The id of the file that holds ``file_path`` (its path claim), or None."""
+        ...
+
+    def versioned(self, account_id: str, file_id: str) -> VersionedFile | None:
+        """The file's current record with its version counters, or None."""
+        ...
+
+    def create_file(self, item: FileItem, folders: list[FolderItem]) -> None:
+        """In one transaction: the path claim, the file, its first version, and the folders on the way (kept when
+        they exist). ConditionFailedError when the path is already claimed: nothing is written."""
+        ...
+
+    def add_version(self, item: FileItem, previous: VersionedFile) -> None:
+        """In one transaction: ``item`` becomes the current record and a version, ``previous`` stays in the
+        history. ConditionFailedError when the file changed since ``previous`` was read: nothing is written."""
+        ...
+
+    def versions(self, account_id: str, file_id: str) -> list[FileItem]:
+        """Every version of a file (the current one included), as stored, by version number."""
+        ...
+
+    def get_version(self, account_id: str, file_id: str, version_id: str) -> FileItem | None: ...
+
+    def restore_version(self, current: FileItem, previous: VersionedFile) -> None:
+        """``current`` (a restored version) becomes the file's current record. ConditionFailedError when the
+        file changed since ``previous`` was read."""
+        ...
+
+    def delete_version(self, account_id: str, file_id: str, version_id: str) -> None:
+        """Remove a non-current version's record. ConditionFailedError when it is current or absent."""
+        ...
+
 
 # Keys. Every partition starts with the account, so an account only ever reads its own items.
 
@@ -77,6 +110,82 @@ def _folder_pk(account_id: str, folder_path: str) -> str:
 
 def _listing_pk(account_id: str, listing: Listing) -> str:
     return f"ACCOUNT#{account_id}#{_LISTING_SUFFIX[listing]}"
+
+
+def _version_key(account_id: str, file_id: str, version_id: str) -> tuple[str, str]:
+    return f"ACCOUNT#{account_id}#FILE#{file_id}", f"VERSION#{version_id}"
+
+
+def _folder_key(account_id: str, folder_path: str) -> tuple[str, str]:
+    return _folder_pk(account_id, folder_path), "FOLDER"
+
+
+def _parent_of(path: str) -> str:
+    return path.rsplit("/", 1)[0] or "/"
+
+
+def _row(item: FileItem | FolderItem) -> dict[str, Any]:
+    return item.model_dump(by_alias=True, mode="json", exclude_none=True)
+
+
+def _file_row(item: FileItem, seq: int, count: int) -> dict[str, Any]:
+    """The current record: in its folder (GSI1) and in the account's files (GSI2), with the version counters."""
+    row = _row(item.model_copy(update={"type": "file"}))
+    pk, sk = _file_key(item.account_id, item.file_id)
+    return {
+        **row,
+        "PK": pk,
+        "SK": sk,
+        "GSI1PK": _folder_pk(item.account_id, _parent_of(item.file_path)),
+        "GSI1SK": f"FILE#{item.name}",
+        "GSI2PK": _listing_pk(item.account_id, Listing.FILES),
+        "GSI2SK": f"{row['createdAt']}#{item.file_id}",
+        "versionSeq": seq,
+        "versionCount": count,
+    }
+
+
+def _version_row(item: FileItem) -> dict[str, Any]:
+    """A version's record. It enters the account's versions listing (GSI2) only once it is not current."""
+    pk, sk = _version_key(item.account_id, item.file_id, item.version_id)
+    return {**_row(item.model_copy(update={"type": "file-version"})), "PK": pk, "SK": sk}
+
+
+def _into_history(item: FileItem) -> table.Update:
+    """The version that stops being current enters the account's versions listing."""
+    return table.Update(
+        *_version_key(item.account_id, item.file_id, item.version_id),
+        expression="SET GSI2PK = :pk, GSI2SK = :sk",
+        values={
+            ":pk": _listing_pk(item.account_id, Listing.VERSIONS),
+            ":sk": f"{_row(item)['createdAt']}#{item.version_id}",
+        },
+        condition="attribute_exists(PK)",
+    )
+
+
+def _folder_upsert(folder: FolderItem) -> table.Update:
+    """Create the folder unless it exists (each attribute is kept when present): no read, no condition."""
+    row = {
+        **_row(folder),
+        "GSI1PK": _folder_pk(folder.account_id, _parent_of(folder.folder_path)),
+        "GSI1SK": f"FOLDER#{folder.name}",
+        "GSI2PK": _listing_pk(folder.account_id, Listing.FOLDERS),
+        "GSI2SK": f"{_row(folder)['createdAt']}#{folder.folder_id}",
+    }
+    names = {f"#a{i}": name for i, name in enumerate(row)}
+    values = {f":a{i}": value for i, value in enumerate(row.values())}
+    sets = ", ".join(f"#a{i} = if_not_exists(#a{i}, :a{i})" for i in range(len(row)))
+    return table.Update(
+        *_folder_key(folder.account_id, folder.folder_path), expression=f"SET {sets}", values=values, names=names
+    )
+
+
+def _unchanged(previous: VersionedFile) -> dict[str, Any]:
+    return {
+        "condition": "versionSeq = :seq AND versionId = :vid",
+        "values": {":seq": previous.seq, ":vid": previous.item.version_id},
+    }
 
 
 def _entry(item: dict[str, Any]) -> Entry:
@@ -108,3 +217,73 @@ class TableFileStore:
             for listing in listings
         )
         return (_entry(item) for item in items)
+
+    def file_id_at(self, account_id: str, file_path: str) -> str | None:
+        item = table.get(*_path_key(account_id, file_path))
+        return None if item is None else str(item["fileId"])
+
+    def versioned(self, account_id: str, file_id: str) -> VersionedFile | None:
+        item = table.get(*_file_key(account_id, file_id))
+        if item is None:
+            return None
+        return VersionedFile(
+            item=FileItem.model_validate(item),
+            seq=int(item.get("versionSeq") or item.get("versionNumber") or 1),
+            count=int(item.get("versionCount", 1)),
+        )
+
+    def create_file(self, item: FileItem, folders: list[FolderItem]) -> None:
+        pk, sk = _path_key(item.account_id, item.file_path)
+        claim = {"PK": pk, "SK": sk, "accountId": item.account_id, "fileId": item.file_id}
+        table.transact_write(
+            [
+                table.Put(claim, only_if_new=True),
+                table.Put(_file_row(item, seq=item.version_number, count=1), only_if_new=True),
+                table.Put(_version_row(item), only_if_new=True),
+                *(_folder_upsert(folder) for folder in folders),
+            ]
+        )
+
+    def add_version(self, item: FileItem, previous: VersionedFile) -> None:
+        table.transact_write(
+            [
+                table.Put(_file_row(item, seq=item.version_number, count=previous.count + 1), **_unchanged(previous)),
+                table.Put(_version_row(item), only_if_new=True),
+                _into_history(previous.item),
+            ]
+        )
+
+    def versions(self, account_id: str, file_id: str) -> list[FileItem]:
+        pk, _ = _file_key(account_id, file_id)
+        found = [FileItem.model_validate(row) for row in table.query(pk, sk_prefix="VERSION#")]
+        return sorted(found, key=lambda version: version.version_number)
+
+    def get_version(self, account_id: str, file_id: str, version_id: str) -> FileItem | None:
+        row = table.get(*_version_key(account_id, file_id, version_id))
+        return None if row is None else FileItem.model_validate(row)
+
+    def restore_version(self, current: FileItem, previous: VersionedFile) -> None:
+        table.transact_write(
+            [
+                table.Put(_file_row(current, seq=previous.seq, count=previous.count), **_unchanged(previous)),
+                table.Update(
+                    *_version_key(current.account_id, current.file_id, current.version_id),
+                    expression="REMOVE GSI2PK, GSI2SK",
+                    condition="attribute_exists(PK)",
+                ),
+                _into_history(previous.item),
+            ]
+        )
+
+    def delete_version(self, account_id: str, file_id: str, version_id: str) -> None:
+        table.transact_write(
+            [
+                table.Delete(*_version_key(account_id, file_id, version_id), condition="attribute_exists(PK)"),
+                table.Update(
+                    *_file_key(account_id, file_id),
+                    expression="SET versionCount = versionCount - :one",
+                    values={":one": 1, ":vid": version_id},
+                    condition="attribute_exists(PK) AND versionId <> :vid",
+                ),
+            ]
+        )

@@ -1,0 +1,127 @@
+"""The upload pipeline: the form read and checked, the caller authenticated, the bytes identified, then stored
+as a file or a new version through ``medialib.files.service.store_version``.
+
+``ingest`` is the pipeline from bytes and parsed options to the answer: a direct upload and the finaliser of an
+upload session both call it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from medialib.accounts import service as accounts
+from medialib.accounts.models import Account
+from medialib.accounts.rules import basic_user
+from medialib.errors import BadRequestError
+from medialib.files import service as files
+from medialib.files.models import NewVersion
+from medialib.observability import logger, metrics
+from medialib.upload import images, multipart, rules
+from medialib.upload.form import read_form
+from medialib.upload.models import FileSource, UploadRequest
+from medialib.upload.response import upload_response
+
+_SUFFIX_ALPHABET = string.ascii_letters + string.digits
+
+
+def _caller(authorization: str | None, fields: Mapping[str, str], now: datetime) -> Account:
+    """The account the request authenticates as. Server-side only for now (Basic, the private key); client-side
+    (signed) uploads replace this with ``medialib.upload.auth.authenticate_upload(authorization, fields, now)``."""
+    return accounts.authenticate(basic_user(authorization))
+
+
+def _download(url: str, *, max_bytes: int) -> tuple[bytes, str | None]:
+    """The bytes behind a ``file`` URL. The SSRF-safe fetcher (``medialib.upload.fetch.fetch_url``) replaces
+    this refusal."""
+    raise BadRequestError("URL uploads are not available yet.", reason="URL_UPLOAD_UNAVAILABLE")
+
+
+def _content(source: FileSource) -> tuple[bytes, str | None]:
+    if source.kind == "url" and source.url is not None:
+        return _download(source.url, max_bytes=rules.MAX_FILE_BYTES)
+    return source.content, source.content_type
+
+
+def upload(authorization: str | None, content_type: str, body: bytes, base_url: str) -> dict[str, Any]:
+    """``POST /api/v1/files/upload``: the multipart body as it arrived."""
+    now = datetime.now(UTC)
+    parts = multipart.parse(body, content_type)
+    fields = {name: part.data.decode("utf-8", "replace") for name, part in parts.items() if not part.is_file}
+    account = _caller(authorization, fields, now)
+    request = read_form(parts)
+    content, declared_type = _content(request.file)
+    return ingest(account, request, content, declared_type, base_url, now=now)
+
+
+def unique_suffix() -> str:
+    return "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(10))
+
+
+def ingest(  # noqa: PLR0913 - the pipeline's inputs: who, what options, which bytes, where it is served, when
+    account: Account,
+    request: UploadRequest,
+    content: bytes,
+    declared_type: str | None,
+    base_url: str,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Identify ``content``, apply the request's rules, store it as a version and answer ImageKit's upload JSON.
+    Every refusal happens before anything is written."""
+    if not content:
+        raise BadRequestError("The file is empty.", reason="EMPTY_FILE")
+    if rules.over_size(len(content)):
+        raise BadRequestError(
+            f"The file is {len(content)} bytes; at most {rules.MAX_FILE_BYTES} bytes are accepted.",
+            reason="FILE_TOO_LARGE",
+        )
+    name = (
+        rules.unique_file_name(request.file_name, unique_suffix())
+        if request.use_unique_file_name
+        else request.file_name
+    )
+    probe = images.probe(content, name, declared_type)
+    if not rules.checks_pass(request.checks, len(content), probe.mime):
+        raise BadRequestError("The file does not pass the upload's checks.", reason="CHECKS_FAILED")
+    coordinates = request.custom_coordinates
+    if (
+        coordinates
+        and probe.width
+        and probe.height
+        and rules.coordinates_outside(coordinates, probe.width, probe.height)
+    ):
+        raise BadRequestError(
+            f"customCoordinates {coordinates} reach outside the image ({probe.width} x {probe.height}).",
+            reason="INVALID_PARAMETER",
+        )
+    new = NewVersion(
+        name=name,
+        folder=request.folder,
+        mime=probe.mime,
+        size=len(content),
+        file_type="image" if probe.file_type == "image" else "non-image",
+        width=probe.width,
+        height=probe.height,
+        has_alpha=probe.has_alpha,
+        embedded_metadata=probe.embedded_metadata or None,
+        tags=request.tags,
+        custom_coordinates=coordinates,
+        custom_metadata=request.custom_metadata,
+        is_private_file=request.is_private_file,
+        is_published=request.is_published if request.is_published is not None else not account.settings.upload_as_draft,
+        description=request.description,
+        transformation=request.transformation,
+        # a unique name never replaces a file: should its suffix ever collide, that is a 400, not a version
+        overwrite_file=request.overwrite_file and not request.use_unique_file_name,
+        overwrite_tags=request.overwrite_tags,
+        overwrite_ai_tags=request.overwrite_ai_tags,
+        overwrite_custom_metadata=request.overwrite_custom_metadata,
+    )
+    item = files.store_version(account.account_id, new, content, now)
+    logger.append_keys(file_id=item.file_id)
+    metrics.add_metric(name="FileUploaded", unit="Count", value=1)
+    return upload_response(item, request, probe.format, base_url)
