@@ -9,7 +9,15 @@ from medialib.files import service as files
 from medialib.jobs import service as jobs
 from medialib.publish import service as publish
 from medialib.purge import service as purge
-from tests.unit.services.fakes import FakeAccountStore, FakeFileStore, FakeJobStore, FakePurgeStore, FakeWorkflows
+from medialib.upload import auth as upload_auth
+from tests.unit.services.fakes import (
+    FakeAccountStore,
+    FakeFileStore,
+    FakeJobStore,
+    FakePurgeStore,
+    FakeUploadTokenStore,
+    FakeWorkflows,
+)
 
 
 @pytest.fixture
@@ -45,3 +53,10 @@ def workflows(monkeypatch: pytest.MonkeyPatch) -> FakeWorkflows:
     fake = FakeWorkflows()
     monkeypatch.setattr(publish, "workflows", fake)
     return fake
+
+
+@pytest.fixture
+def upload_tokens(monkeypatch: pytest.MonkeyPatch) -> FakeUploadTokenStore:
+    store = FakeUploadTokenStore()
+    monkeypatch.setattr(upload_auth, "tokens", store)
+    return store
