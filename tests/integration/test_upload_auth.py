@@ -100,3 +100,27 @@ def test_concurrent_uploads_with_one_token_authenticate_once(
     with ThreadPoolExecutor(THREADS) as pool:
         outcomes = sorted(pool.map(attempt, range(THREADS)))
     assert outcomes == sorted([account.account_id] + ["TOKEN_REUSED"] * (THREADS - 1))
+
+
+def test_a_browser_upload_without_authorization_reaches_the_upload_function(
+    api: Any, stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a browser's client-side upload (multipart, an Origin, no Authorization header), When posted through
+    the local API Gateway, Then the gateway runs no authorizer and hands it to UploadFunction (which verifies
+    the form), and the answer is readable cross-origin."""
+    invoked: list[str] = []
+    real_invoke = stack.functions.invoke
+
+    def spy(function_id: str, event: Any) -> Any:
+        invoked.append(function_id)
+        return real_invoke(function_id, event)
+
+    monkeypatch.setattr(stack.functions, "invoke", spy)
+    body = b'--x\r\nContent-Disposition: form-data; name="fileName"\r\n\r\na.jpg\r\n--x--\r\n'
+    response = api.post(
+        "/api/v1/files/upload",
+        data=body,
+        headers={"Content-Type": "multipart/form-data; boundary=x", "Origin": "https://app.example"},
+    )
+    assert invoked == ["UploadFunction"]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
