@@ -134,7 +134,7 @@ def crowded_account(stack: Any) -> Iterator[Any]:
     from medialib.accounts.service import seed_account
     from medialib_local.stack import DevAccount
 
-    crowded = DevAccount(f"big{uuid.uuid4().hex[:12]}", "public_crowded_key", f"private_{uuid.uuid4().hex}")
+    crowded = DevAccount(f"big{uuid.uuid4().hex[:12]}", f"public_{uuid.uuid4().hex}", f"private_{uuid.uuid4().hex}")
     seed_account(Account(account_id=crowded.account_id, public_key=crowded.public_key, private_key=crowded.private_key))
     for number in range(LARGE_FILES):
         put_file(crowded.account_id, f"f{number:03d}", "d" * DESCRIPTION)

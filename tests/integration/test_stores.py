@@ -18,7 +18,14 @@ from medialib.files.store import Child, Entry, FileStore, Listing, TableFileStor
 from medialib.jobs.models import JobItem, JobStatus
 from medialib.jobs.store import JobStore, TableJobStore
 from medialib.purge.store import PurgeStore, TablePurgeStore
-from tests.unit.services.fakes import FakeAccountStore, FakeFileStore, FakeJobStore, FakePurgeStore
+from medialib.upload.store import TableUploadTokenStore, UploadTokenStore
+from tests.unit.services.fakes import (
+    FakeAccountStore,
+    FakeFileStore,
+    FakeJobStore,
+    FakePurgeStore,
+    FakeUploadTokenStore,
+)
 from tests.unit.services.test_files_service import file, folder
 
 BACKENDS = ["table-on-moto", "in-memory-fake"]
@@ -204,18 +211,54 @@ def test_job_store_contract(stack: Any, backend: str) -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_account_store_contract(stack: Any, backend: str) -> None:
-    """Given an account saved and its key digest claimed, When read, and the digest claimed again, Then the
-    account and its owner read back, and the second claim is a conflict that keeps the first owner."""
+    """Given an account saved and its key digest and public key claimed, When read, and each claimed again,
+    Then the account and its owner read back, the account is found by its public key, and each second claim is
+    a conflict that keeps the first owner."""
     store: AccountStore = FakeAccountStore() if backend == "in-memory-fake" else TableAccountStore()
-    account = Account(account_id=_unique("acc"), public_key="public_key_123", private_key="private_key_123")
+    account = Account(account_id=_unique("acc"), public_key=_unique("public"), private_key="private_key_123")
     digest = uuid.uuid4().hex
     store.save(account)
     store.claim_key(digest, account.account_id)
+    store.claim_public_key(account.public_key, account.account_id)
     with pytest.raises(ConditionFailedError):
         store.claim_key(digest, "thief")
+    with pytest.raises(ConditionFailedError):
+        store.claim_public_key(account.public_key, "thief")
     assert store.get(account.account_id) == account
     assert store.key_owner(digest) == account.account_id
+    assert store.public_key_owner(account.public_key) == account.account_id
+    assert store.get_by_public_key(account.public_key) == account
     assert store.get(_unique("acc")) is None and store.key_owner(uuid.uuid4().hex) is None
+    assert store.public_key_owner(_unique("public")) is None and store.get_by_public_key(_unique("public")) is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_account_store_finds_nobody_by_a_public_key_the_account_changed(stack: Any, backend: str) -> None:
+    """Given an account whose public key index row was left behind when its public key changed, When looked up
+    by the old public key, Then nothing (the index is only trusted when the account still has that key)."""
+    store: AccountStore = FakeAccountStore() if backend == "in-memory-fake" else TableAccountStore()
+    old, new = _unique("public"), _unique("public")
+    account = Account(account_id=_unique("acc"), public_key=new, private_key="private_key_123")
+    store.save(account)
+    store.claim_public_key(old, account.account_id)
+    store.claim_public_key(new, account.account_id)
+    assert store.public_key_owner(old) == account.account_id
+    assert store.get_by_public_key(old) is None and store.get_by_public_key(new) == account
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_upload_token_store_contract(stack: Any, backend: str) -> None:
+    """Given a token claimed by one request, When claimed again by another, and read, Then the second claim is
+    a conflict, the claimant read back is the first, the same token text is free in another account, and an
+    unused token has no claimant."""
+    store: UploadTokenStore = FakeUploadTokenStore() if backend == "in-memory-fake" else TableUploadTokenStore()
+    acc, token = _unique("acc"), _unique("tok")
+    store.claim(acc, token, claimant="first", expires_at=1_700_005_400)
+    with pytest.raises(ConditionFailedError):
+        store.claim(acc, token, claimant="second", expires_at=1_700_005_400)
+    assert store.claimant(acc, token) == "first"
+    store.claim(_unique("acc"), token, claimant="elsewhere", expires_at=1_700_005_400)
+    assert store.claimant(acc, _unique("tok")) is None
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

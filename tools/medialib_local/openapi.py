@@ -2,8 +2,9 @@
 
 Routes come from code: each route declares its parameters, its success and the errors it answers
 (``responses=``, see ``medialib.api.contract``). What API Gateway answers before or around a function comes
-from template.yaml and is added to each operation here: 401 where the authorizer runs, 413 and 415 where a body
-is read, 429 where the API is throttled, 500 everywhere. The document also names the security schemes (Basic with
+from template.yaml and is added to each operation here: 401 where the authorizer runs (400 and 401 where the
+function authenticates the caller itself: the upload route), 413 and 415 where a body is read, 429 where the API
+is throttled, 500 everywhere. The document also names the security schemes (Basic with
 the private key as user name; ``x-api-key`` on /v1/images) and the servers (the local stack and the deployed
 ``ApiUrl``). It is committed as docs/openapi.json, checked for drift by a test, and served at /docs locally.
 """
@@ -39,6 +40,20 @@ SECURITY_SCHEMES = {
         "name": "x-api-key",
         "description": "Your private API key; accepted on the img-processing.com routes (/v1/images) only.",
     },
+}
+
+
+# The upload route has no authorizer (a REQUEST authorizer cannot read its multipart body, and a browser's
+# client-side upload carries no Authorization header): the function authenticates the caller itself.
+CLIENT_SIDE_UPLOAD = (
+    "Authentication: your private API key as the Basic auth user name (server-side), or, with no Authorization "
+    "header, ImageKit's client-side form fields publicKey, token (used once), expire (a Unix time less than 1 hour "
+    "ahead) and signature = lowercase hex HMAC-SHA1(private key, token + expire), computed by your backend."
+)
+_SELF_AUTHENTICATED_ANSWERS = {
+    400: "A client-side field missing or malformed, expire outside (now, now + 1 h), a reused token, or "
+    "credentials of two accounts",
+    401: "No valid private key, an unknown publicKey, or a signature that does not verify",
 }
 
 
@@ -126,6 +141,9 @@ def _completed(spec: AppSpec, route: RouteSpec, method: str, operation: dict[str
     gateway = [500]
     if route.authorizer_id:
         gateway.append(401)
+    if _self_authenticated(route):
+        for status, description in _SELF_AUTHENTICATED_ANSWERS.items():
+            responses.setdefault(str(status), {**_error_schema(status), "description": description})
     if method in _BODY_METHODS:
         gateway.append(413)
         if route.api_id == "MedialibApi":
@@ -141,7 +159,14 @@ def _completed(spec: AppSpec, route: RouteSpec, method: str, operation: dict[str
     else:
         operation["parameters"] = _with_path_parameters(route.path, operation.get("parameters", []))
     operation["security"] = _security(route)
+    if _self_authenticated(route):
+        operation["description"] = "\n\n".join(filter(None, [operation.get("description"), CLIENT_SIDE_UPLOAD]))
     return operation
+
+
+def _self_authenticated(route: RouteSpec) -> bool:
+    """A management route without authorizer other than the catch-all (the 404/405 answers): the upload."""
+    return route.api_id == "MedialibApi" and not route.authorizer_id and route.path != "/{proxy+}"
 
 
 def _error_schema(status: int) -> dict[str, Any]:
@@ -153,6 +178,8 @@ _ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
 
 
 def _security(route: RouteSpec) -> list[dict[str, list[str]]]:
+    if _self_authenticated(route):
+        return [{"privateKey": []}, {}]  # {}: no header, the client-side form fields (the operation's description)
     if not route.authorizer_id:
         return []  # public: delivery
     if re.match(r"^/v1/images(/|$)", route.path):

@@ -9,12 +9,14 @@ from medialib.files import service as files
 from medialib.jobs import service as jobs
 from medialib.publish import service as publish
 from medialib.purge import service as purge
+from medialib.upload import auth as upload_auth
 from tests.unit.services.fakes import (
     FakeAccountStore,
     FakeBlobs,
     FakeFileStore,
     FakeJobStore,
     FakePurgeStore,
+    FakeUploadTokenStore,
     FakeWorkflows,
 )
 
@@ -59,3 +61,10 @@ def blob_store(monkeypatch: pytest.MonkeyPatch) -> FakeBlobs:
     fake = FakeBlobs()
     monkeypatch.setattr(files, "originals", fake)
     return fake
+
+
+@pytest.fixture
+def upload_tokens(monkeypatch: pytest.MonkeyPatch) -> FakeUploadTokenStore:
+    store = FakeUploadTokenStore()
+    monkeypatch.setattr(upload_auth, "tokens", store)
+    return store

@@ -18,6 +18,7 @@ from medialib.jobs.models import JobItem, JobStatus
 from medialib.jobs.store import JobStore
 from medialib.publish.service import Workflows
 from medialib.purge.store import PurgeStore
+from medialib.upload.store import UploadTokenStore
 
 
 class Failing:
@@ -233,6 +234,7 @@ class FakeAccountStore(Failing):
         super().__init__()
         self.accounts: dict[str, Account] = {}
         self.keys: dict[str, str] = {}
+        self.public_keys: dict[str, str] = {}
 
     def get(self, account_id: str) -> Account | None:
         self.check()
@@ -251,6 +253,21 @@ class FakeAccountStore(Failing):
     def key_owner(self, digest: str) -> str | None:
         self.check()
         return self.keys.get(digest)
+
+    def claim_public_key(self, public_key: str, account_id: str) -> None:
+        self.check()
+        if public_key in self.public_keys:
+            raise ConditionFailedError()
+        self.public_keys[public_key] = account_id
+
+    def public_key_owner(self, public_key: str) -> str | None:
+        self.check()
+        return self.public_keys.get(public_key)
+
+    def get_by_public_key(self, public_key: str) -> Account | None:
+        owner = self.public_key_owner(public_key)
+        account = self.get(owner) if owner else None
+        return account if account is not None and account.public_key == public_key else None
 
 
 class FakePurgeStore(Failing):
@@ -274,6 +291,23 @@ class FakePurgeStore(Failing):
         return self.resets.get(period)
 
 
+class FakeUploadTokenStore(Failing):
+    def __init__(self) -> None:
+        super().__init__()
+        self.used: dict[tuple[str, str], tuple[str, int]] = {}  # (account, token) -> (claimant, expiresAt)
+
+    def claim(self, account_id: str, token: str, *, claimant: str, expires_at: int) -> None:
+        self.check()
+        if (account_id, token) in self.used:
+            raise ConditionFailedError()
+        self.used[(account_id, token)] = (claimant, expires_at)
+
+    def claimant(self, account_id: str, token: str) -> str | None:
+        self.check()
+        used = self.used.get((account_id, token))
+        return None if used is None else used[0]
+
+
 class FakeWorkflows(Failing):
     """Step Functions as the publish service sees it: executions started, by name."""
 
@@ -292,4 +326,5 @@ _BLOBS: type[Blobs] = FakeBlobs
 _JOBS: type[JobStore] = FakeJobStore
 _ACCOUNTS: type[AccountStore] = FakeAccountStore
 _PURGES: type[PurgeStore] = FakePurgeStore
+_UPLOAD_TOKENS: type[UploadTokenStore] = FakeUploadTokenStore
 _WORKFLOWS: type[Workflows] = FakeWorkflows

@@ -78,3 +78,22 @@ def test_a_key_of_another_account_is_never_taken_over(seeded: FakeAccountStore) 
     with pytest.raises(ConditionFailedError):
         accounts.seed_account(thief)
     assert accounts.authenticate("private_acme_key").account_id == "acme"
+
+
+def test_the_public_key_finds_its_account(seeded: FakeAccountStore) -> None:
+    """Given a seeded account, When looked up by its public key and by an unknown one, Then that account, and
+    nothing; seeding twice keeps one public key index to it."""
+    accounts.seed_account(ACME)
+    assert accounts.get_by_public_key("public_acme_key") == ACME
+    assert accounts.get_by_public_key("public_unknown_key") is None
+    assert seeded.public_keys == {"public_acme_key": "acme"}
+
+
+def test_a_public_key_of_another_account_is_never_taken_over(seeded: FakeAccountStore) -> None:
+    """Given a seeded account, When another account is seeded with the same public key, Then
+    ConditionFailedError and the public key still finds the first account."""
+    thief = Account(account_id="thief", public_key="public_acme_key", private_key="private_thief_key")
+    with pytest.raises(ConditionFailedError):
+        accounts.seed_account(thief)
+    found = accounts.get_by_public_key("public_acme_key")
+    assert found is not None and found.account_id == "acme"

@@ -1,7 +1,8 @@
 """The accounts domain's part of the single table: the account item and the index from a key's digest to it.
 
-``ACCOUNT#<acc>`` / ``ACCOUNT`` (also in GSI1 under ``ACCOUNTS``, for the monthly reset) and
-``APIKEY#<sha256(private key)>`` / ``APIKEY``. The private key itself is never a table key.
+``ACCOUNT#<acc>`` / ``ACCOUNT`` (also in GSI1 under ``ACCOUNTS``, for the monthly reset),
+``APIKEY#<sha256(private key)>`` / ``APIKEY`` and ``PUBLICKEY#<public key>`` / ``PUBLICKEY`` (client-side uploads
+name their account by its public key). The private key itself is never a table key.
 """
 
 from __future__ import annotations
@@ -27,6 +28,18 @@ class AccountStore(Protocol):
         """The account id a key's digest is indexed to, or None."""
         ...
 
+    def claim_public_key(self, public_key: str, account_id: str) -> None:
+        """Index a public key to its account; a public key indexed already raises ConditionFailedError."""
+        ...
+
+    def public_key_owner(self, public_key: str) -> str | None:
+        """The account id a public key is indexed to, or None."""
+        ...
+
+    def get_by_public_key(self, public_key: str) -> Account | None:
+        """The account whose public key this is now (an index left by a changed key finds nothing), or None."""
+        ...
+
 
 _ALL_ACCOUNTS = "ACCOUNTS"  # GSI1 partition of every account
 
@@ -37,6 +50,10 @@ def _account_key(account_id: str) -> tuple[str, str]:
 
 def _api_key_key(digest: str) -> tuple[str, str]:
     return f"APIKEY#{digest}", "APIKEY"
+
+
+def _public_key_key(public_key: str) -> tuple[str, str]:
+    return f"PUBLICKEY#{public_key}", "PUBLICKEY"
 
 
 class TableAccountStore:
@@ -66,6 +83,19 @@ class TableAccountStore:
     def key_owner(self, digest: str) -> str | None:
         item = table.get(*_api_key_key(digest))
         return None if item is None else str(item["accountId"])
+
+    def claim_public_key(self, public_key: str, account_id: str) -> None:
+        pk, sk = _public_key_key(public_key)
+        table.put({"PK": pk, "SK": sk, "accountId": account_id}, only_if_new=True)
+
+    def public_key_owner(self, public_key: str) -> str | None:
+        item = table.get(*_public_key_key(public_key))
+        return None if item is None else str(item["accountId"])
+
+    def get_by_public_key(self, public_key: str) -> Account | None:
+        owner = self.public_key_owner(public_key)
+        account = self.get(owner) if owner else None
+        return account if account is not None and account.public_key == public_key else None
 
 
 def _to_account(item: dict[str, Any]) -> Account:
