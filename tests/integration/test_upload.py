@@ -155,7 +155,14 @@ BAD_INPUT = [
     pytest.param({"fileName": "a.png", "checks": '"request.folder" : "x"'}, b"x", "not supported", id="unknown-check"),
     pytest.param({"fileName": "a.png"}, "bomb", "pixels", id="decompression-bomb"),
     pytest.param({"fileName": "a.jpg"}, "truncated", "truncated or corrupt", id="truncated-jpeg"),
-    pytest.param({"fileName": "a.png"}, "https://example.com/a.png", "URL uploads", id="url-not-yet"),
+    pytest.param({"fileName": "a.png"}, "http://10.0.0.1/a.png", "not allowed", id="url-to-a-private-address"),
+    pytest.param(
+        {"fileName": "a.png"},
+        "http://169.254.169.254/latest/meta-data/",
+        "not allowed",
+        id="url-to-the-metadata-service",
+    ),
+    pytest.param({"fileName": "a.png"}, "http://127.0.0.1:9/a.png", "not allowed", id="url-to-loopback-by-default"),
     pytest.param({"fileName": "a.png"}, "not base64 !", "base64", id="file-text-neither-base64-nor-url"),
 ]
 
@@ -250,3 +257,58 @@ def test_folders_are_created_on_the_way_and_listed(upload: Callable[..., Any], a
     assert [(f["name"], f["folderPath"]) for f in folders] == [("inner", "/made-on-the-way/inner")]
     files = json.loads(api.get("/v1/files?path=/made-on-the-way/inner", headers=auth).get_data())
     assert len(files) == 2 and all(f["filePath"].startswith("/made-on-the-way/inner/f_") for f in files)
+
+
+@pytest.fixture
+def served_image() -> Iterator[tuple[str, bytes]]:
+    """A PNG served over HTTP by a server on loopback, as a user's own test server would serve it."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    content = image(64, 48)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/photo.png", content
+    server.shutdown()
+
+
+def test_url_upload_from_loopback_with_the_local_allowance(
+    api: Any, account: Any, stack: Any, served_image: tuple[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a server on loopback and the local stack started with --allow-loopback-urls, When a file is uploaded by
+    URL, Then the server fetches it and stores those exact bytes as an image of the right size; Given the allowance
+    off (the default, and always in AWS), Then the same URL is a 400 and nothing is stored."""
+    from medialib.settings import ALLOW_LOOPBACK_URLS, clear_settings
+
+    url, content = served_image
+    fields = {"fileName": "fetched.png", "folder": "/url-upload-it"}
+    refused = post(api, account.private_key, fields, url)
+    assert (refused.status_code, json.loads(refused.get_data())["reason"]) == (400, "URL_ADDRESS_NOT_ALLOWED")
+
+    monkeypatch.setenv(ALLOW_LOOPBACK_URLS, "true")
+    clear_settings()
+    response = post(api, account.private_key, fields, url)
+
+    assert response.status_code == 200, response.get_data()
+    uploaded = json.loads(response.get_data())
+    assert (uploaded["fileType"], uploaded["width"], uploaded["height"], uploaded["size"]) == (
+        "image",
+        64,
+        48,
+        len(content),
+    )
+    key = f"{account.account_id}/{uploaded['fileId']}/{uploaded['versionInfo']['id']}"
+    stored = boto3.client("s3").get_object(Bucket=stack.provisioned.physical["OriginalsBucket"], Key=key)
+    assert stored["Body"].read() == content

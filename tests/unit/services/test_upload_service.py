@@ -16,6 +16,7 @@ from medialib.errors import BadRequestError, NotFoundError, ServiceUnavailableEr
 from medialib.files import service as files
 from medialib.files.models import FileItem, NewVersion
 from medialib.upload import service as upload
+from medialib.upload.fetch import FetchedFile
 from medialib.upload.models import FileSource, UploadRequest
 from tests.unit.services.fakes import FakeBlobs, FakeFileStore
 from tests.upload_helpers import image
@@ -200,10 +201,19 @@ def test_an_over_size_file_is_refused(stores: Any, monkeypatch: pytest.MonkeyPat
         upload.ingest(_account(), _request(), b"x" * 11, None, BASE, now=NOW)
 
 
-def test_a_url_is_refused_until_the_fetcher_exists() -> None:
-    """Given file=URL, When its bytes are asked for, Then 400 saying URL uploads are not available yet."""
-    with pytest.raises(BadRequestError, match="URL uploads are not available yet"):
-        upload._content(FileSource(kind="url", url="https://example.com/a.png"))
+def test_a_url_is_fetched_by_the_server_within_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given file=URL, When its bytes are asked for, Then the SSRF-safe fetcher gets the URL with the upload size
+    limit, and its body and media type are the file's."""
+    asked: list[tuple[str, int]] = []
+
+    def fetch(url: str, *, max_bytes: int) -> FetchedFile:
+        asked.append((url, max_bytes))
+        return FetchedFile(content=b"png bytes", content_type="image/png", final_url=url)
+
+    monkeypatch.setattr(upload, "fetch_url", fetch)
+    got = upload._content(FileSource(kind="url", url="https://example.com/a.png"))
+    assert got == (b"png bytes", "image/png")
+    assert asked == [("https://example.com/a.png", 25 * 1024 * 1024)]
 
 
 # ------------------------------------------------------------------ versions

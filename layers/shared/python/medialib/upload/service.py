@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from medialib.accounts import service as accounts
 from medialib.accounts.models import Account
-from medialib.accounts.rules import basic_user
 from medialib.errors import BadRequestError
 from medialib.files import service as files
 from medialib.files.models import NewVersion
 from medialib.observability import logger, metrics
 from medialib.upload import images, multipart, rules
+from medialib.upload.auth import authenticate_upload
+from medialib.upload.fetch import fetch_url
 from medialib.upload.form import read_form
 from medialib.upload.models import FileSource, UploadRequest
 from medialib.upload.response import upload_response
@@ -28,21 +27,12 @@ from medialib.upload.response import upload_response
 _SUFFIX_ALPHABET = string.ascii_letters + string.digits
 
 
-def _caller(authorization: str | None, fields: Mapping[str, str], now: datetime) -> Account:
-    """The account the request authenticates as. Server-side only for now (Basic, the private key); client-side
-    (signed) uploads replace this with ``medialib.upload.auth.authenticate_upload(authorization, fields, now)``."""
-    return accounts.authenticate(basic_user(authorization))
-
-
-def _download(url: str, *, max_bytes: int) -> tuple[bytes, str | None]:
-    """The bytes behind a ``file`` URL. The SSRF-safe fetcher (``medialib.upload.fetch.fetch_url``) replaces
-    this refusal."""
-    raise BadRequestError("URL uploads are not available yet.", reason="URL_UPLOAD_UNAVAILABLE")
-
-
 def _content(source: FileSource) -> tuple[bytes, str | None]:
+    """The file's bytes and declared media type; a URL is fetched by the server, checked against request
+    forgery on every hop (``medialib.upload.fetch``)."""
     if source.kind == "url" and source.url is not None:
-        return _download(source.url, max_bytes=rules.MAX_FILE_BYTES)
+        fetched = fetch_url(source.url, max_bytes=rules.MAX_FILE_BYTES)
+        return fetched.content, fetched.content_type
     return source.content, source.content_type
 
 
@@ -51,7 +41,7 @@ def upload(authorization: str | None, content_type: str, body: bytes, base_url: 
     now = datetime.now(UTC)
     parts = multipart.parse(body, content_type)
     fields = {name: part.data.decode("utf-8", "replace") for name, part in parts.items() if not part.is_file}
-    account = _caller(authorization, fields, now)
+    account = authenticate_upload(authorization, fields, now)
     request = read_form(parts)
     content, declared_type = _content(request.file)
     return ingest(account, request, content, declared_type, base_url, now=now)
