@@ -312,3 +312,60 @@ def test_url_upload_from_loopback_with_the_local_allowance(
     key = f"{account.account_id}/{uploaded['fileId']}/{uploaded['versionInfo']['id']}"
     stored = boto3.client("s3").get_object(Bucket=stack.provisioned.physical["OriginalsBucket"], Key=key)
     assert stored["Body"].read() == content
+
+
+def _signed(private_key: str, public_key: str, *, token: str | None = None, expire_in: int = 600) -> dict[str, str]:
+    """The form fields of a client-side upload, as a backend signs them for its browser app."""
+    import time
+    import uuid
+
+    from medialib.upload.signing import sign
+
+    token = token or uuid.uuid4().hex
+    expire = str(int(time.time()) + expire_in)
+    return {"publicKey": public_key, "token": token, "expire": expire, "signature": sign(private_key, token, expire)}
+
+
+def _post_signed(api: Any, fields: dict[str, str]) -> Any:
+    body, content_type = multipart({"fileName": "signed.png", "folder": "/signed-it", **fields}, image())
+    return api.post(UPLOAD, headers={"Content-Type": content_type}, data=body)  # no Authorization: a browser
+
+
+SIGNED_REFUSALS = {
+    "wrong-signature-is-401": (lambda a: {**_signed(a.private_key, a.public_key), "signature": "0" * 40}, 401, "INVALID_SIGNATURE"),
+    "signature-of-another-key-is-401": (lambda a: _signed("private_someone_else", a.public_key), 401, "INVALID_SIGNATURE"),
+    "expired-expire-is-400": (lambda a: _signed(a.private_key, a.public_key, expire_in=-10), 400, "INVALID_EXPIRE"),
+    "expire-over-an-hour-ahead-is-400": (lambda a: _signed(a.private_key, a.public_key, expire_in=7200), 400, "INVALID_EXPIRE"),
+    "unknown-public-key-is-401": (lambda a: _signed(a.private_key, "public_nobody"), 401, "UNKNOWN_PUBLIC_KEY"),
+    "missing-token-is-400": (
+        lambda a: {k: v for k, v in _signed(a.private_key, a.public_key).items() if k != "token"}, 400,
+        "MISSING_AUTHENTICATION_PARAMETER",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.usefixtures("nothing_left_behind")
+@pytest.mark.parametrize(("fields", "status", "reason"), SIGNED_REFUSALS.values(), ids=SIGNED_REFUSALS.keys())
+def test_client_side_upload_with_bad_credentials_is_refused_and_leaves_nothing(
+    api: Any, account: Any, fields: Callable[[Any], dict[str, str]], status: int, reason: str
+) -> None:
+    """Given a browser upload (no Authorization header) whose signed fields are wrong, expired, of another key or
+    incomplete, When posted, Then ImageKit's error with its reason, never retried, and nothing stored."""
+    response = _post_signed(api, fields(account))
+    assert (response.status_code, json.loads(response.get_data()).get("reason")) == (status, reason)
+    assert response.headers["x-should-retry"] == "false"
+
+
+def test_client_side_upload_works_once_per_token(api: Any, account: Any, stack: Any) -> None:
+    """Given fields signed by the backend, When the browser uploads with them, Then 200 and the file is the
+    account's; When the same fields are posted again (a replay), Then 400 TOKEN_REUSED and nothing more is stored."""
+    fields = _signed(account.private_key, account.public_key)
+    first = _post_signed(api, fields)
+    assert first.status_code == 200, first.get_data()
+    assert json.loads(first.get_data())["filePath"].startswith("/signed-it/signed")
+    keys, rows = _keys(stack, account.account_id), _rows(stack, account.account_id)
+
+    replay = _post_signed(api, fields)
+
+    assert (replay.status_code, json.loads(replay.get_data())["reason"]) == (400, "TOKEN_REUSED")
+    assert (_keys(stack, account.account_id), _rows(stack, account.account_id)) == (keys, rows)
