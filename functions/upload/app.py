@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from medialib.api import Identifier, json_response, new_resolver, respond
-from medialib.api.body import JSON, MULTIPART
+from medialib.api.body import JSON, MULTIPART, check_body
 from medialib.api.contract import answers
 from medialib.errors import BadRequestError
 from medialib.observability import api_handler, task_handler
@@ -43,6 +43,9 @@ def _body() -> bytes:
     responses=answers(400, 401, 409, 503, success=(200, UploadResponse, "The uploaded file")),
 )
 def upload_file() -> Response[str]:
+    refused = check_body(app.current_event.raw_event, (MULTIPART,))  # the function reads JSON on sessions only
+    if refused is not None:
+        raise refused
     headers = app.current_event.headers
     answer = service.upload(
         headers.get("Authorization") or headers.get("authorization"),

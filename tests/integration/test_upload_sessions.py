@@ -73,7 +73,11 @@ def test_a_session_file_posted_to_s3_becomes_a_file(api: Any, account: Any, buck
     assert sent.status_code == 204, sent.text
     assert done["status"] == "COMPLETED", done
     file = done["file"]
-    assert (file["name"], file["filePath"], file["size"]) == ("big_photo.jpg", "/sessions/big/big_photo.jpg", len(content))
+    assert (file["name"], file["filePath"], file["size"]) == (
+        "big_photo.jpg",
+        "/sessions/big/big_photo.jpg",
+        len(content),
+    )
     assert (file["width"], file["height"], file["tags"], file["fileType"]) == (600, 400, ["a", "b"], "image")
     details = api.get(f"/v1/files/{file['fileId']}/details", headers=basic(account.private_key))
     assert details.status_code == 200

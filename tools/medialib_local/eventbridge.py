@@ -35,9 +35,7 @@ _REASONS = {
     "s3:ObjectCreated:Copy": "CopyObject",
     "s3:ObjectCreated:CompleteMultipartUpload": "CompleteMultipartUpload",
 }
-_OPERATORS = frozenset(
-    {"prefix", "suffix", "anything-but", "exists", "equals-ignore-case", "numeric", "wildcard"}
-)
+_OPERATORS = frozenset({"prefix", "suffix", "anything-but", "exists", "equals-ignore-case", "numeric", "wildcard"})
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
@@ -101,10 +99,10 @@ def _matches_one(matcher: Any, present: bool, value: Any) -> bool:
     return any(_scalar(matcher, v) for v in values)
 
 
-def _scalar(matcher: Any, value: Any) -> bool:  # noqa: PLR0911 - one branch per operator
+def _scalar(matcher: Any, value: Any) -> bool:
     if not isinstance(matcher, dict):
         return _same(matcher, value)
-    (operator, operand), = matcher.items()
+    ((operator, operand),) = matcher.items()
     if operator == "anything-but":
         return not _anything_but_hit(operand, value)
     if operator == "numeric":
@@ -256,7 +254,7 @@ class S3EventBridge:
 
         global _ACTIVE  # noqa: PLW0603 - moto's hand-off is process-wide; one stack owns it at a time
         _ACTIVE = self
-        notifications._send_event_bridge_message = _from_moto  # type: ignore[assignment]  # moto's seam
+        notifications._send_event_bridge_message = _from_moto  # moto's seam
 
     def uninstall(self) -> None:
         global _ACTIVE  # noqa: PLW0603

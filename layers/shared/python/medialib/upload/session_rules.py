@@ -45,7 +45,7 @@ def parse_object_key(key: str) -> tuple[str, str] | None:
     if not key.startswith(INCOMING_PREFIX):
         return None
     parts = key[len(INCOMING_PREFIX) :].split("/")
-    if len(parts) != 2 or not all(_SEGMENT.match(p) and len(p) <= ID_MAX_LENGTH for p in parts):  # noqa: PLR2004
+    if len(parts) != 2 or not all(_SEGMENT.match(p) and len(p) <= ID_MAX_LENGTH for p in parts):
         return None
     return parts[0], parts[1]
 

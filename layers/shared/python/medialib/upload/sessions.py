@@ -179,9 +179,8 @@ def finalise(bucket: str, key: str, base_url: str, *, now: datetime | None = Non
     account_id, session_id = parsed
     logger.append_keys(account_id=account_id, session_id=session_id)
     item = store.get(account_id, session_id)
-    if item is None:
-        logger.warning("object of an unknown upload session: deleted")
-        blobs.delete(bucket, key)
+    if item is None:  # expired, or never handed out: the bucket's incoming/ lifecycle rule removes the object
+        logger.warning("object of an unknown upload session")
         return "UNKNOWN_SESSION"
     if item.status != "PENDING":
         blobs.delete(bucket, key)  # a repeated event, or a second POST of the same form: nothing more to do
@@ -201,7 +200,7 @@ def finalise(bucket: str, key: str, base_url: str, *, now: datetime | None = Non
     _record(finished)
     blobs.delete(bucket, key)
     metrics.add_metric(name=f"UploadSession{finished.status.title()}", unit="Count", value=1)
-    return finished.status
+    return "COMPLETED" if finished.status == "COMPLETED" else "FAILED"
 
 
 def _run(item: SessionItem, bucket: str, key: str, base_url: str, now: datetime) -> SessionItem:
@@ -219,7 +218,7 @@ def _run(item: SessionItem, bucket: str, key: str, base_url: str, now: datetime)
         request = read_options(item.options, FileSource(kind="binary", content=content, content_type=declared))
         result = service.ingest(account, request, content, declared, base_url, now=now)
     except MedialibError as err:
-        if err.status >= 500 or err.retryable or isinstance(err, ConflictError):  # noqa: PLR2004
+        if err.status >= 500 or err.retryable or isinstance(err, ConflictError):
             raise
         logger.info("upload session refused", extra={"reason": err.reason, "status": err.status})
         return item.model_copy(update={"status": "FAILED", "error": err.body(), **done})
