@@ -106,8 +106,3 @@ def content_type(value: str | None) -> str:
 def declared_type(media: str) -> str | None:
     """The media type the pipeline is told: none for application/octet-stream (it says nothing)."""
     return None if media == DEFAULT_CONTENT_TYPE else media
-
-
-def claimable(status: str, claimed_until: int | None, now: int) -> bool:
-    """A finaliser may take a PENDING session no other finaliser holds (or whose claim has lapsed)."""
-    return status == "PENDING" and (claimed_until is None or claimed_until < now)

@@ -17,7 +17,7 @@ import json
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from medialib.accounts import service as accounts
 from medialib.adapters import blobs
@@ -34,7 +34,32 @@ from medialib.upload.models import FileSource
 from medialib.upload.session_models import OpenSessionResponse, PresignedPost, SessionItem, SessionResponse
 from medialib.upload.session_store import TableUploadSessionStore, UploadSessionStore
 
-store: UploadSessionStore = TableUploadSessionStore()  # the seam: unit tests put an in-memory store here
+
+class Incoming(Protocol):
+    """The objects clients post under incoming/ (S3 in AWS; an in-memory fake in unit tests)."""
+
+    def presign_post(
+        self, bucket: str, key: str, *, content_type: str, size: int, expires_in: int
+    ) -> dict[str, Any]: ...
+
+    def get(self, bucket: str, key: str) -> bytes | None: ...
+
+    def delete(self, bucket: str, key: str) -> None: ...
+
+
+class S3Incoming:
+    def presign_post(self, bucket: str, key: str, *, content_type: str, size: int, expires_in: int) -> dict[str, Any]:
+        return blobs.presign_post(bucket, key, content_type=content_type, size=size, expires_in=expires_in)
+
+    def get(self, bucket: str, key: str) -> bytes | None:
+        return blobs.get(bucket, key)
+
+    def delete(self, bucket: str, key: str) -> None:
+        incoming.delete(bucket, key)
+
+
+store: UploadSessionStore = TableUploadSessionStore()  # the seams: unit tests put in-memory fakes here
+incoming: Incoming = S3Incoming()
 
 Outcome = Literal["COMPLETED", "FAILED", "NOT_A_SESSION", "UNKNOWN_SESSION", "ALREADY_FINISHED", "IN_PROGRESS"]
 
@@ -105,7 +130,7 @@ def open_session(
         )
     read_options(options, FileSource(kind="binary"))  # the direct upload's rules, now: a mistake is a 400 today
     session_id = secrets.token_hex(16)
-    post = blobs.presign_post(
+    post = incoming.presign_post(
         bucket,
         rules.object_key(account.account_id, session_id),
         content_type=media,
@@ -183,7 +208,7 @@ def finalise(bucket: str, key: str, base_url: str, *, now: datetime | None = Non
         logger.warning("object of an unknown upload session")
         return "UNKNOWN_SESSION"
     if item.status != "PENDING":
-        blobs.delete(bucket, key)  # a repeated event, or a second POST of the same form: nothing more to do
+        incoming.delete(bucket, key)  # a repeated event, or a second POST of the same form: nothing more to do
         return "ALREADY_FINISHED"
     claimant = uuid.uuid4().hex
     stamp = int(now.timestamp())
@@ -198,7 +223,7 @@ def finalise(bucket: str, key: str, base_url: str, *, now: datetime | None = Non
         store.release(account_id, session_id, claimant=claimant)
         raise
     _record(finished)
-    blobs.delete(bucket, key)
+    incoming.delete(bucket, key)
     metrics.add_metric(name=f"UploadSession{finished.status.title()}", unit="Count", value=1)
     return "COMPLETED" if finished.status == "COMPLETED" else "FAILED"
 
@@ -208,7 +233,7 @@ def _run(item: SessionItem, bucket: str, key: str, base_url: str, now: datetime)
     retry may fix (5xx, a lost conditional write) is raised."""
     done = {"finished_at": _iso(now)}
     account = accounts.get_account(item.account_id)
-    content = blobs.get(bucket, key)
+    content = incoming.get(bucket, key)
     try:
         if account is None:
             raise NotFoundError("The account of this upload session no longer exists.", reason="ACCOUNT_NOT_FOUND")
