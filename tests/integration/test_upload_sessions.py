@@ -146,3 +146,39 @@ def test_another_accounts_session_is_not_found(api: Any, account: Any, other_acc
     assert answer.status_code == 404
     assert answer.headers["x-should-retry"] == "false"
     assert answer.get_json()["message"] == "The requested upload session does not exist."
+
+
+def test_a_browser_opens_and_polls_a_session_with_signed_fields(api: Any, account: Any) -> None:
+    """Given ImageKit's client-side fields signed by the account's backend (no Authorization header), When a
+    browser opens a session with them, reuses the token, and polls with a fresh token in the query string, Then
+    201, then 400 TOKEN_REUSED, then 200 PENDING."""
+    from medialib.upload.signing import sign
+
+    def signed(token: str) -> dict[str, str]:
+        expire = str(int(time.time()) + 600)
+        return {"publicKey": account.public_key, "token": token, "expire": expire,
+                "signature": sign(account.private_key, token, expire)}  # fmt: skip
+
+    first = signed(f"tok-{time.time_ns()}")
+    body = {"fileName": "b.bin", "fileSize": 10, **first}
+    opened = api.post(SESSIONS, data=json.dumps(body), headers={"Content-Type": "application/json"})
+    replay = api.post(SESSIONS, data=json.dumps(body), headers={"Content-Type": "application/json"})
+    session_id = opened.get_json()["sessionId"]
+    query = "&".join(f"{k}={v}" for k, v in signed(f"tok-{time.time_ns()}").items())
+    polled = api.get(f"{SESSIONS}/{session_id}?{query}")
+
+    assert opened.status_code == 201, opened.get_data(as_text=True)
+    assert (replay.status_code, replay.get_json()["reason"]) == (400, "TOKEN_REUSED")
+    assert (polled.status_code, polled.get_json()["status"]) == (200, "PENDING")
+
+
+def test_a_direct_upload_over_api_gateways_10_mb_names_the_session_endpoint(api: Any, account: Any) -> None:
+    """Given an 11 MB direct upload, When sent, Then API Gateway's 413 (the template's REQUEST_TOO_LARGE) tells
+    the client to use POST /api/v1/files/upload/sessions."""
+    answer = api.post(
+        "/api/v1/files/upload",
+        data=b"x" * (11 * 1024 * 1024),
+        headers={**basic(account.private_key), "Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert answer.status_code == 413
+    assert "use an upload session: POST /api/v1/files/upload/sessions" in answer.get_json()["help"]

@@ -55,7 +55,7 @@ class S3Incoming:
         return blobs.get(bucket, key)
 
     def delete(self, bucket: str, key: str) -> None:
-        incoming.delete(bucket, key)
+        blobs.delete(bucket, key)
 
 
 store: UploadSessionStore = TableUploadSessionStore()  # the seams: unit tests put in-memory fakes here
