@@ -123,6 +123,15 @@ def test_opening_needs_credentials(world: Any) -> None:
     assert store.items == {}
 
 
+def test_json_with_the_file_itself_is_refused(world: Any) -> None:
+    """Given a JSON body whose file field holds base64, When a session is opened, Then 400 saying the file goes
+    to S3, not here, and no session exists."""
+    store, _, _ = world
+    with pytest.raises(BadRequestError, match="not the file"):
+        open_({"fileName": "a.txt", "fileSize": 5, "file": "aGVsbG8="})
+    assert store.items == {}
+
+
 def test_a_form_with_the_file_itself_is_refused(world: Any) -> None:
     """Given a multipart form that carries the file, When a session is opened, Then 400 saying the file goes to
     S3, not here."""

@@ -77,11 +77,7 @@ def _fields(content_type: str, body: bytes) -> dict[str, str]:
     if media == MULTIPART:
         parts = multipart.parse(body, content_type)
         if any(part.is_file for part in parts.values()):
-            raise BadRequestError(
-                "An upload session takes the file's options, not the file.",
-                help="Post the file to the upload.url of this call's answer, with the upload.fields.",
-                reason="INVALID_BODY",
-            )
+            raise _file_sent()
         return {name: part.data.decode("utf-8", "replace") for name, part in parts.items()}
     if media not in {"", JSON} and not media.endswith("+json"):
         raise BadRequestError(f"The body must be {JSON} or {MULTIPART}.", reason="INVALID_BODY")
@@ -94,6 +90,14 @@ def _fields(content_type: str, body: bytes) -> dict[str, str]:
             "The body must be a JSON object with fileName, fileSize and the upload's options.", reason="INVALID_BODY"
         )
     return rules.as_fields(document)
+
+
+def _file_sent() -> BadRequestError:
+    return BadRequestError(
+        "An upload session takes the file's options, not the file.",
+        help="Post the file to the upload.url of this call's answer, with the upload.fields.",
+        reason="INVALID_BODY",
+    )
 
 
 def _size(fields: dict[str, str]) -> int:
@@ -121,6 +125,8 @@ def open_session(
     """``POST /api/v1/files/upload/sessions``: a new PENDING session and the presigned POST for its file."""
     now = now or datetime.now(UTC)
     fields = _fields(content_type, body)
+    if "file" in fields:  # bytes, base64 or a URL: the file goes to S3, never through this route
+        raise _file_sent()
     account = authenticate_upload(authorization, fields, now)
     size, media = _size(fields), _media(fields)
     options = rules.options_of(fields)
