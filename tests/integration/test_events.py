@@ -28,7 +28,10 @@ EXPECTED: dict[str, tuple[str, Any]] = {
     "upload": ("UploadFunction", lambda r: r["statusCode"] == 200
                and json.loads(r["body"])["filePath"].startswith("/products/photo_")
                and json.loads(r["body"])["fileType"] == "non-image"),
-    "upload-session-finalise": ("UploadFunction", lambda r: r["errorType"] == "NotImplementedYetError"),
+    "upload-session-open": ("UploadFunction", lambda r: r["statusCode"] == 201
+                            and json.loads(r["body"])["upload"]["fields"]["key"].startswith("incoming/dev/")),
+    "upload-session-status": ("UploadFunction", lambda r: r["statusCode"] == 404),
+    "upload-session-finalise": ("UploadFunction", lambda r: r["outcome"] == "UNKNOWN_SESSION"),
     "publish-bulk": ("PublishFunction", lambda r: r["statusCode"] == 202
                      and len(json.loads(r["body"])["jobId"]) == 32),
     "publish-worker-file": ("PublishWorkerFunction", lambda r: r == {

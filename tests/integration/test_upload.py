@@ -240,11 +240,12 @@ def test_a_failure_between_s3_and_dynamodb_leaves_no_visible_file(
 @pytest.mark.usefixtures("nothing_left_behind")
 def test_a_direct_upload_over_lambdas_event_limit_is_413_pointing_to_upload_sessions(api: Any, account: Any) -> None:
     """Given a 4.8 MB file (about 6.4 MB once API Gateway base64-encodes it into the event), When uploaded directly,
-    Then 413 from the gateway in ImageKit's shape, naming upload sessions, not retried, and nothing stored."""
+    Then 413 from the gateway in ImageKit's shape, naming the upload-session endpoint, not retried, and nothing
+    stored."""
     response = post(api, account.private_key, {"fileName": "big.bin"}, b"\0" * 4_800_000)
     body = json.loads(response.get_data())
     assert (response.status_code, response.headers["x-should-retry"]) == (413, "false")
-    assert "upload session" in body["help"]
+    assert "use an upload session: POST /api/v1/files/upload/sessions" in body["help"]
 
 
 def test_folders_are_created_on_the_way_and_listed(upload: Callable[..., Any], api: Any, account: Any) -> None:

@@ -136,9 +136,14 @@ def test_transform_is_cached_by_content(spec: Any, tmp_path: Any, monkeypatch: p
         spec.sam["Resources"]["MediaTable"]["Properties"]["BillingMode"] = "PAY_PER_REQUEST"
 
 
-def test_only_the_upload_route_authenticates_its_callers_itself(spec: Any) -> None:
+def test_only_the_upload_routes_authenticate_their_callers_themselves(spec: Any) -> None:
     """Given the template, When the routes of the management API are read, Then every one runs the authorizer
-    except the catch-all (404/405, nothing read) and the upload, whose function verifies Basic or ImageKit's
-    client-side form fields (an authorizer cannot read a multipart body; a browser sends no Authorization)."""
+    except the catch-all (404/405, nothing read), the upload and its sessions, whose function verifies Basic or
+    ImageKit's client-side fields (an authorizer cannot read a body; a browser sends no Authorization)."""
     open_routes = {(r.method, r.path) for r in spec.routes if r.api_id == "MedialibApi" and r.authorizer_id is None}
-    assert open_routes == {("ANY", "/{proxy+}"), ("POST", "/api/v1/files/upload")}
+    assert open_routes == {
+        ("ANY", "/{proxy+}"),
+        ("POST", "/api/v1/files/upload"),
+        ("POST", "/api/v1/files/upload/sessions"),
+        ("GET", "/api/v1/files/upload/sessions/{sessionId}"),
+    }

@@ -46,6 +46,15 @@ def _encryption(config: dict[str, Any]) -> dict[str, Any]:
     return {"Rules": rules}
 
 
+def _notification(name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Only EventBridge delivery is emulated (``eventbridge.py`` delivers its events to the template's rules)."""
+    for kind in config:
+        if kind != "EventBridgeConfiguration":
+            print(f"local stack: {name}: NotificationConfiguration.{kind} is not emulated locally", file=sys.stderr)
+    enabled = (config.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled") in (True, "true")
+    return {"EventBridgeConfiguration": {}} if enabled else {}
+
+
 def bucket(s3: Any, name: str, props: dict[str, Any]) -> None:
     """Apply the template's bucket properties to the created bucket ``name``."""
     appliers = {
@@ -62,6 +71,9 @@ def bucket(s3: Any, name: str, props: dict[str, Any]) -> None:
             Bucket=name, CORSConfiguration={"CORSRules": [_cors_rule(r) for r in v["CorsRules"]]}
         ),
         "OwnershipControls": lambda v: s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=v),
+        "NotificationConfiguration": lambda v: s3.put_bucket_notification_configuration(
+            Bucket=name, NotificationConfiguration=_notification(name, v)
+        ),
         "BucketEncryption": lambda v: s3.put_bucket_encryption(
             Bucket=name, ServerSideEncryptionConfiguration=_encryption(v)
         ),

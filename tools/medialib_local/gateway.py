@@ -52,7 +52,7 @@ _ANY_METHODS = ("OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
 _LAMBDA_TOO_LARGE = {
     "message": "Request Too Long",
     "help": "Lambda accepts events up to 6 MB, and a binary body travels base64-encoded in it (about 4.4 MB of "
-    "file); upload larger files through an upload session.",
+    "file); for a larger file use an upload session: POST /api/v1/files/upload/sessions.",
 }
 _REQUEST_ID = "medialib.request_id"  # one id per request: the event's requestId and x-amzn-RequestId
 

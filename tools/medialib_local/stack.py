@@ -10,6 +10,7 @@ from pathlib import Path
 
 from medialib_local import ACCOUNT_ID, REGION
 from medialib_local.aws import FAKE_CREDENTIALS, MotoServer, Provisioned, provision, use_endpoint
+from medialib_local.eventbridge import S3EventBridge, event_rules
 from medialib_local.functions import LocalFunctions
 from medialib_local.gateway import Gateway
 from medialib_local.schedule import Scheduler, scheduled_event
@@ -63,6 +64,7 @@ class LocalStack:
         self.functions: LocalFunctions | None = None
         self.scheduler: Scheduler | None = None
         self.gateway: Gateway | None = None
+        self.events: S3EventBridge | None = None
 
     def start(self, *, schedules: bool = True) -> Gateway:
         self.moto.start()
@@ -70,6 +72,8 @@ class LocalStack:
         self.provisioned = provision(self.spec, self.moto.endpoint, {"DeliveryBaseUrl": self.base_url})
         self.functions = LocalFunctions(self.spec, self.provisioned.function_env, self.provisioned.physical)
         self.functions.route_step_functions_tasks(self.provisioned.function_names)
+        self.events = S3EventBridge(event_rules(self.spec.sam, self.provisioned.physical), self.functions.invoke)
+        self.events.install()
         self._seed_account()
         if schedules:
             self.scheduler = Scheduler(self.spec.schedules, self._fire)
@@ -103,6 +107,9 @@ class LocalStack:
     def stop(self) -> None:
         if self.scheduler:
             self.scheduler.stop()
+        if self.events:
+            self.events.wait()
+            self.events.uninstall()
         self.moto.stop()
 
     def _seed_account(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from medialib.adapters import clients
 from medialib.adapters.errors import AWS_ERRORS, error_code, translate
 
@@ -42,3 +44,19 @@ def delete(bucket: str, key: str) -> None:
         clients.s3().delete_object(Bucket=bucket, Key=key)
     except AWS_ERRORS as err:
         raise translate(err, "S3") from None
+
+
+def presign_post(bucket: str, key: str, *, content_type: str, size: int, expires_in: int) -> dict[str, Any]:
+    """A browser-style POST (``{"url", "fields"}``) that S3 accepts for ``expires_in`` seconds, for exactly
+    ``key``, a file of exactly ``size`` bytes and the Content-Type ``content_type``: its policy says so and S3
+    refuses any other form. Signing calls no service."""
+    if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
+        raise ValueError(f"expires_in must be 1..{MAX_PRESIGN_SECONDS} seconds, got {expires_in}")
+    post: dict[str, Any] = clients.s3().generate_presigned_post(
+        Bucket=bucket,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
+        ExpiresIn=expires_in,
+    )
+    return post

@@ -13,6 +13,8 @@ from functools import cache
 
 MANAGEMENT_ROUTES: tuple[str, ...] = (
     "POST /api/v1/files/upload",
+    "POST /api/v1/files/upload/sessions",
+    "GET /api/v1/files/upload/sessions/{sessionId}",
     "GET /v1/files",
     "GET /v1/files/{fileId}/details",
     "PATCH /v1/files/{fileId}/details",

@@ -40,11 +40,19 @@ def read_form(parts: dict[str, Part]) -> UploadRequest:
     fields: dict[str, Any] = {name: part.data for name, part in parts.items() if name != "file"}
     if not fields.get("fileName"):
         raise BadRequestError("Missing fileName parameter for upload.", reason="MISSING_PARAMETER")
-    fields["file"] = file_source(parts.get("file"))
+    return read_options(
+        {k: v.decode("utf-8", "replace") if isinstance(v, bytes) else v for k, v in fields.items()},
+        file_source(parts.get("file")),
+    )
+
+
+def read_options(fields: dict[str, str], source: FileSource) -> UploadRequest:
+    """Every upload option but the file, each through its rule; ``source`` is the file. An upload session checks
+    its options with this when it opens, and its finaliser reads them again with the bytes that arrived."""
+    if not fields.get("fileName"):
+        raise BadRequestError("Missing fileName parameter for upload.", reason="MISSING_PARAMETER")
     try:
-        return UploadRequest.model_validate(
-            {k: v.decode("utf-8", "replace") if isinstance(v, bytes) else v for k, v in fields.items()}
-        )
+        return UploadRequest.model_validate({**fields, "file": source})
     except ValidationError as err:
         problems = [
             f"{'.'.join(str(p) for p in e['loc']) or 'request'}: {str(e['msg']).removeprefix('Value error, ')}"
