@@ -164,3 +164,18 @@ def test_a_retry_while_the_first_attempt_runs_is_a_retryable_409_and_a_failed_at
     assert first[0].status_code == 500
     assert after.status_code == 200
     assert len(versions(api, account.private_key, json.loads(after.get_data())["fileId"])) == 1
+
+
+def test_a_browser_may_send_the_key(api: Any) -> None:
+    """Given a browser's preflight for an upload with an Idempotency-Key header, When OPTIONS is sent, Then the
+    template's CORS settings allow that header."""
+    response = api.options(
+        UPLOAD,
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "idempotency-key",
+        },
+    )
+    assert response.status_code == 200
+    assert "Idempotency-Key" in response.headers["Access-Control-Allow-Headers"].split(",")
