@@ -52,6 +52,8 @@ def upload_file() -> Response[str]:
         headers.get("Content-Type") or headers.get("content-type") or "",
         _body(),
         get_settings(UploadSettings).delivery_base_url,
+        idempotency_key=next((v for k, v in headers.items() if k.lower() == "idempotency-key"), None),
+        context=app.lambda_context,
     )
     return json_response(200, answer)
 

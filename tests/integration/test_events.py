@@ -41,6 +41,8 @@ EXPECTED: dict[str, tuple[str, Any]] = {
     "purge-status": ("PurgeFunction", lambda r: r["statusCode"] == 404),
     "purge-schedule": ("PurgeFunction", lambda r: r == {"reset": True, "period": "2026-12"}),
     "deliver": ("DeliverFunction", lambda r: r["statusCode"] == 404),
+    "sweep-schedule": ("SweepFunction", lambda r: r["complete"] is True and r["resumeAfter"] is None
+                       and r["deleted"] + r["failed"] <= r["checked"]),
 }  # fmt: skip
 
 

@@ -68,13 +68,21 @@ def test_distribution_has_the_template_settings(stack: Any) -> None:
     assert [b["PathPattern"] for b in config["CacheBehaviors"]["Items"]] == ["/_renditions/*"]
 
 
-def test_monthly_schedule_rule_targets_the_purge_function(stack: Any) -> None:
-    """Given the stack, When EventBridge rules are listed, Then the quota reset is a monthly cron on purge."""
+def test_schedule_rules_target_their_functions(stack: Any) -> None:
+    """Given the stack, When EventBridge rules are listed, Then there are two schedules: the quota reset, a monthly
+    cron on purge, and the orphan sweep, a daily cron on the sweep function."""
     events = boto3.client("events")
-    [rule] = [r for r in events.list_rules()["Rules"] if "ScheduleExpression" in r]
-    assert rule["ScheduleExpression"] == "cron(0 0 1 * ? *)"
-    [target] = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
-    assert target["Arn"].endswith(f":function:{stack.provisioned.physical['PurgeFunction']}")
+    rules = [r for r in events.list_rules()["Rules"] if "ScheduleExpression" in r]
+    targets = {
+        r["ScheduleExpression"]: [t["Arn"] for t in events.list_targets_by_rule(Rule=r["Name"])["Targets"]]
+        for r in rules
+    }
+    physical = stack.provisioned.physical
+    assert len(rules) == 2
+    [purge] = targets["cron(0 0 1 * ? *)"]
+    [sweep] = targets["cron(15 3 * * ? *)"]
+    assert purge.endswith(f":function:{physical['PurgeFunction']}")
+    assert sweep.endswith(f":function:{physical['SweepFunction']}")
 
 
 def test_functions_get_the_template_environment(stack: Any) -> None:
@@ -111,6 +119,7 @@ def test_each_function_environment_satisfies_its_settings(stack: Any) -> None:
         "PublishWorkerFunction": settings.WorkerSettings,
         "PurgeFunction": settings.PurgeSettings,
         "DeliverFunction": settings.ApiSettings,
+        "SweepFunction": settings.SweepSettings,
         "FallbackFunction": settings.TableSettings,  # reads none itself (404/405 from its route table); Globals
     }
     assert set(models) == set(stack.provisioned.function_env)

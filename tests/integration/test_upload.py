@@ -7,14 +7,17 @@ import base64
 import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 
-from medialib.adapters import table
+from medialib.adapters import blobs, table
 from medialib.errors import ServiceUnavailableError
-from tests.conftest import basic
+from medialib.files import service as files
+from medialib.orphans import service as sweep
+from tests.conftest import basic, load_event
 from tests.upload_helpers import image, multipart, png_bomb
 
 UPLOAD = "/api/v1/files/upload"
@@ -235,6 +238,35 @@ def test_a_failure_between_s3_and_dynamodb_leaves_no_visible_file(
     monkeypatch.setattr(table, "transact_write", failing)
     response = post(api, account.private_key, {"fileName": "fault.png"}, image())
     assert (response.status_code, response.headers["x-should-retry"]) == (503, "true") and writes
+
+
+def _unavailable(*args: Any, **kwargs: Any) -> None:
+    raise ServiceUnavailableError()
+
+
+@pytest.mark.usefixtures("nothing_left_behind")
+def test_an_orphan_left_by_a_failure_between_s3_and_dynamodb_is_invisible_and_swept(
+    api: Any, account: Any, stack: Any, invoke: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given DynamoDB failing after the bytes are in S3 and the best-effort delete of those bytes failing too (the
+    crash the sweep exists for), When a file is uploaded, Then 503 and nothing visible (no listed file, no path), but
+    its object stays; When the scheduled sweep runs more than 30 minutes later, Then the object is gone."""
+    before = _keys(stack, account.account_id)
+    with monkeypatch.context() as faults:
+        faults.setattr(table, "transact_write", _unavailable)
+        faults.setattr(blobs, "delete", _unavailable)
+        response = post(api, account.private_key, {"fileName": "orphan.png", "folder": "/orphaned"}, image())
+    listed = json.loads(api.get("/v1/files?path=/orphaned", headers=basic(account.private_key)).get_data())
+    [orphan] = _keys(stack, account.account_id) - before
+
+    assert (response.status_code, response.headers["x-should-retry"]) == (503, "true")
+    assert listed == [] and not files.path_exists(account.account_id, "/orphaned/orphan.png")
+
+    monkeypatch.setattr(sweep, "clock", lambda: datetime.now(UTC) + timedelta(minutes=31))
+    result = invoke("SweepFunction", load_event("sweep-schedule"))
+
+    assert orphan not in _keys(stack, account.account_id)
+    assert result["deleted"] >= 1
 
 
 @pytest.mark.usefixtures("nothing_left_behind")

@@ -34,11 +34,13 @@ def test_every_api_event_of_the_template_is_a_route(spec: Any) -> None:
     assert by_path[("ANY", "/{proxy+}")].authorizer_id is None, "delivery and the catch-all are public"
 
 
-def test_the_monthly_schedule_is_read(spec: Any) -> None:
-    """Given the purge function's Schedule event, When described, Then the local scheduler knows it."""
-    [schedule] = spec.schedules
-    assert schedule.function_id == "PurgeFunction"
-    assert schedule.expression == "cron(0 0 1 * ? *)"
+def test_the_schedules_are_read(spec: Any) -> None:
+    """Given the Schedule events of the purge and sweep functions, When described, Then the local scheduler knows
+    both: the monthly quota reset and the daily orphan sweep."""
+    assert {(s.function_id, s.expression) for s in spec.schedules} == {
+        ("PurgeFunction", "cron(0 0 1 * ? *)"),
+        ("SweepFunction", "cron(15 3 * * ? *)"),
+    }
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,10 @@ class PurgeSettings(ApiSettings, CdnSettings, DeliverySettings):
     """Purge API and the monthly reset."""
 
 
+class SweepSettings(TableSettings, BlobSettings):
+    """The scheduled sweep of orphan blobs."""
+
+
 S = TypeVar("S", bound=_EnvModel)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from medialib.adapters import clients
@@ -60,3 +63,25 @@ def presign_post(bucket: str, key: str, *, content_type: str, size: int, expires
         ExpiresIn=expires_in,
     )
     return post
+
+
+@dataclass(frozen=True)
+class Listed:
+    key: str
+    last_modified: datetime
+
+
+def list_keys(bucket: str, *, start_after: str | None = None, page_size: int = 1000) -> Iterator[Listed]:
+    """Every object of ``bucket`` in key order, after ``start_after`` when given, paginated lazily."""
+    kwargs: dict[str, Any] = {"Bucket": bucket, "MaxKeys": page_size}
+    if start_after:
+        kwargs["StartAfter"] = start_after
+    while True:
+        try:
+            page = clients.s3().list_objects_v2(**kwargs)
+        except AWS_ERRORS as err:
+            raise translate(err, "S3") from None
+        yield from (Listed(obj["Key"], obj["LastModified"]) for obj in page.get("Contents", []))
+        if not page.get("IsTruncated"):
+            return
+        kwargs["ContinuationToken"] = page["NextContinuationToken"]

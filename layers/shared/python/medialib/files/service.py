@@ -100,6 +100,11 @@ def file_exists(account_id: str, file_id: str) -> bool:
     return store.get_file(account_id, file_id) is not None
 
 
+def version_exists(account_id: str, file_id: str, version_id: str) -> bool:
+    """Whether a record points to the version's object (the orphan sweep deletes objects without one)."""
+    return store.get_version(account_id, file_id, version_id) is not None
+
+
 def path_exists(account_id: str, file_path: str) -> bool:
     """Whether a file of the account holds ``file_path`` (``/folder/name.ext``)."""
     return store.path_claimed(account_id, file_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 import unicodedata
@@ -84,6 +85,33 @@ def folders_on_the_way(folder: str) -> list[str]:
 
 def file_path(folder: str, name: str) -> str:
     return f"{folder.rstrip('/')}/{name}"
+
+
+# ------------------------------------------------------------------ idempotent retries (Idempotency-Key)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600  # a retry within a day answers the first attempt's result
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]+$")  # visible ASCII: UUIDs, Stripe-style keys, the SDKs' own
+# Client-side authentication fields: a browser that signs its retry anew still sends the same upload.
+_SIGNING_FIELDS = frozenset({"publicKey", "signature", "token", "expire"})
+
+
+def idempotency_key(value: str) -> str:
+    """The ``Idempotency-Key`` header as sent: 1 to 255 visible ASCII characters (ValueError otherwise)."""
+    if not value or len(value) > MAX_IDEMPOTENCY_KEY_LENGTH or not _IDEMPOTENCY_KEY.match(value):
+        raise ValueError(f"{IDEMPOTENCY_HEADER} must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters")
+    return value
+
+
+def upload_fingerprint(parts: dict[str, tuple[bytes, str | None]]) -> dict[str, str]:
+    """What an upload asks for, independent of how it was framed (multipart boundaries differ between attempts):
+    each form field's sha256, file name and media type included, client-side signing fields left out."""
+    return {
+        name: hashlib.sha256(data).hexdigest() + (f";{filename}" if filename is not None else "")
+        for name, (data, filename) in sorted(parts.items())
+        if name not in _SIGNING_FIELDS
+    }
 
 
 # ------------------------------------------------------------------ simple fields

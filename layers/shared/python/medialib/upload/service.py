@@ -12,8 +12,11 @@ import string
 from datetime import UTC, datetime
 from typing import Any
 
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from medialib.accounts.models import Account
-from medialib.errors import BadRequestError
+from medialib.adapters.idempotency import KeyInUseError, KeyReusedError
+from medialib.errors import BadRequestError, ConflictError
 from medialib.files import service as files
 from medialib.files.models import NewVersion
 from medialib.observability import logger, metrics
@@ -23,8 +26,21 @@ from medialib.upload.fetch import fetch_url
 from medialib.upload.form import read_form
 from medialib.upload.models import FileSource, UploadRequest
 from medialib.upload.response import upload_response
+from medialib.upload.store import upload_once
 
 _SUFFIX_ALPHABET = string.ascii_letters + string.digits
+
+
+class UploadInProgressError(ConflictError):
+    """An upload with the same Idempotency-Key is still running: a retry gets its answer once it is done."""
+
+    retryable = True
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"An upload with this {rules.IDEMPOTENCY_HEADER} is in progress; nothing else was uploaded. Please retry.",
+            reason="IDEMPOTENCY_KEY_IN_USE",
+        )
 
 
 def _content(source: FileSource) -> tuple[bytes, str | None]:
@@ -36,15 +52,52 @@ def _content(source: FileSource) -> tuple[bytes, str | None]:
     return source.content, source.content_type
 
 
-def upload(authorization: str | None, content_type: str, body: bytes, base_url: str) -> dict[str, Any]:
-    """``POST /api/v1/files/upload``: the multipart body as it arrived."""
+def upload(  # noqa: PLR0913 - the request as it arrived: credentials, framing, body, and the retry's key
+    authorization: str | None,
+    content_type: str,
+    body: bytes,
+    base_url: str,
+    *,
+    idempotency_key: str | None = None,
+    context: LambdaContext | None = None,
+) -> dict[str, Any]:
+    """``POST /api/v1/files/upload``: the multipart body as it arrived. With an ``Idempotency-Key`` the store step
+    runs once per account and key: a retry (same key, same form) answers the first attempt's result without a
+    second version; the same key with another form is a 400; while the first attempt runs, a retryable 409."""
     now = datetime.now(UTC)
     parts = multipart.parse(body, content_type)
     fields = {name: part.data.decode("utf-8", "replace") for name, part in parts.items() if not part.is_file}
     account = authenticate_upload(authorization, fields, now)
     request = read_form(parts)
-    content, declared_type = _content(request.file)
-    return ingest(account, request, content, declared_type, base_url, now=now)
+
+    def store() -> dict[str, Any]:
+        content, declared_type = _content(request.file)
+        return ingest(account, request, content, declared_type, base_url, now=now)
+
+    if idempotency_key is None:
+        return store()
+    try:
+        key = rules.idempotency_key(idempotency_key)
+    except ValueError as err:
+        raise BadRequestError(f"{err}.", reason="INVALID_IDEMPOTENCY_KEY") from None
+    fingerprint = rules.upload_fingerprint({name: (part.data, part.filename) for name, part in parts.items()})
+    try:
+        return upload_once(
+            account.account_id,
+            key,
+            fingerprint,
+            expires_after_seconds=rules.IDEMPOTENCY_WINDOW_SECONDS,
+            work=store,
+            context=context,
+        )
+    except KeyReusedError:
+        raise BadRequestError(
+            f"This {rules.IDEMPOTENCY_HEADER} was used for a different upload; nothing was uploaded.",
+            help="Send a new key for each distinct upload, and the same key only when retrying the same request.",
+            reason="IDEMPOTENCY_KEY_REUSED",
+        ) from None
+    except KeyInUseError:
+        raise UploadInProgressError from None
 
 
 def unique_suffix() -> str:
