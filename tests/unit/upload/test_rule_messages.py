@@ -5,10 +5,9 @@ is pinned here exactly; the limits are tried at the limit and one past it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
-
-import json
 
 import pytest
 
