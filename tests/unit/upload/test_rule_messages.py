@@ -146,6 +146,13 @@ def _post(*steps: Any) -> str:
             id="file-text-neither-url-nor-base64",
         ),
         pytest.param(rules.decode_base64, "a", "file is not valid base64", id="file-base64-one-character-too-short"),
+        pytest.param(rules.decode_base64, "abc==", "file is not valid base64", id="file-base64-with-excess-padding"),
+        pytest.param(
+            rules.parse_transformation,
+            _post({"type": "transformation", "value": "w-1", "width": 5}),
+            "each post step is an object with type, value and protocol",
+            id="post-step-with-another-key",
+        ),
     ],
 )
 def test_each_refusal_says_exactly_what_is_wrong(rule: Callable[[Any], Any], given: Any, message: str) -> None:
@@ -275,6 +282,7 @@ def test_size_checks_compare_as_written(checks: str, size: int, passes: bool) ->
     [
         pytest.param("/", "a.png", "/a.png", id="root"),
         pytest.param("/x/y/", "a.png", "/x/y/a.png", id="trailing-slash"),
+        pytest.param("/X/", "a.png", "/X/a.png", id="only-slashes-are-trimmed"),
     ],
 )
 def test_the_file_path_joins_folder_and_name_with_one_slash(folder: str, name: str, path: str) -> None:
