@@ -56,11 +56,15 @@ def stack() -> Iterator[Any]:
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
-    """Settings and clients are cached per process; metrics accumulate in Powertools' module state."""
+    """Settings, clients and authenticated accounts are cached per process; metrics accumulate in Powertools'
+    module state."""
     yield
     from medialib.settings import clear_settings
 
     clear_settings()
+    accounts = sys.modules.get("medialib.accounts.service")
+    if accounts is not None:
+        accounts.forget_authenticated()
     observability = sys.modules.get("medialib.observability")
     if observability is not None:
         observability.metrics.clear_metrics()

@@ -32,6 +32,19 @@ class RunningStack:
 
 @pytest.fixture(scope="session")
 def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """`medialib local start-api` as a user runs it, with every default (URL uploads from loopback refused)."""
+    yield from _start_api(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def local_api_loopback(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A second stack, started with `--allow-loopback-urls`, so that an upload may fetch its `file` URL from a
+    server the test runs on this machine. It is its own stack, not a flag on `local_api`, so that every other
+    test (the refusal of a loopback URL among them) runs against the defaults a user gets."""
+    yield from _start_api(tmp_path_factory, "--allow-loopback-urls")
+
+
+def _start_api(tmp_path_factory: pytest.TempPathFactory, *flags: str) -> Iterator[RunningStack]:
     port = free_port()
     log = tmp_path_factory.mktemp("local-api") / "start-api.log"
     env = {
@@ -44,7 +57,7 @@ def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack
     medialib = Path(sys.executable).parent / "medialib"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(medialib), "local", "start-api", "--port", str(port)],
+            [str(medialib), "local", "start-api", "--port", str(port), *flags],
             cwd=ROOT,
             env=env,
             stdout=out,

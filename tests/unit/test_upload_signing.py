@@ -160,3 +160,62 @@ def test_the_signature_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPa
     signed = signing.signed_fields(_fields())
     assert signed is not None and signing.signature_matches("private_TESTKEY", signed)
     assert compared == [(b"f9a9d413b9986eed9c360d835103ccb7e1295a72", b"ab" * 20)]
+
+
+def _form(**overrides: str) -> dict[str, str]:
+    return {"publicKey": "public_k", "token": "tok", "expire": str(int(NOW.timestamp()) + 600), "signature": "ab"} | {
+        name: value for name, value in overrides.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        pytest.param(
+            {"token": "tok"},
+            "A client-side upload needs publicKey, signature, token and expire; missing: publicKey, signature, expire.",
+            id="a-lone-token-names-each-missing-field",
+        ),
+        pytest.param(
+            _form(token="t" * 257, signature="s" * 257),
+            "signature, token must be at most 256 characters.",
+            id="over-long-fields-are-named-comma-separated",
+        ),
+        pytest.param(
+            _form(expire="soon"), "expire must be a Unix time in seconds (an integer).", id="expire-not-a-number"
+        ),
+    ],
+)
+def test_a_malformed_client_side_form_is_answered_with_imagekits_body(fields: dict[str, str], message: str) -> None:
+    """Given client-side fields that are missing, too long or malformed, When read, Then a 400 whose body is
+    exactly the message naming the problem, the help on how to sign, and the reason; never a value sent."""
+    with pytest.raises(BadRequestError) as caught:
+        signing.signed_fields(fields)
+    assert caught.value.body()["message"] == message
+    assert caught.value.body()["help"] == signing.HELP
+
+
+def test_fields_of_exactly_256_characters_are_accepted() -> None:
+    """Given every client-side field exactly 256 characters long (the limit), When read, Then they are kept."""
+    expire = str(int(NOW.timestamp()) + 600)
+    signed = signing.signed_fields(_form(publicKey="p" * 256, token="t" * 256, signature="s" * 256, expire=expire))
+    assert signed is not None and (len(signed.public_key), len(signed.token), len(signed.signature)) == (256, 256, 256)
+
+
+@pytest.mark.parametrize(
+    ("ahead", "where"),
+    [
+        pytest.param(0, "in the past", id="now-is-in-the-past"),
+        pytest.param(-30, "in the past", id="half-a-minute-ago-is-in-the-past"),
+        pytest.param(3600, "3600 seconds ahead", id="one-hour-ahead-says-how-far"),
+    ],
+)
+def test_an_expire_outside_the_window_says_which_side(ahead: int, where: str) -> None:
+    """Given an expire at or before now, or one hour ahead, When checked, Then 400 whose message says where it
+    fell, with the help on how to sign."""
+    with pytest.raises(BadRequestError) as caught:
+        signing.check_expire(int(NOW.timestamp()) + ahead, NOW)
+    assert caught.value.body()["message"] == (
+        f"The expire parameter must be a Unix time in the future and less than 1 hour ahead; it is {where}."
+    )
+    assert caught.value.body()["help"] == signing.HELP

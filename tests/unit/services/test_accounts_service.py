@@ -7,7 +7,7 @@ import hmac
 import pytest
 
 from medialib.accounts import service as accounts
-from medialib.accounts.models import Account
+from medialib.accounts.models import Account, AccountSettings
 from medialib.accounts.rules import key_digest
 from medialib.adapters.errors import ConditionFailedError
 from medialib.errors import UnauthorizedError
@@ -97,3 +97,146 @@ def test_a_public_key_of_another_account_is_never_taken_over(seeded: FakeAccount
         accounts.seed_account(thief)
     found = accounts.get_by_public_key("public_acme_key")
     assert found is not None and found.account_id == "acme"
+
+
+# ------------------------------------------------------------------ the authenticated account, remembered
+
+
+class Clock:
+    """The service's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(accounts, "clock", fake)
+    return fake
+
+
+def _rotate(store: FakeAccountStore, account: Account, new_key: str) -> None:
+    """What an operator's key rotation leaves in the table: the account with its new key, the old index gone."""
+    store.save(Account(account_id=account.account_id, public_key=account.public_key, private_key=new_key))
+    store.keys.pop(key_digest(account.private_key.get_secret_value()))
+    store.keys[key_digest(new_key)] = account.account_id
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "old_key_works"),
+    [
+        (0.0, True),
+        (accounts.AUTHENTICATION_TTL_SECONDS - 0.001, True),
+        (accounts.AUTHENTICATION_TTL_SECONDS, False),
+        (accounts.AUTHENTICATION_TTL_SECONDS * 10, False),
+    ],
+    ids=["at-once-the-old-key-still-works", "until-the-ttl", "not-from-the-ttl-on", "long-after"],
+)
+def test_a_rotated_key_stops_working_within_the_ttl(
+    seeded: FakeAccountStore, clock: Clock, elapsed: float, old_key_works: bool
+) -> None:
+    """Given a key authenticated once (so remembered), When the account's key is rotated in the table and the
+    old key is presented `elapsed` seconds after that authentication, Then it still authenticates before the TTL
+    and is 401 from the TTL on; the new key works at once."""
+    accounts.authenticate("private_acme_key")
+    _rotate(seeded, ACME, "private_rotated_key")
+    clock.now += elapsed
+    if old_key_works:
+        assert accounts.authenticate("private_acme_key").account_id == "acme"
+    else:
+        with pytest.raises(UnauthorizedError):
+            accounts.authenticate("private_acme_key")
+    assert accounts.authenticate("private_rotated_key").account_id == "acme"
+
+
+def test_a_remembered_account_is_not_read_again_within_the_ttl(seeded: FakeAccountStore, clock: Clock) -> None:
+    """Given a key authenticated once, When the table becomes unreachable and the key is presented again within
+    the TTL, Then the account is answered from memory; after the TTL the table is read again (and its failure
+    surfaces)."""
+    accounts.authenticate("private_acme_key")
+    seeded.pending.append(RuntimeError("the table is unreachable"))
+    clock.now += accounts.AUTHENTICATION_TTL_SECONDS / 2
+    assert accounts.authenticate("private_acme_key").account_id == "acme"
+    clock.now += accounts.AUTHENTICATION_TTL_SECONDS
+    with pytest.raises(RuntimeError):
+        accounts.authenticate("private_acme_key")
+
+
+def test_the_expiry_counts_from_the_lookup_not_from_the_last_use(seeded: FakeAccountStore, clock: Clock) -> None:
+    """Given a key authenticated once and then used every few seconds, When its key is rotated meanwhile,
+    Then the old key stops working one TTL after the lookup: using it does not extend its life."""
+    accounts.authenticate("private_acme_key")
+    _rotate(seeded, ACME, "private_rotated_key")
+    for _ in range(3):
+        clock.now += accounts.AUTHENTICATION_TTL_SECONDS / 4
+        accounts.authenticate("private_acme_key")
+    clock.now += accounts.AUTHENTICATION_TTL_SECONDS / 4
+    with pytest.raises(UnauthorizedError):
+        accounts.authenticate("private_acme_key")
+
+
+def test_a_refused_key_is_not_remembered(account_store: FakeAccountStore, clock: Clock) -> None:
+    """Given a key no account has, refused once, When an account is then seeded with it, Then it authenticates
+    at once (refusals are looked up every time)."""
+    with pytest.raises(UnauthorizedError):
+        accounts.authenticate("private_acme_key")
+    accounts.seed_account(ACME)
+    assert accounts.authenticate("private_acme_key").account_id == "acme"
+
+
+def test_seeding_an_account_forgets_it_at_once(seeded: FakeAccountStore, clock: Clock) -> None:
+    """Given a remembered account, When it is seeded again with other settings, Then the next authentication in
+    this process answers the new settings, not the remembered ones."""
+    accounts.authenticate("private_acme_key")
+    accounts.seed_account(ACME.model_copy(update={"settings": AccountSettings(upload_as_draft=True)}))
+    assert accounts.authenticate("private_acme_key").settings.upload_as_draft is True
+
+
+def test_another_key_never_gets_a_remembered_account(seeded: FakeAccountStore, clock: Clock) -> None:
+    """Given a remembered account, When a different key is presented, Then 401: memory is keyed by the key."""
+    accounts.authenticate("private_acme_key")
+    with pytest.raises(UnauthorizedError):
+        accounts.authenticate("private_acme_kez")
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "found"),
+    [(accounts.AUTHENTICATION_TTL_SECONDS - 0.001, True), (accounts.AUTHENTICATION_TTL_SECONDS, False)],
+    ids=["remembered-until-the-ttl", "looked-up-again-from-the-ttl-on"],
+)
+def test_a_public_key_is_remembered_for_the_ttl(
+    seeded: FakeAccountStore, clock: Clock, elapsed: float, found: bool
+) -> None:
+    """Given an account found by its public key, When its public key changes in the table and the old one is
+    looked up `elapsed` seconds later, Then it still finds the account before the TTL and nothing from it on."""
+    assert accounts.get_by_public_key("public_acme_key") == ACME
+    seeded.save(ACME.model_copy(update={"public_key": "public_other_key"}))
+    clock.now += elapsed
+    assert (accounts.get_by_public_key("public_acme_key") is not None) is found
+
+
+def test_an_unknown_public_key_is_not_remembered(account_store: FakeAccountStore, clock: Clock) -> None:
+    """Given a public key no account has, looked up once, When an account is seeded with it, Then the next
+    lookup finds it at once."""
+    assert accounts.get_by_public_key("public_acme_key") is None
+    accounts.seed_account(ACME)
+    assert accounts.get_by_public_key("public_acme_key") == ACME
+
+
+def test_memory_stays_bounded(account_store: FakeAccountStore, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given room for 2 accounts, When 3 accounts authenticate, Then every one is still answered correctly and
+    a rotation of the first takes effect at once (it was forgotten to make room)."""
+    monkeypatch.setattr(accounts, "MAX_REMEMBERED", 2)
+    team = [
+        Account(account_id=f"acc{n}", public_key=f"public_key_{n}", private_key=f"private_key_{n}") for n in range(3)
+    ]
+    for account in team:
+        accounts.seed_account(account)
+        assert accounts.authenticate(account.private_key.get_secret_value()).account_id == account.account_id
+    _rotate(account_store, team[0], "private_key_0_rotated")
+    with pytest.raises(UnauthorizedError):
+        accounts.authenticate("private_key_0")

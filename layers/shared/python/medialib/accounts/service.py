@@ -1,8 +1,19 @@
-"""Account lookup by API key (constant-time comparison) and seeding of an account."""
+"""Account lookup by API key (constant-time comparison) and seeding of an account.
+
+A warm execution environment remembers each account it authenticated for ``AUTHENTICATION_TTL_SECONDS``, keyed by
+the private key's digest (or by the public key), so that a burst of requests with one key costs one table read
+instead of two per request. The price: a key that is rotated or removed, or an account whose settings change, is
+seen by an environment only once its entry expires, so a disabled key keeps working for at most that long there
+(seeding an account forgets it at once in the process that seeds). Only successes are remembered: a key that
+becomes valid works at once, and an unknown key is looked up every time.
+"""
 
 from __future__ import annotations
 
 import hmac
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from medialib.accounts.models import Account
 from medialib.accounts.rules import key_digest
@@ -12,32 +23,87 @@ from medialib.errors import UnauthorizedError
 
 store: AccountStore = TableAccountStore()  # the one seam: unit tests put an in-memory AccountStore here
 
+AUTHENTICATION_TTL_SECONDS = 30.0  # how long a warm environment trusts an account it looked up
+MAX_REMEMBERED = 256  # accounts one environment remembers; past that, the expired go, then all
+clock: Callable[[], float] = time.monotonic  # the seam: unit tests move the time
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    account: Account
+    until: float  # clock() value after which the entry is looked up again
+
+
+_remembered: dict[str, _Remembered] = {}  # "private:<digest>" or "public:<public key>"
+
+
+def _recall(key: str) -> Account | None:
+    entry = _remembered.get(key)
+    if entry is None or clock() >= entry.until:
+        return None
+    return entry.account
+
+
+def _remember(key: str, account: Account) -> None:
+    now = clock()
+    if len(_remembered) >= MAX_REMEMBERED:
+        for stale in [k for k, entry in list(_remembered.items()) if now >= entry.until]:
+            _remembered.pop(stale, None)
+        if len(_remembered) >= MAX_REMEMBERED:
+            _remembered.clear()
+    _remembered[key] = _Remembered(account, now + AUTHENTICATION_TTL_SECONDS)
+
+
+def forget_authenticated(account_id: str | None = None) -> None:
+    """Forget the remembered accounts: all of them, or one account's entries."""
+    if account_id is None:
+        _remembered.clear()
+        return
+    for key in [k for k, entry in list(_remembered.items()) if entry.account.account_id == account_id]:
+        _remembered.pop(key, None)
+
 
 def get_account(account_id: str) -> Account | None:
     return store.get(account_id)
 
 
 def get_by_public_key(public_key: str) -> Account | None:
-    """The account whose public key this is (client-side uploads name their account so), or None."""
-    return store.get_by_public_key(public_key)
+    """The account whose public key this is (client-side uploads name their account so), or None. Remembered for
+    ``AUTHENTICATION_TTL_SECONDS`` when found."""
+    key = f"public:{public_key}"
+    account = _recall(key)
+    if account is None:
+        account = store.get_by_public_key(public_key)
+        if account is not None:
+            _remember(key, account)
+    return account
 
 
 def authenticate(private_key: str | None) -> Account:
-    """The account whose private key this is, or UnauthorizedError. Never logs or echoes the key."""
+    """The account whose private key this is, or UnauthorizedError. Never logs or echoes the key. An account
+    authenticated in the last ``AUTHENTICATION_TTL_SECONDS`` is not read again (its key is still compared)."""
     if not private_key:
         raise UnauthorizedError("Your account cannot be authenticated.")
-    owner = store.key_owner(key_digest(private_key))
-    account = store.get(owner) if owner else None
+    key = f"private:{key_digest(private_key)}"
+    account = _recall(key)
+    looked_up = account is None
+    if account is None:
+        owner = store.key_owner(key_digest(private_key))
+        account = store.get(owner) if owner else None
     if account is None or not hmac.compare_digest(
         account.private_key.get_secret_value().encode(), private_key.encode()
     ):
+        _remembered.pop(key, None)
         raise UnauthorizedError("Your account cannot be authenticated.")
+    if looked_up:
+        _remember(key, account)
     return account
 
 
 def seed_account(account: Account) -> None:
     """Create or refresh an account and its key indexes, private and public (idempotent). Used by the local stack
     and operators. A private or public key already indexed to another account raises ConditionFailedError."""
+    forget_authenticated(account.account_id)
     store.save(account)
     digest = key_digest(account.private_key.get_secret_value())
     transition(
