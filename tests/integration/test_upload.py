@@ -402,3 +402,40 @@ def test_client_side_upload_works_once_per_token(api: Any, account: Any, stack: 
 
     assert (replay.status_code, json.loads(replay.get_data())["reason"]) == (400, "TOKEN_REUSED")
     assert (_keys(stack, account.account_id), _rows(stack, account.account_id)) == (keys, rows)
+
+
+def test_url_redirecting_to_the_metadata_service_is_refused_even_with_the_local_allowance(
+    api: Any, account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a loopback server (allowed locally) that redirects to the metadata service, When a file is uploaded by
+    its URL, Then 400 URL_ADDRESS_NOT_ALLOWED: every hop is checked, and the allowance never covers metadata."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from medialib.settings import ALLOW_LOOPBACK_URLS, clear_settings
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", "http://169.254.169.254/latest/meta-data/iam/")
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv(ALLOW_LOOPBACK_URLS, "true")
+    clear_settings()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/a.png"
+        response = post(api, account.private_key, {"fileName": "a.png", "folder": "/redirect-it"}, url)
+    finally:
+        server.shutdown()
+    body = json.loads(response.get_data())
+    assert (response.status_code, body["reason"], response.headers["x-should-retry"]) == (
+        400,
+        "URL_ADDRESS_NOT_ALLOWED",
+        "false",
+    )
+    assert "169.254" not in body["message"]  # the internal address is never echoed
