@@ -53,6 +53,9 @@ FORM = {"file": (b"\x89PNG bytes", "photo.png"), "fileName": (b"photo.png", None
         pytest.param({**FORM, "file": (b"\x89PNG bytes", "x.png")}, False, id="another-part-file-name-is-another"),
         pytest.param({**FORM, "tags": (b"a", None)}, False, id="another-field-value-is-another-upload"),
         pytest.param({**FORM, "folder": (b"/x", None)}, False, id="an-added-field-is-another-upload"),
+        pytest.param(
+            {**FORM, "tags": (b"a,b", "None")}, False, id="a-field-sent-as-a-file-named-None-is-another-upload"
+        ),
     ],
 )
 def test_the_fingerprint_tells_a_retry_from_another_upload(
