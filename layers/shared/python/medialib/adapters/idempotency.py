@@ -10,22 +10,15 @@ payload, so that the key reused for other work is refused) and ``response`` (the
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
-
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
-from aws_lambda_powertools.utilities.idempotency import idempotent_function as _idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyInconsistentStateError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import TYPE_CHECKING, Any
 
 from medialib.adapters import clients
 from medialib.errors import ServiceUnavailableError
 from medialib.observability import logger
 from medialib.settings import TableSettings, get_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 class KeyReusedError(Exception):
@@ -50,6 +43,22 @@ def run_once(  # noqa: PLR0913 - where the row lives, which key, what it guards,
     a later call with the same key and payload answers the stored result without running ``work``. If ``work``
     raises, the key is released (a retry runs it again). ``context``: the Lambda invocation's, so that an
     attempt killed by its timeout holds the key no longer than the invocation could have run."""
+    # Powertools' idempotency imports the whole of boto3 (about 190 ms): imported by the first keyed upload, not at
+    # the function's init, like every boto3 client of medialib.adapters.clients.
+    from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+    )
+    from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415
+        idempotent_function as _idempotent_function,
+    )
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415
+        IdempotencyAlreadyInProgressError,
+        IdempotencyInconsistentStateError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
     persistence = DynamoDBPersistenceLayer(
         table_name=get_settings(TableSettings).table_name,
         key_attr="PK",

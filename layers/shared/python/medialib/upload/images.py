@@ -9,12 +9,13 @@ import io
 import mimetypes
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
-
-from PIL import ExifTags, Image
+from typing import TYPE_CHECKING, Any
 
 from medialib.errors import BadRequestError
 from medialib.upload.rules import MAX_PIXELS
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _SKIPPED_TAGS = {"MakerNote", "UserComment", "ExifOffset", "GPSInfo", "PrintImageMatching"}
@@ -56,6 +57,8 @@ def _json_value(value: Any) -> Any:
 
 
 def embedded_metadata(image: Image.Image) -> dict[str, Any]:
+    from PIL import ExifTags  # noqa: PLC0415 - Pillow is imported by the first upload, not at init (cold start)
+
     """EXIF fields under their EXIF names (``Make``, ``DateTimeOriginal``, ``GPSLatitude``...), as ImageKit
     names them; binary and vendor blobs are left out."""
     try:
@@ -77,6 +80,8 @@ def embedded_metadata(image: Image.Image) -> dict[str, Any]:
 
 
 def probe(content: bytes, name: str, declared_mime: str | None) -> Probe:
+    from PIL import Image  # noqa: PLC0415 - Pillow is imported by the first upload, not at init (cold start)
+
     """Identify ``content``. A decompression bomb (pixel count over MAX_PIXELS) and an image whose pixels
     cannot be decoded are 400s; anything Pillow does not know is stored as a non-image."""
     with warnings.catch_warnings():
