@@ -36,6 +36,10 @@ def _body() -> bytes:
         raise BadRequestError("The body is not valid base64.", reason="INVALID_BODY") from None
 
 
+def _header(name: str) -> str | None:
+    return app.current_event.headers.get(name)  # Powertools' headers are case-insensitive
+
+
 @app.post(
     "/api/v1/files/upload",
     summary="Upload a file (multipart/form-data): binary, base64 or URL",
@@ -46,21 +50,15 @@ def upload_file() -> Response[str]:
     refused = check_body(app.current_event.raw_event, (MULTIPART,))  # the function reads JSON on sessions only
     if refused is not None:
         raise refused
-    headers = app.current_event.headers
     answer = service.upload(
-        headers.get("Authorization") or headers.get("authorization"),
-        headers.get("Content-Type") or headers.get("content-type") or "",
+        _header("Authorization"),
+        _header("Content-Type") or "",
         _body(),
         get_settings(UploadSettings).delivery_base_url,
-        idempotency_key=next((v for k, v in headers.items() if k.lower() == "idempotency-key"), None),
+        idempotency_key=_header("Idempotency-Key"),
         context=app.lambda_context,
     )
     return json_response(200, answer)
-
-
-def _header(name: str) -> str | None:
-    headers = app.current_event.headers
-    return headers.get(name) or headers.get(name.lower())
 
 
 @app.post(
