@@ -54,3 +54,16 @@ def test_both_credentials_sent(path: str, key: str) -> None:
     own credential, a stale Basic header must not hide it), and Basic everywhere else."""
     headers = {"authorization": _basic("from_basic:"), "x-api-key": "from_header"}
     assert presented_key(path, headers) == key
+
+
+@pytest.mark.parametrize("account_id", ["v1", "api", "docs", "incoming"])
+def test_an_account_id_that_collides_with_a_route_or_a_storage_prefix_is_refused(account_id: str) -> None:
+    """Given an account id that is an API route's first segment (/v1, /api, /docs) or the originals bucket's
+    upload-session prefix (incoming/), When an account is made with it, Then it is refused, naming why."""
+    from pydantic import ValidationError
+
+    from medialib.accounts.models import Account
+
+    with pytest.raises(ValidationError, match="reserved"):
+        Account(account_id=account_id, public_key="public_key_1", private_key="private_key_1")
+    assert Account(account_id=f"{account_id}x", public_key="public_key_1", private_key="private_key_1")

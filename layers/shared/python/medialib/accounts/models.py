@@ -27,5 +27,5 @@ class Account(ItemModel):
     @classmethod
     def _not_reserved(cls, account_id: str) -> str:
         if account_id in RESERVED_ACCOUNT_IDS:
-            raise ValueError(f"{account_id!r} is reserved: it is the first path segment of API routes")
+            raise ValueError(f"{account_id!r} is reserved: it names API routes or a storage prefix")
         return account_id

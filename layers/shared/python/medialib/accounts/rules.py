@@ -8,8 +8,10 @@ import hashlib
 from collections.abc import Mapping
 
 IMAGES_PREFIX = "/v1/images"
-# Delivery URLs start with the account id; these first segments belong to the API (/v1/..., /api/v1/...).
-RESERVED_ACCOUNT_IDS = frozenset({"v1", "api"})
+# Account ids that would collide with something else: delivery URLs start with the account id and these first
+# segments belong to the API (/v1/..., /api/v1/...) or the local stack's reference (/docs); version objects are
+# keyed {accountId}/... in the originals bucket, where incoming/ holds upload sessions.
+RESERVED_ACCOUNT_IDS = frozenset({"v1", "api", "docs", "incoming"})
 
 
 def key_digest(private_key: str) -> str:
