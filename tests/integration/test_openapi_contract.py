@@ -45,6 +45,8 @@ def _calls(path: str, method: str, account: Any) -> list[tuple[str, str, dict[st
         ]
     if "?" not in url and method == "get":
         calls.append(("bad query", valid_url + "?limit=-5&skip=x", auth, None))
+    if path == "/v1/files" and method == "get":  # search is on the roadmap: a 501 the document must list
+        calls.append(("search", valid_url + '?searchQuery=name%3D"a"', auth, None))
     return calls
 
 

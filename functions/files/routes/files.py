@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from medialib.api import Identifier, caller_account_id, new_router, not_implemented
-from medialib.api.contract import answers
+from medialib.api.contract import answers, error_answer
 from medialib.files import service
 from medialib.files.models import FileResponse, FolderResponse, ListFilesQuery
 from medialib.settings import FilesSettings, get_settings
@@ -19,7 +19,10 @@ router = new_router()
     "/v1/files",
     summary="List and search files and folders",
     tags=["Files"],
-    responses=answers(400, 503, success=(200, list[FileResponse | FolderResponse], "Files and folders")),
+    responses={
+        **answers(400, 503, success=(200, list[FileResponse | FolderResponse], "Files and folders")),
+        501: {**error_answer(501), "description": "searchQuery is given: search is on the medialib roadmap"},
+    },
 )
 def list_files(query: Annotated[ListFilesQuery, Query()]) -> list[FileResponse | FolderResponse]:
     return service.list_files(caller_account_id(router), query, get_settings(FilesSettings).delivery_base_url)
