@@ -15,7 +15,7 @@ from medialib.delivery import service
 from medialib.observability import api_handler
 
 app = new_resolver(DELIVERY_ROUTES)
-_DELIVERED = answers(400, 404, 503) | {200: {"description": "The file or its transformation (image bytes)"}}
+_DELIVERED = answers(400, 404, 501, 503) | {200: {"description": "The file or its transformation (image bytes)"}}
 
 
 @app.get(

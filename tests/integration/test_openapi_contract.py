@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from tests.conftest import ROOT, basic
+from tests.upload_helpers import image, multipart
 
 DOCUMENT = json.loads((ROOT / "docs" / "openapi.json").read_text())
 _BODY_METHODS = {"post", "put", "patch", "delete"}
@@ -73,6 +74,18 @@ def test_every_documented_operation_answers_what_the_document_says(
         if schema is None or method == "head":
             continue
         jsonschema.validate(json.loads(response.get_data()), schema)
+
+
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_delivering_an_uploaded_file_answers_a_documented_status(api: Any, account: Any, method: str) -> None:
+    """Given a file uploaded to the account, When its path is delivered (GET or HEAD, no credentials), Then the
+    status is one docs/openapi.json lists for delivery (501 while delivery is on the roadmap)."""
+    body, content_type = multipart({"fileName": "shown.png", "useUniqueFileName": "false"}, image())
+    headers = {**basic(account.private_key), "Content-Type": content_type}
+    assert api.post("/api/v1/files/upload", headers=headers, data=body).status_code == 200
+    response = api.open(f"/{account.account_id}/shown.png", method=method.upper())
+    documented = DOCUMENT["paths"]["/{accountId}/{filePath}"][method]["responses"]
+    assert str(response.status_code) in documented, f"{response.status_code}, documented {sorted(documented)}"
 
 
 def test_the_document_names_no_status_medialib_never_sends() -> None:
