@@ -88,6 +88,25 @@ def test_delivering_an_uploaded_file_answers_a_documented_status(api: Any, accou
     assert str(response.status_code) in documented, f"{response.status_code}, documented {sorted(documented)}"
 
 
+def test_the_upload_bodies_are_documented_as_the_routes_read_them(api: Any, account: Any) -> None:
+    """Given the request bodies docs/openapi.json declares for the upload and the upload session, When a client
+    sends just the required fields, in the documented media type, Then each route accepts them (200, 201)."""
+    upload = DOCUMENT["paths"]["/api/v1/files/upload"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert set(upload["schema"]["required"]) == {"file", "fileName"}
+    body, content_type = multipart({"fileName": "documented.png"}, image())
+    headers = {**basic(account.private_key), "Content-Type": content_type}
+    assert api.post("/api/v1/files/upload", headers=headers, data=body).status_code == 200
+    session = DOCUMENT["paths"]["/api/v1/files/upload/sessions"]["post"]["requestBody"]["content"]["application/json"]
+    required = {"fileName": "big.bin", "fileSize": 100}
+    assert set(session["schema"]["required"]) == set(required)
+    answer = api.post(
+        "/api/v1/files/upload/sessions",
+        headers={**basic(account.private_key), "Content-Type": "application/json"},
+        data=json.dumps(required),
+    )
+    assert answer.status_code == 201
+
+
 def test_the_document_names_no_status_medialib_never_sends() -> None:
     """Given the document, When its responses are read, Then no operation lists 422 (validation is a 400)."""
     statuses = {

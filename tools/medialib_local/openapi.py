@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from medialib.api.body import JSON, MULTIPART
 from medialib.api.contract import error_answer
+from medialib.upload.models import UploadRequest
 from medialib_local.functions import load_module
 from medialib_local.stack import find_template
 from medialib_local.template import AppSpec, RouteSpec, describe
@@ -159,9 +161,71 @@ def _completed(spec: AppSpec, route: RouteSpec, method: str, operation: dict[str
     else:
         operation["parameters"] = _with_path_parameters(route.path, operation.get("parameters", []))
     operation["security"] = _security(route)
+    operation.update(_REQUEST_BODIES.get(route.path, {}))
     if _self_authenticated(route):
         operation["description"] = "\n\n".join(filter(None, [operation.get("description"), CLIENT_SIDE_UPLOAD]))
     return operation
+
+
+def _upload_options() -> dict[str, Any]:
+    """The upload form's optional fields, each a text field (``true``/``false``, a JSON text, a list by commas)."""
+    flag = {"type": "string", "enum": ["true", "false"]}
+    return {
+        field.alias or name: flag if field.annotation in (bool, bool | None) else {"type": "string"}
+        for name, field in UploadRequest.model_fields.items()
+        if name not in {"file", "file_name"}
+    }
+
+
+_FILE_NAME = {"type": "string", "minLength": 1, "description": "The file's name; unsafe characters become _."}
+# The upload routes read their bodies themselves (multipart or JSON parsed by the function, not by Powertools),
+# so their request bodies are declared here, from the upload form's model.
+_REQUEST_BODIES: dict[str, dict[str, Any]] = {
+    "/api/v1/files/upload": {
+        "requestBody": {
+            "required": True,
+            "content": {
+                MULTIPART: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file", "fileName"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "description": "The file: a binary part, its base64, or an http(s) URL to fetch.",
+                            },
+                            "fileName": _FILE_NAME,
+                            **_upload_options(),
+                        },
+                    }
+                }
+            },
+        }
+    },
+    "/api/v1/files/upload/sessions": {
+        "requestBody": {
+            "required": True,
+            "content": {
+                JSON: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["fileName", "fileSize"],
+                        "properties": {
+                            "fileName": _FILE_NAME,
+                            "fileSize": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "description": "The file's exact size in bytes.",
+                            },
+                            "contentType": {"type": "string", "description": "The file's media type."},
+                            **_upload_options(),
+                        },
+                    }
+                }
+            },
+        }
+    },
+}
 
 
 def _self_authenticated(route: RouteSpec) -> bool:
