@@ -49,9 +49,11 @@ from typing import Any
 import pyperf
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # bench/: the README writer every benchmark shares
+from readme import README, write_section  # noqa: E402
+
 ROOT = HERE.parents[1]
 TEMPLATE = ROOT / "template.yaml"
-README = ROOT / "bench" / "README.md"
 SAM_IN_REPO = ROOT / ".tools" / "sam" / "bin" / "sam"
 BASELINE, PILLOW = "Baseline", "Pillow"
 TARGET_RATIO = 1.5
@@ -388,18 +390,6 @@ def _shown(path: str, built: object) -> str:
     if Path(path).is_relative_to(ROOT):
         return str(Path(path).relative_to(ROOT))
     return re.sub(r"^.*/coldstart-built-[^/]+/build/", "build/", path) if built is not None else path
-
-
-def write_section(section: str) -> None:
-    """Replace the section between its own markers in bench/README.md, or append it."""
-    start_marker, end_marker = section.splitlines()[0], section.rstrip("\n").splitlines()[-1]
-    text = README.read_text()
-    start, end = text.find(start_marker), text.find(end_marker)
-    if start != -1 and end > start:
-        text = text[:start] + section.rstrip("\n") + text[end + len(end_marker) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    README.write_text(text)
 
 
 # ------------------------------------------------------------------ command line

@@ -45,8 +45,10 @@ import httpx
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # bench/: the README writer every benchmark shares
+from readme import README, write_section  # noqa: E402
+
 ROOT = HERE.parents[1]
-README = ROOT / "bench" / "README.md"
 TARGET_RATIO = 1.5
 ACCOUNT_ID, PUBLIC_KEY, PRIVATE_KEY = "bench", "public_bench_key_0001", "private_bench_key_0001"
 UPLOAD_PATH = "/api/v1/files/upload"
@@ -361,18 +363,6 @@ def render(times: dict[str, list[float]], content: bytes, size: tuple[int, int],
         "<!-- upload:end -->",
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_section(section: str) -> None:
-    """Replace the section between its own markers in bench/README.md, or append it."""
-    start_marker, end_marker = section.splitlines()[0], section.rstrip("\n").splitlines()[-1]
-    text = README.read_text()
-    start, end = text.find(start_marker), text.find(end_marker)
-    if start != -1 and end > start:
-        text = text[:start] + section.rstrip("\n") + text[end + len(end_marker) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    README.write_text(text)
 
 
 def main() -> int:
