@@ -36,6 +36,16 @@ def thumbnail_url(base_url: str, item: FileItem) -> str | None:
     return f"{base_url.rstrip('/')}/{item.account_id}/{THUMBNAIL_TRANSFORMATION}{quote(item.file_path)}"
 
 
+def ai_tags_of(item: FileItem) -> list[AITag] | None:
+    """The version's AITags as ImageKit answers them: null when there are none."""
+    return [AITag.model_validate(tag) for tag in item.ai_tags] if item.ai_tags else None
+
+
+def version_info_of(item: FileItem) -> VersionInfo:
+    """``versionInfo``: the version's id and its name, ``Version N``."""
+    return VersionInfo(id=item.version_id, name=f"Version {item.version_number}")
+
+
 def to_file_response(item: FileItem, base_url: str) -> FileResponse:
     return FileResponse(
         file_id=item.file_id,
@@ -51,8 +61,8 @@ def to_file_response(item: FileItem, base_url: str) -> FileResponse:
         size=item.size,
         has_alpha=item.has_alpha,
         tags=item.tags or None,
-        ai_tags=[AITag.model_validate(tag) for tag in item.ai_tags] if item.ai_tags else None,
-        version_info=VersionInfo(id=item.version_id, name=f"Version {item.version_number}"),
+        ai_tags=ai_tags_of(item),
+        version_info=version_info_of(item),
         is_private_file=item.is_private_file,
         is_published=item.is_published,
         custom_coordinates=item.custom_coordinates,

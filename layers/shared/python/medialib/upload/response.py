@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from medialib.files.models import AITag, FileItem, VersionInfo
-from medialib.files.rules import file_url, thumbnail_url
+from medialib.files.models import FileItem
+from medialib.files.rules import ai_tags_of, file_url, thumbnail_url, version_info_of
 from medialib.upload import rules
 from medialib.upload.models import UploadRequest, UploadResponse
 
@@ -36,8 +36,8 @@ def upload_response(item: FileItem, request: UploadRequest, image_format: str | 
         size=item.size,
         file_path=item.file_path,
         tags=item.tags or None,
-        ai_tags=[AITag.model_validate(tag) for tag in item.ai_tags] if item.ai_tags else None,
-        version_info=VersionInfo(id=item.version_id, name=f"Version {item.version_number}"),
+        ai_tags=ai_tags_of(item),
+        version_info=version_info_of(item),
         is_private_file=item.is_private_file,
         is_published=item.is_published,
         custom_coordinates=item.custom_coordinates,
