@@ -110,7 +110,8 @@ def basic(key: str, password: str = "do_not_set") -> dict[str, str]:
 
 @pytest.fixture
 def api(stack: Any) -> Any:
-    """A werkzeug test client on the local API Gateway emulation (routes, authorizer, limits)."""
+    """A werkzeug test client on what `medialib local start-api` serves: the API Gateway emulation (routes,
+    authorizer, limits), with CloudFront's part in front of delivery."""
     from werkzeug.test import Client
 
-    return Client(stack.gateway)
+    return Client(stack.app)

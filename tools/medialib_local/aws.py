@@ -134,6 +134,14 @@ def provision(spec: AppSpec, endpoint: str, parameters: dict[str, str]) -> Provi
     return Provisioned(dict(stack.refs), stack.outputs, env, names, distribution_id)
 
 
+def distribution_config(endpoint: str, distribution_id: str) -> dict[str, Any]:
+    """The distribution as provisioned (CloudFront API shape)."""
+    config: dict[str, Any] = _client("cloudfront", endpoint).get_distribution_config(Id=distribution_id)[
+        "DistributionConfig"
+    ]
+    return config
+
+
 def _function_environments(
     spec: AppSpec, physical: dict[str, str], endpoint: str
 ) -> tuple[dict[str, dict[str, str]], dict[str, str]]:

@@ -14,6 +14,10 @@ def _origin(origin: dict[str, Any]) -> dict[str, Any]:
     api: dict[str, Any] = {"Id": origin["Id"], "DomainName": origin["DomainName"]}
     if "OriginPath" in origin:
         api["OriginPath"] = origin["OriginPath"]
+    if "OriginCustomHeaders" in origin:
+        api["CustomHeaders"] = _listed(
+            [{"HeaderName": h["HeaderName"], "HeaderValue": h["HeaderValue"]} for h in origin["OriginCustomHeaders"]]
+        )
     if "OriginAccessControlId" in origin:
         api["OriginAccessControlId"] = origin["OriginAccessControlId"]
     if "S3OriginConfig" in origin:

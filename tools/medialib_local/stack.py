@@ -4,12 +4,14 @@ schedules and the API Gateway emulation."""
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from medialib_local import ACCOUNT_ID, REGION
-from medialib_local.aws import FAKE_CREDENTIALS, MotoServer, Provisioned, provision, use_endpoint
+from medialib_local.aws import FAKE_CREDENTIALS, MotoServer, Provisioned, distribution_config, provision, use_endpoint
+from medialib_local.edge import Edge, origin_of
 from medialib_local.eventbridge import S3EventBridge, event_rules
 from medialib_local.functions import LocalFunctions
 from medialib_local.gateway import Gateway
@@ -64,12 +66,18 @@ class LocalStack:
         self.functions: LocalFunctions | None = None
         self.scheduler: Scheduler | None = None
         self.gateway: Gateway | None = None
+        self.app: Edge | None = None  # what listens: CloudFront's part in front of the gateway
         self.events: S3EventBridge | None = None
+        self.origin_secret = secrets.token_hex(32)  # the CDN's header to the delivery API (DeliveryOriginSecret)
 
-    def start(self, *, schedules: bool = True) -> Gateway:
+    def start(self, *, schedules: bool = True) -> Edge:
         self.moto.start()
         use_endpoint(self.moto.endpoint)
-        self.provisioned = provision(self.spec, self.moto.endpoint, {"DeliveryBaseUrl": self.base_url})
+        self.provisioned = provision(
+            self.spec,
+            self.moto.endpoint,
+            {"DeliveryBaseUrl": self.base_url, "DeliveryOriginSecret": self.origin_secret},
+        )
         self.functions = LocalFunctions(self.spec, self.provisioned.function_env, self.provisioned.physical)
         self.functions.route_step_functions_tasks(self.provisioned.function_names)
         self.events = S3EventBridge(event_rules(self.spec.sam, self.provisioned.physical), self.functions.invoke)
@@ -79,7 +87,9 @@ class LocalStack:
             self.scheduler = Scheduler(self.spec.schedules, self._fire)
             self.scheduler.start()
         self.gateway = Gateway(self.spec, self.functions)
-        return self.gateway
+        config = distribution_config(self.moto.endpoint, self.provisioned.distribution_id)
+        self.app = Edge(self.gateway, *origin_of(config, self.provisioned.physical))
+        return self.app
 
     def aws_banner(self) -> str:
         """How to look inside the local AWS with the AWS CLI or boto3: the moto endpoint, the region, the
