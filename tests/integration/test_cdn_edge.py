@@ -19,7 +19,7 @@ CURL = "*/*"
 
 def _key(stack: Any, url: str, headers: dict[str, str] | None = None) -> Any:
     path, _, query = url.partition("?")
-    environ = EnvironBuilder(path=path, query_string=query, headers=headers or {}).get_environ()
+    environ = EnvironBuilder(path=path, query_string=query, headers=list((headers or {}).items())).get_environ()
     return stack.app.cache_key(environ)
 
 
