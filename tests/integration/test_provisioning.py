@@ -61,11 +61,30 @@ def test_distribution_has_the_template_settings(stack: Any) -> None:
     assert config["Enabled"] is True
     assert config["PriceClass"] == template["PriceClass"]
     origins = {o["Id"]: o for o in config["Origins"]["Items"]}
-    assert set(origins) == {"deliver", "renditions"}
-    renditions_bucket = stack.provisioned.physical["RenditionsBucket"]
-    assert origins["renditions"]["DomainName"].startswith(f"{renditions_bucket}.s3.")
+    assert set(origins) == {"deliver"}, "renditions are served only through deliver"
+    delivery_api = stack.provisioned.physical["DeliveryApi"]
+    assert origins["deliver"]["DomainName"].startswith(f"{delivery_api}.execute-api.")
     assert config["DefaultCacheBehavior"]["TargetOriginId"] == "deliver"
-    assert [b["PathPattern"] for b in config["CacheBehaviors"]["Items"]] == ["/_renditions/*"]
+    assert config["CacheBehaviors"]["Quantity"] == 0
+    assert [(r["ErrorCode"], r["ErrorCachingMinTTL"]) for r in config["CustomErrorResponses"]["Items"]] == [
+        (r["ErrorCode"], r["ErrorCachingMinTTL"]) for r in template["CustomErrorResponses"]
+    ]
+
+
+def test_viewer_request_function_is_created_with_the_template_code(stack: Any) -> None:
+    """Given the stack, When the CloudFront function the distribution associates is read, Then it is the
+    template's AcceptFunction: its name, runtime and code."""
+    cloudfront = boto3.client("cloudfront")
+    arn = stack.provisioned.physical["AcceptFunction"]
+    name = arn.rsplit("/", 1)[1]
+    described = cloudfront.describe_function(Name=name)["FunctionSummary"]
+    assert described["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    code = cloudfront.get_function(Name=name)["FunctionCode"].read().decode()
+    assert code == _props("AcceptFunction")["FunctionCode"]
+    [association] = stack.provisioned.properties["Cdn"]["DistributionConfig"]["DefaultCacheBehavior"][
+        "FunctionAssociations"
+    ]
+    assert association == {"EventType": "viewer-request", "FunctionARN": arn}
 
 
 def test_schedule_rules_target_their_functions(stack: Any) -> None:

@@ -43,6 +43,7 @@ class Provisioned:
     function_env: dict[str, dict[str, str]]
     function_names: dict[str, str]  # physical function name -> logical id
     distribution_id: str
+    properties: dict[str, dict[str, Any]]  # each resource's properties, intrinsic functions evaluated
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -131,7 +132,7 @@ def provision(spec: AppSpec, endpoint: str, parameters: dict[str, str]) -> Provi
         lid for lid, res in cfn_template["Resources"].items() if res["Type"] == "AWS::CloudFront::Distribution"
     ]
     distribution_id = stack.refs[distributions[0]] if distributions else ""
-    return Provisioned(dict(stack.refs), stack.outputs, env, names, distribution_id)
+    return Provisioned(dict(stack.refs), stack.outputs, env, names, distribution_id, dict(stack.properties))
 
 
 def distribution_config(endpoint: str, distribution_id: str) -> dict[str, Any]:

@@ -46,6 +46,18 @@ def _behaviour(behaviour: dict[str, Any]) -> dict[str, Any]:
     for key in ("PathPattern", "CachePolicyId", "OriginRequestPolicyId", "ResponseHeadersPolicyId"):
         if key in behaviour:
             api[key] = behaviour[key]
+    if "FunctionAssociations" in behaviour:
+        api["FunctionAssociations"] = _listed(
+            [{"EventType": f["EventType"], "FunctionARN": f["FunctionARN"]} for f in behaviour["FunctionAssociations"]]
+        )
+    return api
+
+
+def _error_response(response: dict[str, Any]) -> dict[str, Any]:
+    api: dict[str, Any] = {"ErrorCode": response["ErrorCode"]}
+    for key in ("ErrorCachingMinTTL", "ResponseCode", "ResponsePagePath"):
+        if key in response:
+            api[key] = str(response[key]) if key == "ResponseCode" else response[key]
     return api
 
 
@@ -57,6 +69,7 @@ def to_api_config(config: dict[str, Any]) -> dict[str, Any]:
         "Origins": _listed([_origin(o) for o in config["Origins"]]),
         "DefaultCacheBehavior": _behaviour(config["DefaultCacheBehavior"]),
         "CacheBehaviors": _listed([_behaviour(b) for b in config.get("CacheBehaviors", [])]),
+        "CustomErrorResponses": _listed([_error_response(r) for r in config.get("CustomErrorResponses", [])]),
     }
     for cfn_key, api_key in (
         ("PriceClass", "PriceClass"),

@@ -7,8 +7,10 @@ with its own API, in dependency order, with the template's intrinsic functions e
 template's settings exactly and starts in about a second.
 
 Types that have no local counterpart are listed in ``_EMULATED``: API Gateway is served by
-:mod:`medialib_local.gateway`, Lambda permissions and bucket policies are not enforced locally. Any other
-type the template gains stops the stack with a clear message instead of being silently skipped.
+:mod:`medialib_local.gateway`, Lambda permissions and bucket policies are not enforced locally, and CloudFront's
+cache and origin request policies (which moto 5.2.5 does not have) are applied by :mod:`medialib_local.edge`
+from their resolved properties (``Stack.properties``). Any other type the template gains stops the stack with a
+clear message instead of being silently skipped.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ _EMULATED = {
     "AWS::ApiGateway::Stage": "served by the local API Gateway",
     "AWS::Lambda::Permission": "resource policies are not enforced locally",
     "AWS::S3::BucketPolicy": "bucket policies are not enforced locally",
-    "AWS::CloudFront::CachePolicy": "part of the distribution's settings",
+    "AWS::CloudFront::CachePolicy": "applied by the local edge (edge.py)",
+    "AWS::CloudFront::OriginRequestPolicy": "applied by the local edge (edge.py)",
     "AWS::CloudFront::OriginAccessControl": "part of the distribution's settings",
 }
 
@@ -56,6 +59,7 @@ class Stack:
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     conditions: dict[str, bool] = field(default_factory=dict)
+    properties: dict[str, dict[str, Any]] = field(default_factory=dict)  # each resource's, intrinsics evaluated
 
 
 class Provisioner:
@@ -160,7 +164,9 @@ class Provisioner:
             resource = resources[logical_id]
             if "Condition" in resource and not self.stack.conditions[resource["Condition"]]:
                 continue
-            self._create(logical_id, resource["Type"], self.resolve(resource.get("Properties", {})))
+            props = self.resolve(resource.get("Properties", {}))
+            self.stack.properties[logical_id] = props
+            self._create(logical_id, resource["Type"], props)
         for key, output in (template.get("Outputs") or {}).items():
             self.stack.outputs[key] = str(self.resolve(output["Value"]))
         return self.stack
@@ -178,6 +184,7 @@ class Provisioner:
             "AWS::StepFunctions::StateMachine": self._state_machine,
             "AWS::Events::Rule": self._rule,
             "AWS::CloudFront::Distribution": self._distribution,
+            "AWS::CloudFront::Function": self._cloudfront_function,
         }
         if kind in creators:
             ref, attributes = creators[kind](logical_id, props)
@@ -253,6 +260,14 @@ class Provisioner:
                 Rule=name, Targets=[{k: t[k] for k in ("Id", "Arn", "Input") if k in t} for t in targets]
             )
         return name, {"Arn": arn}
+
+    def _cloudfront_function(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        config = {"Comment": props["FunctionConfig"].get("Comment", ""), "Runtime": props["FunctionConfig"]["Runtime"]}
+        summary = self.client("cloudfront").create_function(
+            Name=props["Name"], FunctionConfig=config, FunctionCode=props["FunctionCode"].encode()
+        )["FunctionSummary"]
+        arn = summary["FunctionMetadata"]["FunctionARN"]
+        return arn, {"FunctionARN": arn, "FunctionMetadata.FunctionARN": arn}
 
     def _distribution(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
         config = cloudfront.to_api_config(props["DistributionConfig"])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from medialib_local import ACCOUNT_ID, REGION
 from medialib_local.aws import FAKE_CREDENTIALS, MotoServer, Provisioned, distribution_config, provision, use_endpoint
-from medialib_local.edge import Edge, origin_of
+from medialib_local.edge import Edge, behaviour_of, origin_of
 from medialib_local.eventbridge import S3EventBridge, event_rules
 from medialib_local.functions import LocalFunctions
 from medialib_local.gateway import Gateway
@@ -88,7 +88,8 @@ class LocalStack:
             self.scheduler.start()
         self.gateway = Gateway(self.spec, self.functions)
         config = distribution_config(self.moto.endpoint, self.provisioned.distribution_id)
-        self.app = Edge(self.gateway, *origin_of(config, self.provisioned.physical))
+        behaviour = behaviour_of(self.provisioned.properties, self.provisioned.physical)
+        self.app = Edge(self.gateway, *origin_of(config, self.provisioned.physical), behaviour)
         return self.app
 
     def aws_banner(self) -> str:
