@@ -285,3 +285,10 @@ def test_an_unknown_output_format_is_a_400() -> None:
     """Given a format medialib does not write, When rendered, Then a 400."""
     with pytest.raises(BadRequestError, match="tiff"):
         render(quadrants(), (), fmt="tiff")
+
+
+def test_a_named_step_must_be_expanded_before_rendering() -> None:
+    """Given a chain whose named step was not expanded, When rendered, Then the programming error is loud (a
+    silent no-op would serve the wrong image under the name's cache key)."""
+    with pytest.raises(ValueError, match="expand_named"):
+        render(quadrants(), parse("n-ik_ml_thumbnail"), fmt="png")

@@ -330,7 +330,10 @@ def render(original: bytes, chain: Chain, *, fmt: str, custom_coordinates: str |
     """The rendition of ``original`` through ``chain``, written as ``fmt`` (jpeg, png, webp, avif, gif).
 
     Raises ``BadRequestError`` (400) for input that is not a transformable image, too many pixels, or an output
-    over the limits (see ``medialib.transform.parse``)."""
+    over the limits (see ``medialib.transform.parse``). Named steps must be expanded first (``expand_named``), and
+    ``orig-true`` is the caller's to honour (serve the original): ``render`` always transforms."""
+    if any(step.named is not None for step in chain):
+        raise ValueError("render() got a named step: expand_named() the chain first")
     if fmt not in CONTENT_TYPES:
         raise BadRequestError(f"medialib cannot write the format {fmt!r}.", reason="INVALID_TRANSFORMATION")
     source = _decode(original, chain[0] if chain else None, custom_coordinates)
