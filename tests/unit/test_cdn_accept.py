@@ -1,6 +1,7 @@
 """The viewer-request function that reduces Accept before it keys the cache: the template's JavaScript (run by node
 the way CloudFront runs it, ``handler(event)``) and the local edge's Python give the same value for real Accept
-headers, and that value tells f-auto what the raw header would have."""
+headers, and that value tells f-auto what the raw header would have. The local edge applies the function and the
+policies of the template's behaviour, and refuses what it has no counterpart for."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from typing import Any, cast
 
 import pytest
 
-from medialib_local.edge import ACCEPT_AVIF, ACCEPT_AVIF_WEBP, ACCEPT_OTHER, ACCEPT_WEBP, normalise_accept
+from medialib_local.edge import (
+    ACCEPT_AVIF,
+    ACCEPT_AVIF_WEBP,
+    ACCEPT_OTHER,
+    ACCEPT_WEBP,
+    behaviour_of,
+    normalise_accept,
+)
 from medialib_local.template import load_sam
 from tests.conftest import TEMPLATE
 
@@ -135,3 +143,64 @@ def test_several_accept_headers_are_read_as_one_list(tmp_path: Path) -> None:
 def test_the_function_fits_cloudfront_limits() -> None:
     """Given the function's code, When its size is measured, Then it is under CloudFront Functions' 10 KB."""
     assert len(_function_code().encode()) < 10 * 1024
+
+
+def _properties(function_id: str, event_type: str = "viewer-request", cookies: str = "none") -> dict[str, Any]:
+    """Resolved properties of a distribution whose default behaviour has one policy pair and one function."""
+    return {
+        "Cdn": {
+            "DistributionConfig": {
+                "DefaultCacheBehavior": {
+                    "CachePolicyId": "local-cache",
+                    "OriginRequestPolicyId": "local-origin",
+                    "FunctionAssociations": [{"EventType": event_type, "FunctionARN": "arn:function"}],
+                }
+            }
+        },
+        "Cache": {
+            "CachePolicyConfig": {
+                "ParametersInCacheKeyAndForwardedToOrigin": {
+                    "CookiesConfig": {"CookieBehavior": cookies},
+                    "HeadersConfig": {"HeaderBehavior": "whitelist", "Headers": ["Accept"]},
+                    "QueryStringsConfig": {"QueryStringBehavior": "whitelist", "QueryStrings": ["tr"]},
+                }
+            }
+        },
+        "Origin": {"OriginRequestPolicyConfig": {"QueryStringsConfig": {"QueryStringBehavior": "all"}}},
+        function_id: {},
+    }
+
+
+_PHYSICAL = {"Cache": "local-cache", "Origin": "local-origin"}
+
+
+@pytest.mark.parametrize(
+    ("properties", "message"),
+    [
+        pytest.param(_properties("RewriteFunction"), "no Python counterpart", id="an-unknown-function"),
+        pytest.param(
+            _properties("AcceptFunction", event_type="viewer-response"), "viewer-request", id="a-viewer-response"
+        ),
+        pytest.param(_properties("AcceptFunction", cookies="all"), "cookies", id="cookies-in-the-key"),
+    ],
+)
+def test_the_local_edge_refuses_what_it_cannot_apply(properties: dict[str, Any], message: str) -> None:
+    """Given a distribution whose behaviour has a function or a policy the local edge has no counterpart for, When
+    the edge is built, Then the stack stops with a message naming it instead of silently skipping what CloudFront
+    would run."""
+    function_id = next(k for k in properties if k not in {"Cdn", "Cache", "Origin"})
+    with pytest.raises(NotImplementedError, match=message):
+        behaviour_of(properties, {**_PHYSICAL, function_id: "arn:function"})
+
+
+def test_the_local_edge_applies_the_template_function_and_policies() -> None:
+    """Given a distribution with AcceptFunction and the two policies, When the edge is built, Then it keys by the
+    whitelisted query strings and Accept, forwards every query string, and runs the Accept reduction."""
+    behaviour = behaviour_of(_properties("AcceptFunction"), {**_PHYSICAL, "AcceptFunction": "arn:function"})
+    assert behaviour.key_query.picks("tr") and not behaviour.key_query.picks("x")
+    assert behaviour.key_headers.picks("accept") and not behaviour.key_headers.picks("cookie")
+    assert behaviour.origin_query.picks("x")
+    environ = {"HTTP_ACCEPT": CHROME_IMAGE}
+    [function] = behaviour.viewer_request
+    function(environ)
+    assert environ["HTTP_ACCEPT"] == ACCEPT_AVIF_WEBP

@@ -116,9 +116,9 @@ def _rendition(version: FileItem, chain: Chain, plan: Plan, headers: dict[str, s
             return _redirect(store.rendition_url(key, rules.REDIRECT_VALIDITY, disposition))
         return Served(b"" if head else cached.body, plan.content_type, headers)
     metrics.add_metric(name="RenditionCacheMiss", unit="Count", value=1)
-    from medialib.transform import engine  # noqa: PLC0415 - Pillow is imported by the first miss, not at init
+    from medialib.transform.engine import render  # noqa: PLC0415 - Pillow is imported by the first miss, not at init
 
-    made = engine.render(_original_bytes(version), chain, fmt=plan.fmt, custom_coordinates=version.custom_coordinates)
+    made = render(_original_bytes(version), chain, fmt=plan.fmt, custom_coordinates=version.custom_coordinates)
     store.put_rendition(key, made.body, plan.content_type, rules.RENDITION_OBJECT_CACHE_CONTROL)
     if not rules.inline(len(made.body)):
         return _redirect(store.rendition_url(key, rules.REDIRECT_VALIDITY, disposition))

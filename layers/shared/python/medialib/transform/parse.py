@@ -361,6 +361,10 @@ def _checked(step: Step) -> Step:
     if step.y is not None and step.y_center is not None:
         raise invalid("Invalid transformation parameter yc: it cannot be combined with y.")
     both = step.width is not None and step.height is not None
+    if step.width is None and step.height is None:
+        for key, given in (("ar", step.aspect_ratio is not None), ("dpr", step.dpr is not None)):
+            if given:
+                raise invalid(f"Invalid transformation parameter {key}: it needs w or h in the same step.")
     return replace(
         step,
         aspect_ratio=None if both else step.aspect_ratio,  # w and h decide the box; ar changes nothing then
