@@ -1,14 +1,15 @@
 """Delivery benchmark, part (b): the whole delivery request through the local stack, cache miss and cache hit, and
 the handler time of a hit (which must decode no image).
 
-The file: a photo-like 12 MP JPEG (4000 x 3000, quality 90, about 3.6 MB: under the ~4.4 MB a direct upload
-carries, so it is uploaded directly with ``POST /api/v1/files/upload``). The rendition: ``w-300`` WebP.
+The file: part (a)'s photo-like 12 MP JPEG (bench/deliver/engine.py ``original("12 MP")``: 4000 x 3000, quality
+90, about 3.6 MB, under the ~4.4 MB a direct upload carries, so it is uploaded directly with
+``POST /api/v1/files/upload``). The rendition: ``w-300`` WebP.
 
 Whole request (wall time per request from this process, one kept-alive connection, to ``medialib local
 start-api`` in a subprocess started as bench/upload/run.py starts it; each round interleaves the three):
 
-- *miss*: a transformation the renditions cache has never seen (``q`` differs every round), so the original is
-  read, decoded and transformed and the rendition stored;
+- *miss*: a transformation the renditions cache has never seen (``q`` differs every round, 60 to 99 but 80; then
+  ``w`` grows by one), so the original is read, decoded and transformed and the rendition stored;
 - *hit*: one URL fetched again (its rendition is in the renditions bucket);
 - *304*: that URL again with ``If-None-Match`` of its ETag.
 
@@ -31,7 +32,6 @@ import argparse
 import contextlib
 import io
 import json
-import random
 import statistics
 import sys
 import tempfile
@@ -43,10 +43,11 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # bench/: the upload benchmark's start_api, shared
+from deliver.engine import original  # noqa: E402 - part (a)'s photo-like originals: both parts measure one file
 from upload.run import ACCOUNT_ID, PRIVATE_KEY, PUBLIC_KEY, start_api  # noqa: E402
 
 ROOT = HERE.parents[1]
@@ -54,35 +55,10 @@ UPLOAD_PATH = "/api/v1/files/upload"
 RENDITION = "w-300,f-webp"
 HIT_TARGET_MS = 5.0
 DIRECT_UPLOAD_LIMIT = 4_400_000
+MISS_QUALITIES = [q for q in range(60, 100) if q != 80]  # the hit's q-80 is the default: its key is the hit's
 
 
-# ------------------------------------------------------------------ the picture
-
-
-def photo_jpeg(width: int = 4000, height: int = 3000, seed: int = 12, quality: int = 90) -> bytes:
-    """A photo-like JPEG, the same bytes for the same arguments: a smooth colour field, 80 overlapping discs
-    (hard edges), a mid-frequency texture and a fine grain (what makes a real photo's JPEG large). 12 MP is about
-    3.6 MB at quality 90 and takes about 1.5 s to make."""
-    rng = random.Random(seed)
-
-    def noise(size: tuple[int, int]) -> Image.Image:
-        return Image.frombytes("L", size, rng.randbytes(size[0] * size[1]))
-
-    def upscaled(size: tuple[int, int]) -> Image.Image:
-        return Image.merge("RGB", [noise(size).resize((width, height), Image.Resampling.BICUBIC) for _ in "RGB"])
-
-    picture = upscaled((width // 256 + 2, height // 256 + 2))
-    draw = ImageDraw.Draw(picture)
-    for _ in range(80):
-        x, y, r = rng.randrange(width), rng.randrange(height), rng.randrange(width // 80, width // 8)
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
-    picture = picture.filter(ImageFilter.GaussianBlur(2))
-    picture = Image.blend(picture, upscaled((width // 4, height // 4)), 0.15)
-    grain = noise((width, height))
-    picture = Image.blend(picture, Image.merge("RGB", [grain, grain, grain]), 0.06)
-    out = io.BytesIO()
-    picture.save(out, format="JPEG", quality=quality)
-    return out.getvalue()
+# ------------------------------------------------------------------ the upload
 
 
 def _upload_form(content: bytes) -> tuple[bytes, str]:
@@ -128,9 +104,9 @@ def whole_requests(content: bytes, rounds: int, warmup: int = 2) -> dict[str, li
             path = quote(_checked_upload(answer.status_code, answer.text))
         qualities = iter(range(10_000))
 
-        def miss_url() -> str:  # a new q each time: a rendition key never stored (w grows after q-99)
+        def miss_url() -> str:  # a new q each time (never the hit's 80): a key never stored; w grows after q-99
             n = next(qualities)
-            return f"/{ACCOUNT_ID}/tr:w-{300 + n // 70},f-webp,q-{30 + n % 70}{path}"
+            return f"/{ACCOUNT_ID}/tr:w-{300 + n // len(MISS_QUALITIES)},f-webp,q-{MISS_QUALITIES[n % len(MISS_QUALITIES)]}{path}"
 
         hit_url = f"/{ACCOUNT_ID}/tr:{RENDITION},q-80{path}"
         with httpx.Client(base_url=stack.base_url, timeout=60) as client:
@@ -268,7 +244,7 @@ def _describe(counts: dict[str, int]) -> str:
 
 def measure(rounds: int) -> list[tuple[str, float, str]]:
     """The whole delivery request (miss, hit, 304) and the handler time of a hit: (case, median ms, note)."""
-    content = photo_jpeg()
+    content = original("12 MP")
     if len(content) > DIRECT_UPLOAD_LIMIT:
         raise RuntimeError(f"the photo is {len(content):,} bytes: over a direct upload's {DIRECT_UPLOAD_LIMIT:,}")
     whole = whole_requests(content, rounds)
