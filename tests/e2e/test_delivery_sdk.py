@@ -289,6 +289,25 @@ def test_the_thumbnail_of_the_upload_answer_is_a_small_picture(http: httpx.Clien
     assert len(cells) >= 8, lattice  # the grid's cells, not a blank or garbled picture
 
 
+@pytest.mark.parametrize("position", ["path", "query"])
+def test_ik_attachment_asks_for_a_download(
+    client: ImageKit, endpoint: str, http: httpx.Client, grid: Uploaded, position: str
+) -> None:
+    """Given the grid, When build_url adds ik-attachment=true (as a query parameter, beside a w-300 and f-webp
+    transformation), Then the same image is served as an attachment whose file name has the output's extension;
+    without it, no Content-Disposition."""
+    steps = {"width": 300, "format": "webp"}
+    url = _build(client, endpoint, grid.path, steps, transformation_position=position,
+                 query_parameters={"ik-attachment": "true"})  # fmt: skip
+    answer = http.get(url)
+    picture = decode(_ok(answer))
+    assert (picture.format, picture.size) == ("WEBP", (300, 200))
+    disposition = answer.headers.get("content-disposition", "")
+    assert disposition.startswith("attachment") and 'filename="grid.webp"' in disposition, disposition
+    plain = http.get(_build(client, endpoint, grid.path, steps, transformation_position=position))
+    assert "content-disposition" not in plain.headers
+
+
 # ------------------------------------------------------------------ versions
 
 
