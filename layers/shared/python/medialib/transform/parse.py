@@ -1,0 +1,504 @@
+"""The transformation grammar: ImageKit's URL text (``w-300,h-200:rt-90``) into typed steps, and back.
+
+A chain is steps separated by ``:``; a step is parameters separated by ``,``; a parameter is ``key-value`` split
+at the first ``-`` (so ``ar-4-3`` is key ``ar``, value ``4-3``). Every parameter is checked here, so a bad URL is
+a 400 naming the parameter before any byte is read. ``compose`` writes the canonical text back: the parameters
+in a fixed order, numbers normalised, aliases folded (``f-jpeg`` is ``f-jpg``) and defaults dropped, so two
+strings that make the same bytes compose to the same text (the renditions cache key relies on it).
+
+Pure: no I/O, no Pillow at import (Pillow is asked, lazily, only for colour names and whether it writes AVIF).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any, Literal, get_args
+
+from medialib.errors import BadRequestError
+
+Crop = Literal["maintain_ratio", "force", "at_max", "at_max_enlarge", "at_least"]
+CropMode = Literal["pad_resize", "extract", "pad_extract"]
+Focus = Literal[
+    "center", "top", "left", "bottom", "right", "top_left", "top_right", "bottom_left", "bottom_right", "custom", "auto"
+]
+Format = Literal["auto", "jpeg", "png", "webp", "avif", "gif"]
+Flip = Literal["h", "v", "h_v"]
+OutputFormat = Literal["jpeg", "png", "webp", "avif", "gif"]
+
+MAX_SIDE = 16384  # pixels per side of an output (w, h, after dpr)
+MAX_OUTPUT_PIXELS = 50_000_000  # pixels of an output (width x height)
+MAX_INPUT_PIXELS = 100_000_000  # pixels of a decoded original (after JPEG draft scaling); the upload limit too
+MAX_STEPS = 10  # steps in one chain
+MAX_TEXT = 1024  # characters of one transformation string
+DEFAULT_QUALITY = 80
+DEFAULT_BACKGROUND = "FFFFFF"
+
+BUILT_IN_NAMED: dict[str, str] = {
+    # The media library's thumbnail (``thumbnailUrl``): fits inside 200 x 200, aspect kept, never enlarged.
+    "ik_ml_thumbnail": "w-200,h-200,c-at_max",
+}
+
+_HELP = "See docs/transformations.md for the transformation parameters medialib supports, their ranges and limits."
+_REASON = "INVALID_TRANSFORMATION"
+_NUMBER = re.compile(r"^(?:\d{1,9}(?:\.\d{1,9})?|\.\d{1,9})$")
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
+_HEX = re.compile(r"^(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
+_FLIPS: dict[str, Flip] = {"h": "h", "v": "v", "h_v": "h_v", "v_h": "h_v"}
+_FORMATS: dict[str, Format] = {"auto": "auto", "jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}
+_FORMATS |= {"avif": "avif", "gif": "gif"}
+_MIME_FORMATS: dict[str, OutputFormat] = {
+    "image/jpeg": "jpeg",
+    "image/jpg": "jpeg",
+    "image/pjpeg": "jpeg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/avif": "avif",
+    "image/gif": "gif",
+}
+
+# ImageKit parameters medialib knows and refuses, with what they do (the 400 names both).
+UNSUPPORTED: dict[str, str] = {
+    "l": "overlays (layers)",
+    "lx": "overlay position",
+    "ly": "overlay position",
+    "b": "border",
+    "r": "radius (rounded corners)",
+    "o": "opacity",
+    "t": "trim",
+    "z": "zoom",
+    "pg": "page selection",
+    "di": "default image",
+    "md": "keeping metadata (medialib always strips it)",
+    "cp": "colour profile",
+    "dn": "density",
+    "cr": "colour replace",
+    "raw": "raw parameters",
+    "vc": "video codec",
+    "ac": "audio codec",
+    "so": "video start offset",
+    "eo": "video end offset",
+    "du": "video duration",
+    "sr": "streaming resolutions",
+    "fs": "text overlays",
+    "ff": "text overlays",
+    "co": "text overlays",
+    "ia": "text overlays",
+    "pa": "text overlays",
+    "al": "text overlays",
+    "tg": "text overlays",
+    "lh": "text overlays",
+    "fol": "subtitle overlays",
+    "fsh": "subtitle overlays",
+    "i": "overlay input",
+    "ie": "overlay input",
+}
+_EFFECTS = frozenset({"grayscale"})
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One ``:``-separated step. A field is None (or False) when its parameter is absent or is the default.
+
+    ``width``/``height`` are whole pixels (int) or, below 1, a fraction of the source (float)."""
+
+    width: int | float | None = None
+    height: int | float | None = None
+    aspect_ratio: tuple[int | float, int | float] | None = None
+    crop: Crop | None = None
+    crop_mode: CropMode | None = None
+    focus: Focus | None = None
+    x: int | None = None
+    y: int | None = None
+    x_center: int | None = None
+    y_center: int | None = None
+    dpr: float | None = None
+    rotation: int | None = None
+    flip: Flip | None = None
+    blur: int | None = None
+    grayscale: bool = False
+    background: str | None = None  # RRGGBB or RRGGBBAA, upper case
+    quality: int | None = None
+    format: Format | None = None
+    progressive: bool = False
+    lossless: bool = False
+    original: bool = False
+    named: str | None = None
+
+    def is_empty(self) -> bool:
+        return self == _EMPTY
+
+
+_EMPTY = Step()
+Chain = tuple[Step, ...]
+
+
+def invalid(message: str) -> BadRequestError:
+    """The 400 of a bad transformation (the message names the parameter)."""
+    return BadRequestError(message, help=_HELP, reason=_REASON)
+
+
+# ------------------------------------------------------------------ values
+
+
+def _decimal(key: str, text: str, what: str) -> Decimal:
+    if not _NUMBER.match(text):
+        raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # the pattern admits only plain decimals; kept for safety
+        raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.") from None
+
+
+def _plain(value: Decimal, places: int = 4) -> int | float:
+    """A number as the canonical text will show it: whole numbers as int, others rounded to ``places``."""
+    rounded = round(float(value), places)
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+def _integer(key: str, text: str, low: int, high: int) -> int:
+    what = f"a whole number from {low} to {high}"
+    value = _decimal(key, text, what)
+    if value != value.to_integral_value() or not low <= value <= high:
+        raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
+    return int(value)
+
+
+def _dimension(key: str, text: str) -> int | float:
+    what = f"a whole number of pixels from 1 to {MAX_SIDE}, or a fraction of the source between 0 and 1"
+    value = _decimal(key, text, what)
+    if value <= 0 or value > MAX_SIDE or (value >= 1 and value != value.to_integral_value()):
+        raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
+    if value < 1:
+        fraction = _plain(value)
+        if fraction <= 0:
+            raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
+        return fraction
+    return int(value)
+
+
+def _ratio(key: str, text: str) -> tuple[int | float, int | float]:
+    what = "a ratio width-height of two positive numbers up to 1000, such as 4-3"
+    parts = text.split("-")
+    if len(parts) != 2:
+        raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
+    numbers = [_decimal(key, part, what) for part in parts]
+    if any(not 0 < number <= 1000 for number in numbers):
+        raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
+    first, second = (_plain(number) for number in numbers)
+    if first <= 0 or second <= 0:
+        raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
+    if isinstance(first, int) and isinstance(second, int):
+        divisor = math.gcd(first, second)
+        return first // divisor, second // divisor
+    return first, second
+
+
+def _choice(key: str, text: str, options: tuple[str, ...]) -> str:
+    if text not in options:
+        raise invalid(f"Invalid transformation parameter {key}: {text!r} is not one of {', '.join(options)}.")
+    return text
+
+
+def _true(key: str, text: str) -> bool:
+    if text not in {"true", "false"}:
+        raise invalid(f"Invalid transformation parameter {key}: {text!r} is not true or false.")
+    return text == "true"
+
+
+@lru_cache(maxsize=256)
+def _named_colour(name: str) -> tuple[int, ...] | None:
+    try:
+        from PIL import ImageColor  # noqa: PLC0415 - only for colour names, and only where Pillow is installed
+    except ImportError:  # pragma: no cover - the functions that transform images all carry Pillow
+        return None
+    try:
+        return tuple(ImageColor.getrgb(name))
+    except ValueError:
+        return None
+
+
+def _colour(key: str, text: str) -> str:
+    if _HEX.match(text):
+        colour = text.upper()
+    elif re.fullmatch(r"[A-Za-z]{3,30}", text) and (rgb := _named_colour(text.lower())) is not None:
+        colour = "".join(f"{channel:02X}" for channel in rgb)
+    else:
+        raise invalid(
+            f"Invalid transformation parameter {key}: {text!r} is not a colour "
+            "(RRGGBB or RRGGBBAA in hexadecimal, or a colour name such as red)."
+        )
+    return colour[:6] if colour.endswith("FF") and len(colour) == 8 else colour
+
+
+def _rotation(key: str, text: str) -> int | None:
+    if text == "auto":
+        return None  # EXIF orientation is always applied, so rt-auto changes nothing
+    negative = text.startswith("N")
+    degrees = _integer(key, text[1:] if negative else text, 0, 360)
+    return (-degrees if negative else degrees) % 360 or None
+
+
+def _format(key: str, text: str) -> Format:
+    if text not in _FORMATS:
+        raise invalid(
+            f"Invalid transformation parameter {key}: {text!r} is not one of auto, jpg, jpeg, png, webp, avif, gif."
+        )
+    return _FORMATS[text]
+
+
+def _focus(key: str, text: str) -> Focus:
+    if text == "face":
+        raise invalid("Unsupported transformation parameter fo-face: medialib does not detect faces.")
+    return _choice(key, text, get_args(Focus))  # type: ignore[return-value]
+
+
+def _name(key: str, text: str) -> str:
+    if not _NAME.match(text):
+        raise invalid(f"Invalid transformation parameter {key}: {text!r} is not a transformation name.")
+    return text
+
+
+def _dpr(key: str, text: str) -> float:
+    what = "a number from 0.1 to 5"
+    if text == "auto":
+        raise invalid("Unsupported transformation parameter dpr-auto: medialib needs a number from 0.1 to 5.")
+    value = _decimal(key, text, what)
+    if not Decimal("0.1") <= value <= 5:
+        raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
+    return float(_plain(value, 3))
+
+
+# key -> (Step field, value parser)
+_PARAMETERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
+    "w": ("width", _dimension),
+    "h": ("height", _dimension),
+    "ar": ("aspect_ratio", _ratio),
+    "c": ("crop", lambda key, text: _choice(key, text, get_args(Crop))),
+    "cm": ("crop_mode", lambda key, text: _choice(key, text, get_args(CropMode))),
+    "fo": ("focus", _focus),
+    "x": ("x", lambda key, text: _integer(key, text, 0, MAX_SIDE * 8)),
+    "y": ("y", lambda key, text: _integer(key, text, 0, MAX_SIDE * 8)),
+    "xc": ("x_center", lambda key, text: _integer(key, text, 0, MAX_SIDE * 8)),
+    "yc": ("y_center", lambda key, text: _integer(key, text, 0, MAX_SIDE * 8)),
+    "dpr": ("dpr", _dpr),
+    "rt": ("rotation", _rotation),
+    "fl": ("flip", lambda key, text: _FLIPS[_choice(key, text, tuple(_FLIPS))]),
+    "bl": ("blur", lambda key, text: _integer(key, text, 1, 100)),
+    "bg": ("background", _colour),
+    "q": ("quality", lambda key, text: _integer(key, text, 1, 100)),
+    "f": ("format", _format),
+    "pr": ("progressive", _true),
+    "lo": ("lossless", _true),
+    "orig": ("original", _true),
+    "n": ("named", _name),
+}
+
+
+# ------------------------------------------------------------------ parse
+
+
+def _effect(value: str) -> str:
+    name = value.split("-", 1)[0]
+    if name not in _EFFECTS:
+        raise invalid(f"Unsupported transformation parameter e-{name}: medialib does not support this effect.")
+    if value != name:
+        raise invalid(f"Invalid transformation parameter e-{name}: it takes no value (write e-{name}).")
+    return name
+
+
+def _unknown(key: str) -> BadRequestError:
+    if key in UNSUPPORTED:
+        return invalid(f"Unsupported transformation parameter {key}: medialib does not support {UNSUPPORTED[key]}.")
+    shown = key if len(key) <= 20 else key[:20] + "..."
+    return invalid(f"Unknown transformation parameter {shown!r}.")
+
+
+def _step(text: str) -> Step:
+    if not text:
+        raise invalid("Invalid transformation: an empty step (two ':' in a row, or one at either end).")
+    values: dict[str, Any] = {}
+    seen: set[str] = set()
+    for token in text.split(","):
+        key, dash, value = token.partition("-")
+        if key == "e" and dash:
+            key = f"e-{_effect(value)}"
+        if key in seen:
+            raise invalid(f"Invalid transformation parameter {key}: it appears twice in one step.")
+        seen.add(key)
+        if key == "e-grayscale":
+            values["grayscale"] = True
+            continue
+        if key not in _PARAMETERS:
+            raise _unknown(key) if key else invalid(f"Invalid transformation: {token!r} is not a parameter.")
+        if not value:
+            raise invalid(f"Invalid transformation parameter {key}: it has no value (write {key}-<value>).")
+        name, parser = _PARAMETERS[key]
+        values[name] = parser(key, value)
+    return _checked(Step(**values))
+
+
+def _checked(step: Step) -> Step:
+    """Cross-parameter rules, then the defaults folded away (a default is written as absent)."""
+    if step.named is not None and replace(step, named=None) != _EMPTY:
+        raise invalid(
+            f"Invalid transformation parameter n-{step.named}: a named transformation must be alone in its step."
+        )
+    if step.crop not in {None, "maintain_ratio"} and step.crop_mode is not None:
+        raise invalid(
+            f"Invalid transformation parameter cm-{step.crop_mode}: it cannot be combined with c-{step.crop}."
+        )
+    extract = step.crop_mode in {"extract", "pad_extract"}
+    for key, value in (("x", step.x), ("y", step.y), ("xc", step.x_center), ("yc", step.y_center)):
+        if value is not None and not extract:
+            raise invalid(f"Invalid transformation parameter {key}: it needs cm-extract or cm-pad_extract.")
+    if step.x is not None and step.x_center is not None:
+        raise invalid("Invalid transformation parameter xc: it cannot be combined with x.")
+    if step.y is not None and step.y_center is not None:
+        raise invalid("Invalid transformation parameter yc: it cannot be combined with y.")
+    both = step.width is not None and step.height is not None
+    if step.width is None and step.height is None:
+        for key, given in (("ar", step.aspect_ratio is not None), ("dpr", step.dpr is not None)):
+            if given:
+                raise invalid(f"Invalid transformation parameter {key}: it needs w or h in the same step.")
+    return replace(
+        step,
+        aspect_ratio=None if both else step.aspect_ratio,  # w and h decide the box; ar changes nothing then
+        crop=None if step.crop == "maintain_ratio" else step.crop,
+        focus=None if step.focus == "center" else step.focus,
+        dpr=None if step.dpr == 1 else step.dpr,
+        background=None if step.background == DEFAULT_BACKGROUND else step.background,
+        quality=None if step.quality == DEFAULT_QUALITY else step.quality,
+    )
+
+
+def parse(text: str) -> Chain:
+    """``"w-300,h-200:rt-90"`` -> two steps. Raises ``BadRequestError`` (400) naming the first bad parameter."""
+    if not text:
+        return ()
+    if len(text) > MAX_TEXT:
+        raise invalid(f"Invalid transformation: longer than {MAX_TEXT} characters.")
+    parts = text.split(":")
+    if len(parts) > MAX_STEPS:
+        raise invalid(f"Invalid transformation: more than {MAX_STEPS} chained steps.")
+    return tuple(_step(part) for part in parts)
+
+
+# ------------------------------------------------------------------ compose
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _compose_step(step: Step) -> str:
+    out: list[str] = []
+    for field in fields(Step):
+        value = getattr(step, field.name)
+        if value is None or value is False:
+            continue
+        key = _KEYS[field.name]
+        if value is True:
+            out.append(key if key.startswith("e-") else f"{key}-true")
+        elif field.name == "aspect_ratio":
+            out.append(f"ar-{_number(value[0])}-{_number(value[1])}")
+        elif field.name == "format":
+            out.append(f"f-{'jpg' if value == 'jpeg' else value}")
+        elif isinstance(value, int | float):
+            out.append(f"{key}-{_number(value)}")
+        else:
+            out.append(f"{key}-{value}")
+    return ",".join(out)
+
+
+_KEYS = {name: key for key, (name, _) in _PARAMETERS.items()} | {"grayscale": "e-grayscale"}
+
+
+def compose(chain: Chain) -> str:
+    """The canonical text of a chain: parameters in a fixed order, numbers normalised, defaults and empty steps
+    dropped; ``orig-true`` alone when any step asks for the original (it ignores everything else)."""
+    if wants_original(chain):
+        return "orig-true"
+    return ":".join(text for text in map(_compose_step, chain) if text)
+
+
+# ------------------------------------------------------------------ named transformations, original, format
+
+
+def named_only(chain: Chain) -> bool:
+    """True when every step is ``n-<name>`` alone: such URLs are served unsigned even for private files."""
+    return bool(chain) and all(step.named is not None for step in chain)
+
+
+def expand_named(chain: Chain, lookup: Callable[[str], str | None]) -> Chain:
+    """Each ``n-<name>`` step replaced by the steps of its definition (the built-in ones first, then ``lookup``).
+    An unknown name, or a definition that names another, is a 400 naming it."""
+    expanded: list[Step] = []
+    for step in chain:
+        if step.named is None:
+            expanded.append(step)
+            continue
+        definition = BUILT_IN_NAMED.get(step.named)
+        if definition is None:
+            definition = lookup(step.named)
+        if definition is None:
+            raise invalid(f"Invalid transformation parameter n-{step.named}: no named transformation has this name.")
+        steps = parse(definition)
+        if any(inner.named is not None for inner in steps):
+            raise invalid(f"Invalid transformation parameter n-{step.named}: its definition names another one.")
+        expanded.extend(steps)
+    if len(expanded) > MAX_STEPS:
+        raise invalid(f"Invalid transformation: more than {MAX_STEPS} chained steps once names are expanded.")
+    return tuple(expanded)
+
+
+def wants_original(chain: Chain) -> bool:
+    """``orig-true`` anywhere: the original is served as stored, every other parameter ignored."""
+    return any(step.original for step in chain)
+
+
+@lru_cache(maxsize=1)
+def writes_avif() -> bool:
+    """Whether this Pillow build encodes AVIF (asked once, lazily)."""
+    try:
+        from PIL import features  # noqa: PLC0415 - Pillow only where images are transformed
+
+        return bool(features.check("avif"))
+    except ImportError:  # pragma: no cover - the functions that transform images all carry Pillow
+        return False
+
+
+def _accepts(accept: str | None, mime: str) -> bool:
+    """Whether the Accept header lists ``mime`` itself (wildcards do not count, as for ImageKit) with q > 0."""
+    for item in (accept or "").split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        if media.lower() != mime:
+            continue
+        weights = [param.replace(" ", "") for param in params]
+        quality = next((weight[2:] for weight in weights if weight.startswith("q=")), "1")
+        try:
+            return float(quality) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def output_format(chain: Chain, source_mime: str, accept: str | None) -> OutputFormat:
+    """The format to write: the last ``f`` of the chain, or the source's format (JPEG for sources medialib does
+    not write, such as TIFF or BMP). ``f-auto`` picks AVIF when the Accept header lists image/avif (and Pillow
+    writes it), else WebP when it lists image/webp, else the source's format."""
+    requested = next((step.format for step in reversed(chain) if step.format is not None), None)
+    source = _MIME_FORMATS.get(source_mime.split(";", maxsplit=1)[0].strip().lower(), "jpeg")
+    if requested is None:
+        return source
+    if requested == "auto":
+        if writes_avif() and _accepts(accept, "image/avif"):
+            return "avif"
+        return "webp" if _accepts(accept, "image/webp") else source
+    if requested == "avif" and not writes_avif():
+        raise invalid("Unsupported transformation parameter f-avif: this medialib build cannot write AVIF.")
+    return requested

@@ -1,0 +1,1 @@
+"""The transformation grammar, the geometry of crops and the Pillow engine, checked on generated images."""
