@@ -1,35 +1,95 @@
 """Delivery, ``GET``/``HEAD /{accountId}/{filePath}`` behind CloudFront (public: no authorizer). The template
-routes every method here (``ANY``), so that another method is a 405 naming GET and HEAD, not API Gateway's 403."""
+routes every method here (``ANY``), so that another method is a 405 naming GET and HEAD, not API Gateway's 403.
+
+The routes call one service function (``medialib.delivery.service.deliver``) and shape its answer: the bytes
+(base64 in the proxy answer), a 304, or a 302 to S3 for answers too large for Lambda."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from medialib.api import new_resolver, respond
-from medialib.api.contract import answers
+from medialib.api import error_response, new_resolver, respond
+from medialib.api.contract import ErrorResponse, answers
 from medialib.api.routes import DELIVERY_ROUTES
-from medialib.delivery import service
-from medialib.observability import api_handler
+from medialib.delivery import rules, service
+from medialib.delivery.models import Answer, DeliveryQuery, Incoming, NotModified, Redirected
+from medialib.errors import MedialibError
+from medialib.observability import api_handler, logger
 
 app = new_resolver(DELIVERY_ROUTES)
-_DELIVERED = answers(400, 404, 501, 503) | {200: {"description": "The file or its transformation (image bytes)"}}
+Route = TypeVar("Route", bound=Callable[..., Response[bytes]])
+
+_DELIVERED = answers(400, 404, 503) | {
+    200: {"description": "The file, or its transformation (image bytes); ETag, Cache-Control, Last-Modified"},
+    302: {"description": "Answers over 4.7 MB: Location is a presigned S3 URL of the bytes, valid 5 minutes"},
+    304: {"description": "If-None-Match names the current ETag: no body"},
+    401: {
+        "description": "A private file without a valid signature, or a signature that is wrong or expired",
+        "content": {"application/json": {"model": ErrorResponse}},
+    },
+    403: {
+        "description": "Not through the CDN (no x-medialib-origin-secret, or a wrong one)",
+        "content": {"application/json": {"model": ErrorResponse}},
+    },
+}
+
+
+def _refused(error: MedialibError) -> Response[str]:
+    """ImageKit's error body, with a Cache-Control for the CDN: 401/403 never cached, 400/404 briefly."""
+    if error.status >= 500:
+        logger.warning("request failed", extra={"status": error.status, "error": error.message})
+    response = error_response(error)
+    response.headers["Cache-Control"] = rules.error_cache_control(error.status)
+    return response
+
+
+app.exception_handler(MedialibError)(_refused)  # replaces new_resolver's mapping: the same body, plus Cache-Control
+
+
+def _incoming(*, head: bool) -> Incoming:
+    event = app.current_event
+    return Incoming(
+        path=event.path,
+        query=event.multi_value_query_string_parameters or event.query_string_parameters,
+        origin_secret=event.headers.get(rules.ORIGIN_SECRET_HEADER),
+        accept=event.headers.get("accept"),
+        if_none_match=event.headers.get("if-none-match"),
+        head=head,
+    )
+
+
+def _shaped(answer: Answer) -> Response[bytes]:
+    if isinstance(answer, NotModified):
+        return Response(status_code=304, body=b"", headers=answer.headers)
+    if isinstance(answer, Redirected):
+        return Response(status_code=302, body=b"", headers={**answer.headers, "Location": answer.location})
+    return Response(status_code=200, content_type=answer.content_type, body=answer.body, headers=answer.headers)
+
+
+def _binary(route: Route) -> Route:
+    """Powertools validates what a route returns against its return annotation by serialising the body as JSON;
+    image bytes are not JSON, so the resolver is shown the route without it (mypy still checks it)."""
+    route.__annotations__.pop("return", None)
+    return route
 
 
 @app.get(
     "/.+", summary="Deliver a file or its transformation", responses=_DELIVERED, tags=["Delivery"]
 )  # API Gateway's /{proxy+}
-def deliver() -> Response[bytes]:
-    service.resolve(app.current_event.path)
-    raise AssertionError("unreachable: resolve() serves or raises")
+@_binary
+def deliver(query: Annotated[DeliveryQuery, Query()]) -> Response[bytes]:
+    return _shaped(service.deliver(_incoming(head=False)))
 
 
 @app.head("/.+", summary="The headers GET would answer, without the body", responses=_DELIVERED, tags=["Delivery"])
-def deliver_headers() -> Response[bytes]:
-    service.resolve(app.current_event.path)
-    raise AssertionError("unreachable: resolve() serves or raises")
+@_binary
+def deliver_headers(query: Annotated[DeliveryQuery, Query()]) -> Response[bytes]:
+    return _shaped(service.deliver(_incoming(head=True)))
 
 
 @api_handler

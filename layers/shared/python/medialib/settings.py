@@ -10,7 +10,7 @@ import os
 from functools import cache
 from typing import TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class _EnvModel(BaseModel):
@@ -86,6 +86,16 @@ class PurgeSettings(ApiSettings, CdnSettings, DeliverySettings):
 
 class SweepSettings(TableSettings, BlobSettings):
     """The scheduled sweep of orphan blobs."""
+
+
+class DeliverSettings(TableSettings, BlobSettings):
+    """Delivery behind the CDN: files and versions (table), originals, renditions, and the CDN's origin secret."""
+
+    delivery_origin_secret: SecretStr = Field(
+        alias="DELIVERY_ORIGIN_SECRET",
+        min_length=1,
+        description="The x-medialib-origin-secret header value the CDN sends; a request without it is refused.",
+    )
 
 
 S = TypeVar("S", bound=_EnvModel)

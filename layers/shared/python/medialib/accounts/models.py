@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field, SecretStr, field_validator
 
 from medialib.accounts.rules import RESERVED_ACCOUNT_IDS
+from medialib.errors import BadRequestError
 from medialib.models import ItemModel
+from medialib.transform.parse import BUILT_IN_NAMED, parse
+
+_TRANSFORMATION_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
 
 
 class AccountSettings(ItemModel):
@@ -13,6 +19,27 @@ class AccountSettings(ItemModel):
     purge_monthly_quota: int | None = Field(
         default=None, ge=1, description="Per-account override of the purge quota; None means the default."
     )
+    named_transformations: dict[str, str] = Field(
+        default_factory=dict,
+        description="The account's named transformations: `n-<name>` in a delivery URL stands for its "
+        "transformation text (e.g. {'product_card': 'w-400,h-300,c-at_max'}); built-in names cannot be redefined.",
+    )
+
+    @field_validator("named_transformations")
+    @classmethod
+    def _valid_transformations(cls, named: dict[str, str]) -> dict[str, str]:
+        for name, text in named.items():
+            if not _TRANSFORMATION_NAME.match(name):
+                raise ValueError(f"named transformation {name!r}: a name is letters, digits, _ . - (at most 100)")
+            if name in BUILT_IN_NAMED:
+                raise ValueError(f"named transformation {name!r} is built in and cannot be redefined")
+            try:
+                chain = parse(text)
+            except BadRequestError as err:
+                raise ValueError(f"named transformation {name!r}: {err.message}") from None
+            if not chain or any(step.named is not None for step in chain):
+                raise ValueError(f"named transformation {name!r} must be a transformation that names no other")
+        return named
 
 
 class Account(ItemModel):

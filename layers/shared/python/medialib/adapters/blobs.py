@@ -14,9 +14,18 @@ _MISSING = {"NoSuchKey", "404", "NotFound"}
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit: a presigned URL lives at most a week
 
 
-def put(bucket: str, key: str, body: bytes, *, content_type: str = "application/octet-stream") -> None:
+def put(
+    bucket: str,
+    key: str,
+    body: bytes,
+    *,
+    content_type: str = "application/octet-stream",
+    cache_control: str | None = None,
+) -> None:
+    """Store ``body``; ``cache_control`` is kept with the object and sent by S3 with it (a presigned GET too)."""
+    extra: dict[str, Any] = {"CacheControl": cache_control} if cache_control else {}
     try:
-        clients.s3().put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+        clients.s3().put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, **extra)
     except AWS_ERRORS as err:
         raise translate(err, "S3") from None
 
@@ -32,13 +41,48 @@ def get(bucket: str, key: str) -> bytes | None:
     return response["Body"].read()
 
 
-def presign(bucket: str, key: str, *, expires_in: int) -> str:
-    """A GET URL for the object, valid ``expires_in`` seconds (1 s to a week). Signing calls no service."""
+@dataclass(frozen=True)
+class Bounded:
+    """An object read only when small enough: ``body`` is None when it has more than the bound's bytes."""
+
+    body: bytes | None
+    size: int
+
+
+def get_bounded(bucket: str, key: str, max_bytes: int) -> Bounded | None:
+    """The object's bytes when it has at most ``max_bytes``, else only its size (the body is not read); None when
+    there is no such object. One request either way."""
+    try:
+        response = clients.s3().get_object(Bucket=bucket, Key=key)
+    except AWS_ERRORS as err:
+        if error_code(err) in _MISSING:
+            return None
+        raise translate(err, "S3") from None
+    size = int(response["ContentLength"])
+    if size > max_bytes:
+        response["Body"].close()
+        return Bounded(None, size)
+    return Bounded(response["Body"].read(), size)
+
+
+def presign(
+    bucket: str,
+    key: str,
+    *,
+    expires_in: int,
+    content_disposition: str | None = None,
+    content_type: str | None = None,
+) -> str:
+    """A GET URL for the object, valid ``expires_in`` seconds (1 s to a week). Signing calls no service.
+    ``content_disposition``/``content_type``: headers S3 answers instead of the stored ones (signed in the URL)."""
     if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
         raise ValueError(f"expires_in must be 1..{MAX_PRESIGN_SECONDS} seconds, got {expires_in}")
-    return clients.s3().generate_presigned_url(
-        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in
-    )
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if content_disposition:
+        params["ResponseContentDisposition"] = content_disposition
+    if content_type:
+        params["ResponseContentType"] = content_type
+    return clients.s3().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
 
 
 def delete(bucket: str, key: str) -> None:

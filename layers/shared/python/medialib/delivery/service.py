@@ -1,13 +1,125 @@
-"""Delivery (first version): resolve ``/{accountId}/{filePath}`` to a file; unknown paths are 404."""
+"""Delivery: ``GET``/``HEAD /{accountId}/[tr:...]/{filePath}[?tr=...]`` -> the original, a rendition, a 304, or a
+redirect to S3 for answers larger than a Lambda response.
+
+The order of the checks: the CDN's origin secret (403, before any lookup), the URL (400/404), the account (404),
+a signature when the URL has one (401), the file and the version (404), published (404), the transformation
+(400), access to a private file (401), then the bytes. A rendition is read from the renditions bucket when it is
+there (no image is decoded) and made once otherwise.
+"""
 
 from __future__ import annotations
 
-from medialib.errors import NotFoundError, NotImplementedYetError
-from medialib.files import service as files
+import time
+from collections.abc import Callable
+from email.utils import format_datetime
+
+from medialib.accounts import service as accounts
+from medialib.delivery import rules
+from medialib.delivery.models import Answer, DeliveryRequest, Incoming, NotModified, Plan, Redirected, Served
+from medialib.delivery.store import DeliveryStore, S3DeliveryStore
+from medialib.errors import ForbiddenError, InternalError, NotFoundError
+from medialib.files.models import FileItem
+from medialib.observability import logger, metrics
+from medialib.settings import DeliverSettings, get_settings
+from medialib.transform.parse import Chain, expand_named, parse
+
+store: DeliveryStore = S3DeliveryStore()  # the seams: unit tests put an in-memory store and a fixed clock here
+clock: Callable[[], float] = time.time
+
+_ORIGIN_HELP = "Delivery is served through the CDN: request the file at the delivery URL (the urlEndpoint)."
 
 
-def resolve(proxy_path: str) -> None:
-    account_id, _, file_path = proxy_path.strip("/").partition("/")
-    if not account_id or not file_path or not files.path_exists(account_id, "/" + file_path):
+def deliver(incoming: Incoming) -> Answer:
+    """One delivery request, from the CDN's origin check to the answer (bytes, 304 or a redirect)."""
+    secret = get_settings(DeliverSettings).delivery_origin_secret.get_secret_value()
+    if not rules.origin_allowed(incoming.origin_secret, secret):
+        raise ForbiddenError("Forbidden", help=_ORIGIN_HELP, reason="FORBIDDEN")
+    request = rules.parse_request(incoming.path, incoming.query)
+    now = int(clock())
+    account = accounts.get_account(request.account_id)
+    if account is None:
         raise NotFoundError("The requested resource does not exist.", reason="NOT_FOUND")
-    raise NotImplementedYetError("Delivering files")
+    signed = rules.check_signature(request, account.private_key.get_secret_value(), now)
+    current = store.file_at(request.account_id, request.file_path)
+    if current is None:
+        raise NotFoundError("The requested resource does not exist.", reason="NOT_FOUND")
+    logger.append_keys(account_id=current.account_id, file_id=current.file_id)
+    version = _version(current, request.version_token)
+    rules.check_published(version)
+    chain = parse(request.path_transformation or "") + parse(request.query_transformation or "")
+    rules.check_access(private=rules.is_private(current, version), chain=chain, signed=signed)
+    chain = expand_named(chain, account.settings.named_transformations.get)
+    plan = rules.plan(version, chain, incoming.accept)
+    headers = _headers(plan, version, request, now, signed=signed)
+    if rules.not_modified(incoming.if_none_match, plan.etag):
+        return NotModified(headers)
+    if plan.original:
+        return _original(version, plan, headers, head=incoming.head)
+    return _rendition(version, chain, plan, headers, head=incoming.head)
+
+
+def _version(current: FileItem, token: str | None) -> FileItem:
+    if token is None or token == current.object_token:
+        return current
+    return rules.select_version(current, store.versions(current.account_id, current.file_id), token)
+
+
+def _headers(plan: Plan, version: FileItem, request: DeliveryRequest, now: int, *, signed: bool) -> dict[str, str]:
+    headers = {
+        "ETag": plan.etag,
+        "Cache-Control": rules.cache_control(
+            versioned=request.version_token is not None,
+            transformed=not plan.original,
+            expires=rules.expiry_of(request) if signed else None,
+            now=now,
+        ),
+        "Last-Modified": format_datetime(version.updated_at, usegmt=True),
+        "X-Content-Type-Options": "nosniff",
+    }
+    if plan.vary_accept:
+        headers["Vary"] = "Accept"
+    if request.attachment:
+        headers["Content-Disposition"] = rules.content_disposition(rules.download_name(version.name, plan.fmt))
+    return headers
+
+
+def _redirect(location: str) -> Redirected:
+    return Redirected(location, {"Cache-Control": rules.redirect_cache_control()})
+
+
+def _original_bytes(version: FileItem) -> bytes:
+    body = store.original(version)
+    if body is None:
+        logger.error("the object of a version is missing", extra={"version_id": version.version_id})
+        raise InternalError()
+    return body
+
+
+def _original(version: FileItem, plan: Plan, headers: dict[str, str], *, head: bool) -> Answer:
+    """The stored bytes; a redirect to them when they are too large for a Lambda response (not read then)."""
+    if not rules.inline(version.size):
+        disposition = headers.get("Content-Disposition")
+        return _redirect(store.original_url(version, rules.REDIRECT_VALIDITY, disposition))
+    body = b"" if head else _original_bytes(version)
+    return Served(body, plan.content_type, headers)
+
+
+def _rendition(version: FileItem, chain: Chain, plan: Plan, headers: dict[str, str], *, head: bool) -> Answer:
+    """The cached rendition (never decoded), else made from the original, stored, then answered."""
+    assert plan.fmt is not None  # plan() gives every rendition a format
+    key = rules.rendition_key(version, chain, plan.fmt)
+    disposition = headers.get("Content-Disposition")
+    cached = store.rendition(key, rules.MAX_INLINE_BYTES)
+    if cached is not None:
+        metrics.add_metric(name="RenditionCacheHit", unit="Count", value=1)
+        if cached.body is None:
+            return _redirect(store.rendition_url(key, rules.REDIRECT_VALIDITY, disposition))
+        return Served(b"" if head else cached.body, plan.content_type, headers)
+    metrics.add_metric(name="RenditionCacheMiss", unit="Count", value=1)
+    from medialib.transform import engine  # noqa: PLC0415 - Pillow is imported by the first miss, not at init
+
+    made = engine.render(_original_bytes(version), chain, fmt=plan.fmt, custom_coordinates=version.custom_coordinates)
+    store.put_rendition(key, made.body, plan.content_type, rules.RENDITION_OBJECT_CACHE_CONTROL)
+    if not rules.inline(len(made.body)):
+        return _redirect(store.rendition_url(key, rules.REDIRECT_VALIDITY, disposition))
+    return Served(b"" if head else made.body, plan.content_type, headers)

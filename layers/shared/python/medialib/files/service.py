@@ -110,6 +110,18 @@ def path_exists(account_id: str, file_path: str) -> bool:
     return store.path_claimed(account_id, file_path)
 
 
+def file_at(account_id: str, file_path: str) -> FileItem | None:
+    """The current record of the account's file at ``file_path`` (``/folder/name.ext``), or None (delivery)."""
+    file_id = store.file_id_at(account_id, file_path)
+    item = store.get_file(account_id, file_id) if file_id else None
+    return item if item is not None and item.file_path == file_path else None
+
+
+def versions_of(account_id: str, file_id: str) -> list[FileItem]:
+    """Every stored version of a file, the current one included, by version number (delivery's ik-obj-version)."""
+    return store.versions(account_id, file_id)
+
+
 def list_files(account_id: str, query: ListFilesQuery, base_url: str) -> list[FileResponse | FolderResponse]:
     """One page of ``GET /v1/files``: the account's own partition only, read with Query, never Scan."""
     if query.search_query:

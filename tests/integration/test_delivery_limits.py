@@ -1,0 +1,184 @@
+"""Delivery's edges through the local stack: answers too large for Lambda are redirects to S3 (never truncated,
+never a 502), the CDN's origin secret, and every malformed request is a clear 4xx, never a 5xx."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+from werkzeug.test import Client
+
+from medialib.accounts import service as accounts
+from medialib.delivery import rules
+from medialib.files import service as files
+from medialib.files.models import FileItem, NewVersion
+from medialib.transform import engine
+from tests.integration.delivery_helpers import Uploaded, halves, sdk_path, upload
+
+
+def _store(account_id: str, name: str, content: bytes, *, mime: str, image: tuple[int, int] | None = None) -> FileItem:
+    """A version stored directly (the upload API takes at most Lambda's 6 MB request, base64 included)."""
+    new = NewVersion(
+        name=name,
+        folder="/large-" + uuid.uuid4().hex[:10],
+        mime=mime,
+        size=len(content),
+        file_type="image" if image else "non-image",
+        width=image[0] if image else None,
+        height=image[1] if image else None,
+    )
+    return files.store_version(account_id, new, content, datetime.now(UTC))
+
+
+def _noise_png(width: int, height: int) -> bytes:
+    """Random pixels do not compress: about width x height x 3 bytes of PNG."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def noise(stack: Any) -> Iterator[tuple[FileItem, bytes]]:
+    """A 1400 x 1300 PNG of random noise, about 5.5 MB: more than a Lambda answer carries."""
+    content = _noise_png(1400, 1300)
+    assert len(content) > rules.MAX_INLINE_BYTES
+    yield _store(stack.account.account_id, "noise.png", content, mime="image/png", image=(1400, 1300)), content
+
+
+def _fetch(location: str) -> httpx.Response:
+    response = httpx.get(location, timeout=30)
+    assert response.status_code == 200
+    return response
+
+
+def test_a_large_original_is_a_redirect_to_its_exact_bytes(api: Any, stack: Any, noise: tuple[FileItem, bytes]) -> None:
+    """Given a 5.5 MB PNG, When its URL is asked (through CloudFront's part and API Gateway), Then 302 to a
+    presigned S3 URL cached for less than it lives, whose bytes are exactly the original."""
+    item, content = noise
+    response = api.get(sdk_path(stack, stack.account, item.file_path))
+    assert response.status_code == 302 and response.get_data() == b""
+    assert response.headers["Cache-Control"] == "public, max-age=60"
+    location = response.headers["Location"]
+    assert "X-Amz-Expires=300" in location
+    fetched = _fetch(location)
+    assert fetched.content == content and fetched.headers["Content-Type"] == "image/png"
+
+
+def test_a_large_download_keeps_its_name(api: Any, stack: Any, noise: tuple[FileItem, bytes]) -> None:
+    """Given a 5.5 MB PNG, When asked with ik-attachment=true, Then S3 answers the redirect with the attachment."""
+    item, _ = noise
+    response = api.get(sdk_path(stack, stack.account, item.file_path, query_parameters={"ik-attachment": "true"}))
+    assert response.status_code == 302
+    assert _fetch(response.headers["Location"]).headers["Content-Disposition"] == 'attachment; filename="noise.png"'
+
+
+def test_a_large_rendition_is_stored_then_redirected_to(
+    api: Any, stack: Any, noise: tuple[FileItem, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a 5.5 MB noise PNG, When rotated by 90 (a PNG as large), Then 302 to the rendition, a 1300 x 1400 PNG;
+    asked again, the same redirect without a render (the rendition's size is known without reading it)."""
+    item, _ = noise
+    path = sdk_path(stack, stack.account, item.file_path, transformation=[{"rotation": 90}])
+    first = api.get(path)
+    assert first.status_code == 302
+    rotated = Image.open(io.BytesIO(_fetch(first.headers["Location"]).content))
+    assert (rotated.format, rotated.size) == ("PNG", (1300, 1400))
+    monkeypatch.setattr(engine, "render", lambda *_, **__: pytest.fail("a cached rendition is not rendered again"))
+    second = api.get(path)
+    assert second.status_code == 302 and "/renditions/" in second.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "status"),
+    [pytest.param(0, 200, id="the-limit-is-served-inline"), pytest.param(1, 302, id="one-byte-more-is-redirected")],
+)
+def test_the_inline_limit_fits_through_the_gateway(api: Any, stack: Any, extra: int, status: int) -> None:
+    """Given a file of exactly the inline limit (4,706,304 bytes) and one of a byte more, When asked through the
+    local gateway (which refuses Lambda answers over 6 MB as AWS does, with a 502), Then the first is served whole
+    and the second is a redirect to the same bytes."""
+    content = os.urandom(rules.MAX_INLINE_BYTES + extra)
+    item = _store(stack.account.account_id, "blob.bin", content, mime="application/octet-stream")
+    response = api.get(sdk_path(stack, stack.account, item.file_path))
+    assert response.status_code == status
+    body = response.get_data() if status == 200 else _fetch(response.headers["Location"]).content
+    assert body == content
+
+
+# ------------------------------------------------------------------ the CDN's origin secret
+
+
+@pytest.fixture
+def photo(api: Any, account: Any) -> Uploaded:
+    return upload(api, account.private_key, halves(40, 20))
+
+
+def test_the_regional_api_refuses_requests_that_did_not_come_through_the_cdn(
+    api: Any, stack: Any, photo: Uploaded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a public file, When its URL is asked through the local CloudFront, Then 200; When asked of the regional
+    API directly (no x-medialib-origin-secret) or with a wrong secret, Then 403 Forbidden, never cached, before any
+    lookup (the account store is not read)."""
+    path = photo.url.removeprefix(stack.base_url)
+    assert api.get(path).status_code == 200
+    monkeypatch.setattr(accounts, "get_account", lambda *_: pytest.fail("looked up before the origin check"))
+    direct = Client(stack.gateway)
+    for headers in ({}, {rules.ORIGIN_SECRET_HEADER: "wrong"}, {rules.ORIGIN_SECRET_HEADER: stack.origin_secret[:-1]}):
+        refused = direct.get(path, headers=headers)
+        body = json.loads(refused.get_data())
+        assert refused.status_code == 403 and body["message"] == "Forbidden" and body["help"]
+        assert refused.headers["Cache-Control"] == "no-store"
+        assert stack.origin_secret not in refused.get_data(as_text=True)
+
+
+# ------------------------------------------------------------------ bad input
+
+
+_BAD = [
+    pytest.param(("GET", "/{acc}/{dir}/a%FF.png", "", 400), id="invalid-utf8-400"),
+    pytest.param(("GET", "/{acc}/{dir}/a%00.png", "", 400), id="nul-400"),
+    pytest.param(("GET", "/{acc}/{dir}/a%0A.png", "", 404), id="newline-404-no-route-matches"),
+    pytest.param(("GET", "/{acc}/{dir}/" + "x" * 3000 + ".png", "", 400), id="very-long-path-400"),
+    pytest.param(("GET", "/{acc}/{dir}/a.png", "q=" + "x" * 5000, 400), id="very-long-query-400"),
+    pytest.param(("GET", "/{acc}/{dir}/../a.png", "", 400), id="dot-dot-400"),
+    pytest.param(("GET", "/{acc}/{dir}//a.png", "", 400), id="double-slash-400"),
+    pytest.param(("GET", "/", "", 404), id="empty-path-404"),
+    pytest.param(("GET", "/{acc}", "", 404), id="account-only-404"),
+    pytest.param(("GET", "/{acc}/", "", 404), id="account-slash-404"),
+    pytest.param(("GET", "/{acc}/{dir}/", "", 404), id="trailing-slash-404"),
+    pytest.param(("GET", "/{acc}/{dir}/a.png", "tr=w-10&tr=w-20", 400), id="duplicated-tr-400"),
+    pytest.param(("GET", "/{acc}/{dir}/a.png", "tr=" + "w-10," * 400, 400), id="huge-tr-400"),
+    pytest.param(("GET", "/{acc}/{dir}/a.png", "tr=w-10" + ":w-10" * 20, 400), id="too-many-steps-400"),
+    pytest.param(("GET", "/{acc}/{dir}/a.png", "tr=w-99999999", 400), id="huge-width-400"),
+    pytest.param(("GET", "/{acc}/{dir}/a.png", "ik-obj-version=", 200), id="empty-version-is-the-current-200"),
+    pytest.param(("GET", "/{acc}/{dir}/a.png", "tr=", 200), id="empty-tr-is-the-original-200"),
+    pytest.param(("GET", "/{acc}/{dir}/a.png", "utm_source=x&y", 200), id="unknown-parameters-ignored-200"),
+    pytest.param(("GET", "/{acc}/tr:/{dir}/a.png", "", 200), id="empty-path-tr-200"),
+    pytest.param(("GET", "/{acc}/{dir}/a.png", "ik-t=9999999999999999999999", 401), id="huge-ik-t-401"),
+    pytest.param(("HEAD", "/{acc}/{dir}/missing.png", "", 404), id="head-missing-404"),
+    pytest.param(("OPTIONS", "/{acc}/{dir}/a.png", "", 204), id="options-is-a-cors-preflight-204"),
+    pytest.param(("DELETE", "/{acc}/{dir}/a.png", "", 405), id="delete-405"),
+]
+
+
+@pytest.mark.parametrize("case", _BAD)
+def test_bad_input_is_a_clear_4xx(api: Any, photo: Uploaded, case: tuple[str, str, str, int]) -> None:
+    """Given a public file, When asked with a malformed path, query or method, Then a 4xx in ImageKit's error
+    shape (or the documented 200 or 204), never a 5xx."""
+    method, path, query, status = case
+    folder = photo.file_path.rsplit("/", 1)[0].strip("/")
+    url = path.format(acc=photo.body["url"].split("/")[3], dir=folder)
+    response = api.open(url + (f"?{query}" if query else ""), method=method)
+    assert response.status_code == status, response.get_data()
+    if status >= 400 and method != "HEAD":
+        body = json.loads(response.get_data())
+        assert body["message"] and body["help"]
+        if status == 405:
+            assert response.headers["Allow"] == "GET, HEAD"
