@@ -256,6 +256,11 @@ def test_a_large_jpeg_is_decoded_at_the_scale_the_output_needs(monkeypatch: pyte
     assert all(
         near(got, want) for got, want in zip(colours(thumbnail.body, CORNERS), [RED, GREEN, BLUE, YELLOW], strict=True)
     )
+    cropped = render(original, parse("w-50,h-100,fo-right"), fmt="jpeg")  # the region kept is right at 1/8 too
+    assert all(
+        near(got, want)
+        for got, want in zip(colours(cropped.body, CORNERS), [GREEN, GREEN, YELLOW, YELLOW], strict=True)
+    )
     with pytest.raises(BadRequestError, match="at most 40000 pixels"):
         render(original, parse("w-1600"), fmt="jpeg")
 
