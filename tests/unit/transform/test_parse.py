@@ -3,6 +3,8 @@ parameter, and ``compose`` writes one canonical text for strings that make the s
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -296,3 +298,15 @@ def test_auto_without_an_avif_encoder_falls_back_to_webp(monkeypatch: pytest.Mon
     assert output_format(parse("f-auto"), "image/jpeg", CHROME) == "webp"
     with pytest.raises(BadRequestError, match="f-avif"):
         output_format(parse("f-avif"), "image/jpeg", CHROME)
+
+
+def test_the_grammar_needs_no_pillow() -> None:
+    """Given a Python where Pillow cannot be imported (the functions without the image layer), When a chain with a
+    colour name is parsed and f-auto chosen, Then it works: AVIF is simply not offered."""
+    script = (
+        "import sys; sys.modules['PIL'] = None\n"
+        "from medialib.transform.parse import compose, output_format, parse\n"
+        f"print(compose(parse('w-10,bg-navy:f-auto')), output_format(parse('f-auto'), 'image/jpeg', {CHROME!r}))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert ran.stdout.split() == ["w-10,bg-000080:f-auto", "webp"]
