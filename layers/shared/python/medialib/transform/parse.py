@@ -394,9 +394,7 @@ def _checked(step: Step) -> Step:
         crop=None if step.crop == "maintain_ratio" else step.crop,
         focus=None if step.focus == "center" else step.focus,
         dpr=None if step.dpr == 1 else step.dpr,
-        background=None if step.background == DEFAULT_BACKGROUND else step.background,
-        quality=None if step.quality == DEFAULT_QUALITY else step.quality,
-    )
+    )  # q and bg also matter to later steps (the encoder takes the last): their defaults are dropped by compose
 
 
 def parse(text: str) -> Chain:
@@ -441,12 +439,36 @@ def _compose_step(step: Step) -> str:
 _KEYS = {name: key for key, (name, _) in _PARAMETERS.items()} | {"grayscale": "e-grayscale"}
 
 
+def _without_chain_defaults(chain: Chain) -> Chain:
+    """What the encoder reads is the last ``q`` and the last ``f`` (earlier ones are dead, and a last ``q-80`` is
+    the default), and the last ``bg`` for a JPEG's transparency: a ``bg-FFFFFF`` changes nothing while no earlier
+    step set another background. Parsed chains keep them as written, so that a name expanded before a ``q-80``
+    step cannot take its place."""
+    last_quality = max((index for index, step in enumerate(chain) if step.quality is not None), default=-1)
+    last_format = max((index for index, step in enumerate(chain) if step.format is not None), default=-1)
+    background, steps = DEFAULT_BACKGROUND, []
+    for index, step in enumerate(chain):
+        quality = step.quality if index == last_quality and step.quality != DEFAULT_QUALITY else None
+        white = step.background == DEFAULT_BACKGROUND and background == DEFAULT_BACKGROUND
+        background = step.background or background
+        steps.append(
+            replace(
+                step,
+                quality=quality,
+                format=step.format if index == last_format else None,
+                background=None if white else step.background,
+            )
+        )
+    return tuple(steps)
+
+
 def compose(chain: Chain) -> str:
-    """The canonical text of a chain: parameters in a fixed order, numbers normalised, defaults and empty steps
-    dropped; ``orig-true`` alone when any step asks for the original (it ignores everything else)."""
+    """The canonical text of a chain: parameters in a fixed order, numbers normalised, defaults, dead output
+    parameters and empty steps dropped; ``orig-true`` alone when any step asks for the original (it ignores
+    everything else)."""
     if wants_original(chain):
         return "orig-true"
-    return ":".join(text for text in map(_compose_step, chain) if text)
+    return ":".join(text for text in map(_compose_step, _without_chain_defaults(chain)) if text)
 
 
 # ------------------------------------------------------------------ named transformations, original, format
