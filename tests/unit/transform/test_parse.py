@@ -11,8 +11,9 @@ import pytest
 from imagekitio import ImageKit
 
 from medialib.errors import BadRequestError
-from medialib.transform import parse as grammar
-from medialib.transform.parse import BUILT_IN_NAMED, Step, compose, expand_named, named_only, output_format, parse
+from medialib.transform import formats
+from medialib.transform.formats import output_format
+from medialib.transform.parse import BUILT_IN_NAMED, Step, compose, expand_named, named_only, parse, wants_original
 
 _SDK = ImageKit(private_key="private_test_key").helper
 
@@ -274,7 +275,7 @@ def test_a_name_that_cannot_expand_is_a_400_naming_it(definitions: dict[str, str
 )
 def test_wants_original(text: str, expected: bool) -> None:
     """Given a chain, When asked whether it wants the original, Then only orig-true says so."""
-    assert grammar.wants_original(parse(text)) is expected
+    assert wants_original(parse(text)) is expected
 
 
 CHROME = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
@@ -309,7 +310,7 @@ def test_output_format(text: str, mime: str, accept: str | None, expected: str) 
 
 def test_auto_without_an_avif_encoder_falls_back_to_webp(monkeypatch: pytest.MonkeyPatch) -> None:
     """Given a Pillow build without AVIF, When f-auto meets Chrome's Accept, Then WebP; and f-avif is a 400."""
-    monkeypatch.setattr(grammar, "writes_avif", lambda: False)
+    monkeypatch.setattr(formats, "writes_avif", lambda: False)
     assert output_format(parse("f-auto"), "image/jpeg", CHROME) == "webp"
     with pytest.raises(BadRequestError, match="f-avif"):
         output_format(parse("f-avif"), "image/jpeg", CHROME)
@@ -320,7 +321,7 @@ def test_the_grammar_needs_no_pillow() -> None:
     colour name is parsed and f-auto chosen, Then it works: AVIF is simply not offered."""
     script = (
         "import sys; sys.modules['PIL'] = None\n"
-        "from medialib.transform.parse import compose, output_format, parse\n"
+        "from medialib.transform.formats import output_format\nfrom medialib.transform.parse import compose, parse\n"
         f"print(compose(parse('w-10,bg-navy:f-auto')), output_format(parse('f-auto'), 'image/jpeg', {CHROME!r}))\n"
     )
     ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)

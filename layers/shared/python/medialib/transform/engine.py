@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from medialib.errors import BadRequestError
 from medialib.transform import geometry
+from medialib.transform.formats import writes_avif
 from medialib.transform.parse import (
     DEFAULT_BACKGROUND,
     DEFAULT_QUALITY,
     MAX_INPUT_PIXELS,
     Chain,
     Step,
-    writes_avif,
 )
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ a 400 naming the parameter before any byte is read. ``compose`` writes the canon
 in a fixed order, numbers normalised, aliases folded (``f-jpeg`` is ``f-jpg``) and defaults dropped, so two
 strings that make the same bytes compose to the same text (the renditions cache key relies on it).
 
-Pure: no I/O, no Pillow (asked, lazily, only whether it writes AVIF, by ``output_format``).
+Pure: no I/O, no Pillow (``formats.output_format``, which asks Pillow whether it writes AVIF, is apart).
 """
 
 from __future__ import annotations
@@ -51,15 +51,6 @@ _HEX = re.compile(r"^(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
 _FLIPS: dict[str, Flip] = {"h": "h", "v": "v", "h_v": "h_v", "v_h": "h_v"}
 _FORMATS: dict[str, Format] = {"auto": "auto", "jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}
 _FORMATS |= {"avif": "avif", "gif": "gif"}
-_MIME_FORMATS: dict[str, OutputFormat] = {
-    "image/jpeg": "jpeg",
-    "image/jpg": "jpeg",
-    "image/pjpeg": "jpeg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "image/avif": "avif",
-    "image/gif": "gif",
-}
 
 # ImageKit parameters medialib knows and refuses, with what they do (the 400 names both).
 UNSUPPORTED: dict[str, str] = {
@@ -504,46 +495,3 @@ def expand_named(chain: Chain, lookup: Callable[[str], str | None]) -> Chain:
 def wants_original(chain: Chain) -> bool:
     """``orig-true`` anywhere: the original is served as stored, every other parameter ignored."""
     return any(step.original for step in chain)
-
-
-@lru_cache(maxsize=1)
-def writes_avif() -> bool:
-    """Whether this Pillow build encodes AVIF (asked once, lazily)."""
-    try:
-        from PIL import features  # noqa: PLC0415 - Pillow only where images are transformed
-
-        return bool(features.check("avif"))
-    except ImportError:  # a function without the image layer (files, accounts) parses too
-        return False
-
-
-def _accepts(accept: str | None, mime: str) -> bool:
-    """Whether the Accept header lists ``mime`` itself (wildcards do not count, as for ImageKit) with q > 0."""
-    for item in (accept or "").split(","):
-        media, *params = (part.strip() for part in item.split(";"))
-        if media.lower() != mime:
-            continue
-        weights = [param.replace(" ", "") for param in params]
-        quality = next((weight[2:] for weight in weights if weight.startswith("q=")), "1")
-        try:
-            return float(quality) > 0
-        except ValueError:
-            return False
-    return False
-
-
-def output_format(chain: Chain, source_mime: str, accept: str | None) -> OutputFormat:
-    """The format to write: the last ``f`` of the chain, or the source's format (JPEG for sources medialib does
-    not write, such as TIFF or BMP). ``f-auto`` picks AVIF when the Accept header lists image/avif (and Pillow
-    writes it), else WebP when it lists image/webp, else the source's format."""
-    requested = next((step.format for step in reversed(chain) if step.format is not None), None)
-    source = _MIME_FORMATS.get(source_mime.split(";", maxsplit=1)[0].strip().lower(), "jpeg")
-    if requested is None:
-        return source
-    if requested == "auto":
-        if writes_avif() and _accepts(accept, "image/avif"):
-            return "avif"
-        return "webp" if _accepts(accept, "image/webp") else source
-    if requested == "avif" and not writes_avif():
-        raise invalid("Unsupported transformation parameter f-avif: this medialib build cannot write AVIF.")
-    return requested

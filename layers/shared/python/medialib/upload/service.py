@@ -20,7 +20,8 @@ from medialib.errors import BadRequestError, ConflictError
 from medialib.files import service as files
 from medialib.files.models import NewVersion
 from medialib.observability import logger, metrics
-from medialib.transform.parse import Chain, expand_named, output_format, parse
+from medialib.transform.formats import output_format
+from medialib.transform.parse import Chain, expand_named, parse
 from medialib.upload import images, multipart, rules
 from medialib.upload.auth import authenticate_upload
 from medialib.upload.fetch import fetch_url
