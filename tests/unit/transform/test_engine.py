@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from medialib.errors import BadRequestError
-from medialib.transform import engine
+from medialib.transform import engine, geometry
 from medialib.transform.engine import render
 from medialib.transform.parse import parse
 
@@ -124,6 +124,15 @@ def test_rotation_by_another_angle_fills_the_corners_with_the_background() -> No
     rendition = render(quadrants(100, 100), parse("rt-45,bg-00FF00"), fmt="png")
     assert (rendition.width, rendition.height) == (142, 142)
     assert near(colours(rendition.body, [(0.02, 0.02)])[0], GREEN)
+
+
+def test_a_turn_whose_canvas_is_over_the_limits_is_a_400(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given an output limit of 40000 pixels, an image within it turned 45 degrees, When rendered, Then a 400
+    names rt-45 (the turned canvas would be over the limit); a quarter turn of the same image is served."""
+    monkeypatch.setattr(geometry, "MAX_OUTPUT_PIXELS", 40_000)
+    assert render(quadrants(), parse("rt-90"), fmt="png").width == 100
+    with pytest.raises(BadRequestError, match="parameters rt-45: they make a 213 x 213 image"):
+        render(quadrants(), parse("rt-45"), fmt="png")
 
 
 def test_grayscale_and_blur() -> None:
@@ -246,6 +255,11 @@ def test_a_large_jpeg_is_decoded_at_the_scale_the_output_needs(monkeypatch: pyte
     assert (thumbnail.width, thumbnail.height) == (100, 50)
     assert all(
         near(got, want) for got, want in zip(colours(thumbnail.body, CORNERS), [RED, GREEN, BLUE, YELLOW], strict=True)
+    )
+    cropped = render(original, parse("w-50,h-100,fo-right"), fmt="jpeg")  # the region kept is right at 1/8 too
+    assert all(
+        near(got, want)
+        for got, want in zip(colours(cropped.body, CORNERS), [GREEN, GREEN, YELLOW, YELLOW], strict=True)
     )
     with pytest.raises(BadRequestError, match="at most 40000 pixels"):
         render(original, parse("w-1600"), fmt="jpeg")

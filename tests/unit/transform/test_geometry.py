@@ -143,19 +143,22 @@ def test_pad_extract_within_the_input_is_an_extract() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "named"),
     [
-        pytest.param("w-16384,h-16384", id="over-the-pixel-limit"),
-        pytest.param("w-10000,dpr-2", id="over-the-side-limit-after-dpr"),
-        pytest.param("w-16384,h-16384,c-at_least", id="cover-larger-than-the-box"),
-        pytest.param("w-16000,h-10,c-at_least", id="one-side-grows-past-the-limit"),
-        pytest.param("w-16384,h-16384,cm-pad_extract", id="pad-canvas"),
+        pytest.param("w-16384,h-16384", "w-16384,h-16384", id="over-the-pixel-limit"),
+        pytest.param("w-10000,dpr-2,fo-top", "w-10000,dpr-2", id="over-the-side-limit-after-dpr"),
+        pytest.param("w-16384,h-16384,c-at_least", "w-16384,h-16384,c-at_least", id="cover-larger-than-the-box"),
+        pytest.param("w-16000,h-10,c-at_least", "w-16000,h-10,c-at_least", id="one-side-grows-past-the-limit"),
+        pytest.param("w-16384,h-16384,cm-pad_extract", "w-16384,h-16384,cm-pad_extract", id="pad-canvas"),
     ],
 )
-def test_an_output_over_the_limits_is_a_400(text: str) -> None:
-    """Given a step that would make an image over the limits, When planned, Then a 400 says the limits."""
-    with pytest.raises(BadRequestError, match="at most 16384 pixels per side and 50000000 pixels"):
+def test_an_output_over_the_limits_is_a_400_naming_the_parameters(text: str, named: str) -> None:
+    """Given a step that would make an image over the limits, When planned, Then a 400 names the parameters that
+    size it and says the limits."""
+    with pytest.raises(BadRequestError) as raised:
         _plan(text)
+    assert raised.value.message.startswith(f"Invalid transformation parameters {named}: they make a ")
+    assert "at most 16384 pixels per side and 50000000 pixels in all" in raised.value.message
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,17 @@ parameter, and ``compose`` writes one canonical text for strings that make the s
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 from imagekitio import ImageKit
 
 from medialib.errors import BadRequestError
-from medialib.transform import parse as grammar
-from medialib.transform.parse import BUILT_IN_NAMED, Step, compose, expand_named, named_only, output_format, parse
+from medialib.transform import formats
+from medialib.transform.formats import output_format
+from medialib.transform.parse import BUILT_IN_NAMED, Step, compose, expand_named, named_only, parse, wants_original
 
 _SDK = ImageKit(private_key="private_test_key").helper
 
@@ -172,6 +175,11 @@ def test_an_imagekit_parameter_medialib_lacks_is_a_400_saying_so(sdk_step: dict[
         pytest.param(["orig-true", "w-100:orig-true", "orig-true,w-5:rt-90"], "orig-true", id="original-wins"),
         pytest.param(["w-100:rt-auto:h-50", "w-100:h-50"], "w-100:h-50", id="step-without-effect-dropped"),
         pytest.param(["e-grayscale,bl-5,w-20", "w-20,bl-5,e-grayscale"], "w-20,bl-5,e-grayscale", id="effects"),
+        pytest.param(["q-50:q-80", "q-80", "q-80:q-80", ""], "", id="only-the-last-quality-counts"),
+        pytest.param(["w-5,q-50:q-60", "w-5:q-60"], "w-5:q-60", id="earlier-quality-is-dead"),
+        pytest.param(["f-png:f-webp", "f-webp", "f-jpg:f-auto:f-webp"], "f-webp", id="only-the-last-format-counts"),
+        pytest.param(["bg-FFFFFF:rt-45,bg-FFFFFF", "rt-45"], "rt-45", id="white-while-white-is-the-default"),
+        pytest.param(["bg-000000:bg-FFFFFF", "bg-black:bg-white"], "bg-000000:bg-FFFFFF", id="white-after-black"),
     ],
 )
 def test_equivalent_strings_compose_to_one_canonical_text(variants: list[str], canonical: str) -> None:
@@ -195,6 +203,8 @@ def test_equivalent_strings_compose_to_one_canonical_text(variants: list[str], c
         pytest.param("w-10,h-10,fo-top", "w-10,h-10", id="focus"),
         pytest.param("bg-FF000080", "bg-FF0000", id="alpha-of-background"),
         pytest.param("n-a", "n-b", id="names"),
+        pytest.param("q-50:q-80", "q-50", id="a-later-default-quality-overrides"),
+        pytest.param("bg-000000:bg-FFFFFF", "bg-000000", id="a-later-white-background-overrides"),
     ],
 )
 def test_different_transformations_compose_differently(one: str, other: str) -> None:
@@ -231,6 +241,14 @@ def test_named_steps_expand_to_their_definition() -> None:
     assert compose(expanded) == "w-200,h-200,c-at_max:rt-90:w-50,h-50:e-grayscale"
 
 
+def test_a_default_quality_after_a_name_still_overrides_the_names_quality() -> None:
+    """Given a name defined with q-50 followed by q-80, When expanded, Then the last quality the encoder reads is 80
+    and the canonical text has none (80 is the default)."""
+    expanded = expand_named(parse("n-small:q-80"), {"small": "w-10,q-50"}.get)
+    assert [step.quality for step in expanded] == [50, 80]
+    assert compose(expanded) == "w-10"
+
+
 @pytest.mark.parametrize(
     ("definitions", "named"),
     [
@@ -257,7 +275,7 @@ def test_a_name_that_cannot_expand_is_a_400_naming_it(definitions: dict[str, str
 )
 def test_wants_original(text: str, expected: bool) -> None:
     """Given a chain, When asked whether it wants the original, Then only orig-true says so."""
-    assert grammar.wants_original(parse(text)) is expected
+    assert wants_original(parse(text)) is expected
 
 
 CHROME = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
@@ -292,7 +310,19 @@ def test_output_format(text: str, mime: str, accept: str | None, expected: str) 
 
 def test_auto_without_an_avif_encoder_falls_back_to_webp(monkeypatch: pytest.MonkeyPatch) -> None:
     """Given a Pillow build without AVIF, When f-auto meets Chrome's Accept, Then WebP; and f-avif is a 400."""
-    monkeypatch.setattr(grammar, "writes_avif", lambda: False)
+    monkeypatch.setattr(formats, "writes_avif", lambda: False)
     assert output_format(parse("f-auto"), "image/jpeg", CHROME) == "webp"
     with pytest.raises(BadRequestError, match="f-avif"):
         output_format(parse("f-avif"), "image/jpeg", CHROME)
+
+
+def test_the_grammar_needs_no_pillow() -> None:
+    """Given a Python where Pillow cannot be imported (the functions without the image layer), When a chain with a
+    colour name is parsed and f-auto chosen, Then it works: AVIF is simply not offered."""
+    script = (
+        "import sys; sys.modules['PIL'] = None\n"
+        "from medialib.transform.formats import output_format\nfrom medialib.transform.parse import compose, parse\n"
+        f"print(compose(parse('w-10,bg-navy:f-auto')), output_format(parse('f-auto'), 'image/jpeg', {CHROME!r}))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert ran.stdout.split() == ["w-10,bg-000080:f-auto", "webp"]

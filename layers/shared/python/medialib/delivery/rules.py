@@ -18,7 +18,8 @@ from urllib.parse import quote
 from medialib.delivery.models import DeliveryRequest, Plan
 from medialib.errors import BadRequestError, NotFoundError, UnauthorizedError
 from medialib.files.models import FileItem
-from medialib.transform.parse import Chain, compose, named_only, output_format, wants_original
+from medialib.transform.formats import output_format
+from medialib.transform.parse import Chain, compose, named_only, wants_original
 
 ORIGIN_SECRET_HEADER = "x-medialib-origin-secret"  # noqa: S105 - the header's name, not its value
 

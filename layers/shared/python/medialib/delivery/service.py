@@ -21,7 +21,7 @@ from medialib.errors import ForbiddenError, InternalError, NotFoundError
 from medialib.files.models import FileItem
 from medialib.observability import logger, metrics
 from medialib.settings import DeliverSettings, get_settings
-from medialib.transform.parse import Chain, expand_named, parse
+from medialib.transform.parse import Chain, compose, expand_named, parse
 
 store: DeliveryStore = S3DeliveryStore()  # the seams: unit tests put an in-memory store and a fixed clock here
 clock: Callable[[], float] = time.time
@@ -123,3 +123,21 @@ def _rendition(version: FileItem, chain: Chain, plan: Plan, headers: dict[str, s
     if not rules.inline(len(made.body)):
         return _redirect(store.rendition_url(key, rules.REDIRECT_VALIDITY, disposition))
     return Served(b"" if head else made.body, plan.content_type, headers)
+
+
+def make_renditions(version: FileItem, original: bytes, chains: list[Chain]) -> None:
+    """Upload's ``post`` transformations, made eagerly: each is stored under the key a delivery request for it
+    reads (for the format a browser without AVIF/WebP preferences gets), so its first request is a cache hit.
+    The file is stored already: a rendition that fails is logged and left to be made by its first request."""
+    from medialib.transform import engine  # noqa: PLC0415 - Pillow only where images are transformed
+
+    for chain in chains:
+        plan = rules.plan(version, chain, None)
+        if plan.original or plan.fmt is None:
+            continue
+        try:
+            made = engine.render(original, chain, fmt=plan.fmt, custom_coordinates=version.custom_coordinates)
+            key = rules.rendition_key(version, chain, plan.fmt)
+            store.put_rendition(key, made.body, plan.content_type, rules.RENDITION_OBJECT_CACHE_CONTROL)
+        except Exception:  # the upload succeeded; this rendition is made on demand instead
+            logger.exception("an eager rendition failed", extra={"transformation": compose(chain)})

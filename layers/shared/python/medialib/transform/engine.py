@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from medialib.errors import BadRequestError
 from medialib.transform import geometry
+from medialib.transform.formats import writes_avif
 from medialib.transform.parse import (
     DEFAULT_BACKGROUND,
     DEFAULT_QUALITY,
     MAX_INPUT_PIXELS,
     Chain,
     Step,
-    writes_avif,
 )
 
 if TYPE_CHECKING:
@@ -239,7 +239,7 @@ def _rotate(image: Image.Image, degrees: int, background: str) -> Image.Image:
     right_angles[270] = PILImage.Transpose.ROTATE_90
     if degrees in right_angles:
         return image.transpose(right_angles[degrees])
-    geometry.check_output(*geometry.rotated_size(image.width, image.height, degrees))
+    geometry.check_output(*geometry.rotated_size(image.width, image.height, degrees), f"rt-{degrees}")
     mode = _canvas_mode(image, background)
     image = image.convert(mode) if image.mode != mode else image
     return image.rotate(-degrees, PILImage.Resampling.BICUBIC, expand=True, fillcolor=_fill(background, mode))

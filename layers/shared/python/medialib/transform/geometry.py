@@ -20,7 +20,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from medialib.transform.parse import MAX_OUTPUT_PIXELS, MAX_SIDE, Step, invalid
+from medialib.transform.parse import MAX_OUTPUT_PIXELS, MAX_SIDE, Step, compose, invalid
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom
 Point = tuple[float, float]
@@ -70,13 +70,19 @@ def custom_box(custom: str | None) -> Box | None:
     return (x, y, x + w, y + h)
 
 
-def check_output(width: int, height: int) -> None:
-    """An output over the limits is the caller's 400."""
+def check_output(width: int, height: int, cause: str) -> None:
+    """An output over the limits is the caller's 400, naming the parameters (``cause``) that asked for it."""
     if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_OUTPUT_PIXELS:
         raise invalid(
-            f"Invalid transformation: it makes a {width} x {height} image; medialib makes at most {MAX_SIDE} "
-            f"pixels per side and {MAX_OUTPUT_PIXELS} pixels in all."
+            f"Invalid transformation parameters {cause}: they make a {width} x {height} image; medialib makes at"
+            f" most {MAX_SIDE} pixels per side and {MAX_OUTPUT_PIXELS} pixels in all."
         )
+
+
+def _sizing(step: Step) -> str:
+    """The parameters of a step that decide its output size, as written in the canonical text."""
+    fields = ("width", "height", "aspect_ratio", "crop", "crop_mode", "dpr")
+    return compose((Step(**{name: getattr(step, name) for name in fields}),)) or "(none)"
 
 
 def _side(value: int | float | None, source: int, dpr: float) -> float | None:
@@ -228,7 +234,7 @@ def plan(width: int, height: int, step: Step, *, custom: str | None = None, auto
         result = _resize_plan(source, step, (box_w, box_h), anchors)
         if step.crop is None and step.crop_mode is None:  # maintain_ratio: cut the box at the focus
             result = Plan(_cover_box(source, result.size, anchors, point), result.size)
-    check_output(*result.output)
+    check_output(*result.output, _sizing(step))
     return result
 
 

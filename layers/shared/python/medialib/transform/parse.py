@@ -6,7 +6,7 @@ a 400 naming the parameter before any byte is read. ``compose`` writes the canon
 in a fixed order, numbers normalised, aliases folded (``f-jpeg`` is ``f-jpg``) and defaults dropped, so two
 strings that make the same bytes compose to the same text (the renditions cache key relies on it).
 
-Pure: no I/O, no Pillow at import (Pillow is asked, lazily, only for colour names and whether it writes AVIF).
+Pure: no I/O, no Pillow (``formats.output_format``, which asks Pillow whether it writes AVIF, is apart).
 """
 
 from __future__ import annotations
@@ -51,15 +51,6 @@ _HEX = re.compile(r"^(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
 _FLIPS: dict[str, Flip] = {"h": "h", "v": "v", "h_v": "h_v", "v_h": "h_v"}
 _FORMATS: dict[str, Format] = {"auto": "auto", "jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}
 _FORMATS |= {"avif": "avif", "gif": "gif"}
-_MIME_FORMATS: dict[str, OutputFormat] = {
-    "image/jpeg": "jpeg",
-    "image/jpg": "jpeg",
-    "image/pjpeg": "jpeg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "image/avif": "avif",
-    "image/gif": "gif",
-}
 
 # ImageKit parameters medialib knows and refuses, with what they do (the 400 names both).
 UNSUPPORTED: dict[str, str] = {
@@ -210,23 +201,46 @@ def _true(key: str, text: str) -> bool:
     return text == "true"
 
 
-@lru_cache(maxsize=256)
-def _named_colour(name: str) -> tuple[int, ...] | None:
-    try:
-        from PIL import ImageColor  # noqa: PLC0415 - only for colour names, and only where Pillow is installed
-    except ImportError:  # pragma: no cover - the functions that transform images all carry Pillow
-        return None
-    try:
-        return tuple(ImageColor.getrgb(name))
-    except ValueError:
-        return None
+# The CSS colour names (those Pillow's ImageColor knows), so that parse needs no Pillow: name:rrggbb.
+_CSS_COLOURS = (
+    "aliceblue:f0f8ff antiquewhite:faebd7 aqua:00ffff aquamarine:7fffd4 azure:f0ffff beige:f5f5dc bisque:ffe4c4 "
+    "black:000000 blanchedalmond:ffebcd blue:0000ff blueviolet:8a2be2 brown:a52a2a burlywood:deb887 "
+    "cadetblue:5f9ea0 chartreuse:7fff00 chocolate:d2691e coral:ff7f50 cornflowerblue:6495ed cornsilk:fff8dc "
+    "crimson:dc143c cyan:00ffff darkblue:00008b darkcyan:008b8b darkgoldenrod:b8860b darkgray:a9a9a9 "
+    "darkgreen:006400 darkgrey:a9a9a9 darkkhaki:bdb76b darkmagenta:8b008b darkolivegreen:556b2f darkorange:ff8c00 "
+    "darkorchid:9932cc darkred:8b0000 darksalmon:e9967a darkseagreen:8fbc8f darkslateblue:483d8b "
+    "darkslategray:2f4f4f darkslategrey:2f4f4f darkturquoise:00ced1 darkviolet:9400d3 deeppink:ff1493 "
+    "deepskyblue:00bfff dimgray:696969 dimgrey:696969 dodgerblue:1e90ff firebrick:b22222 floralwhite:fffaf0 "
+    "forestgreen:228b22 fuchsia:ff00ff gainsboro:dcdcdc ghostwhite:f8f8ff gold:ffd700 goldenrod:daa520 gray:808080 "
+    "green:008000 greenyellow:adff2f grey:808080 honeydew:f0fff0 hotpink:ff69b4 indianred:cd5c5c indigo:4b0082 "
+    "ivory:fffff0 khaki:f0e68c lavender:e6e6fa lavenderblush:fff0f5 lawngreen:7cfc00 lemonchiffon:fffacd "
+    "lightblue:add8e6 lightcoral:f08080 lightcyan:e0ffff lightgoldenrodyellow:fafad2 lightgray:d3d3d3 "
+    "lightgreen:90ee90 lightgrey:d3d3d3 lightpink:ffb6c1 lightsalmon:ffa07a lightseagreen:20b2aa "
+    "lightskyblue:87cefa lightslategray:778899 lightslategrey:778899 lightsteelblue:b0c4de lightyellow:ffffe0 "
+    "lime:00ff00 limegreen:32cd32 linen:faf0e6 magenta:ff00ff maroon:800000 mediumaquamarine:66cdaa "
+    "mediumblue:0000cd mediumorchid:ba55d3 mediumpurple:9370db mediumseagreen:3cb371 mediumslateblue:7b68ee "
+    "mediumspringgreen:00fa9a mediumturquoise:48d1cc mediumvioletred:c71585 midnightblue:191970 mintcream:f5fffa "
+    "mistyrose:ffe4e1 moccasin:ffe4b5 navajowhite:ffdead navy:000080 oldlace:fdf5e6 olive:808000 olivedrab:6b8e23 "
+    "orange:ffa500 orangered:ff4500 orchid:da70d6 palegoldenrod:eee8aa palegreen:98fb98 paleturquoise:afeeee "
+    "palevioletred:db7093 papayawhip:ffefd5 peachpuff:ffdab9 peru:cd853f pink:ffc0cb plum:dda0dd powderblue:b0e0e6 "
+    "purple:800080 rebeccapurple:663399 red:ff0000 rosybrown:bc8f8f royalblue:4169e1 saddlebrown:8b4513 "
+    "salmon:fa8072 sandybrown:f4a460 seagreen:2e8b57 seashell:fff5ee sienna:a0522d silver:c0c0c0 skyblue:87ceeb "
+    "slateblue:6a5acd slategray:708090 slategrey:708090 snow:fffafa springgreen:00ff7f steelblue:4682b4 tan:d2b48c "
+    "teal:008080 thistle:d8bfd8 tomato:ff6347 turquoise:40e0d0 violet:ee82ee wheat:f5deb3 white:ffffff "
+    "whitesmoke:f5f5f5 yellow:ffff00 yellowgreen:9acd32"
+)
+
+
+@lru_cache(maxsize=1)
+def _named_colours() -> dict[str, str]:
+    return dict(entry.split(":") for entry in _CSS_COLOURS.split())
 
 
 def _colour(key: str, text: str) -> str:
     if _HEX.match(text):
         colour = text.upper()
-    elif re.fullmatch(r"[A-Za-z]{3,30}", text) and (rgb := _named_colour(text.lower())) is not None:
-        colour = "".join(f"{channel:02X}" for channel in rgb)
+    elif (named := _named_colours().get(text.lower())) is not None:
+        colour = named.upper()
     else:
         raise invalid(
             f"Invalid transformation parameter {key}: {text!r} is not a colour "
@@ -371,9 +385,7 @@ def _checked(step: Step) -> Step:
         crop=None if step.crop == "maintain_ratio" else step.crop,
         focus=None if step.focus == "center" else step.focus,
         dpr=None if step.dpr == 1 else step.dpr,
-        background=None if step.background == DEFAULT_BACKGROUND else step.background,
-        quality=None if step.quality == DEFAULT_QUALITY else step.quality,
-    )
+    )  # q and bg also matter to later steps (the encoder takes the last): their defaults are dropped by compose
 
 
 def parse(text: str) -> Chain:
@@ -418,12 +430,36 @@ def _compose_step(step: Step) -> str:
 _KEYS = {name: key for key, (name, _) in _PARAMETERS.items()} | {"grayscale": "e-grayscale"}
 
 
+def _without_chain_defaults(chain: Chain) -> Chain:
+    """What the encoder reads is the last ``q`` and the last ``f`` (earlier ones are dead, and a last ``q-80`` is
+    the default), and the last ``bg`` for a JPEG's transparency: a ``bg-FFFFFF`` changes nothing while no earlier
+    step set another background. Parsed chains keep them as written, so that a name expanded before a ``q-80``
+    step cannot take its place."""
+    last_quality = max((index for index, step in enumerate(chain) if step.quality is not None), default=-1)
+    last_format = max((index for index, step in enumerate(chain) if step.format is not None), default=-1)
+    background, steps = DEFAULT_BACKGROUND, []
+    for index, step in enumerate(chain):
+        quality = step.quality if index == last_quality and step.quality != DEFAULT_QUALITY else None
+        white = step.background == DEFAULT_BACKGROUND and background == DEFAULT_BACKGROUND
+        background = step.background or background
+        steps.append(
+            replace(
+                step,
+                quality=quality,
+                format=step.format if index == last_format else None,
+                background=None if white else step.background,
+            )
+        )
+    return tuple(steps)
+
+
 def compose(chain: Chain) -> str:
-    """The canonical text of a chain: parameters in a fixed order, numbers normalised, defaults and empty steps
-    dropped; ``orig-true`` alone when any step asks for the original (it ignores everything else)."""
+    """The canonical text of a chain: parameters in a fixed order, numbers normalised, defaults, dead output
+    parameters and empty steps dropped; ``orig-true`` alone when any step asks for the original (it ignores
+    everything else)."""
     if wants_original(chain):
         return "orig-true"
-    return ":".join(text for text in map(_compose_step, chain) if text)
+    return ":".join(text for text in map(_compose_step, _without_chain_defaults(chain)) if text)
 
 
 # ------------------------------------------------------------------ named transformations, original, format
@@ -459,46 +495,3 @@ def expand_named(chain: Chain, lookup: Callable[[str], str | None]) -> Chain:
 def wants_original(chain: Chain) -> bool:
     """``orig-true`` anywhere: the original is served as stored, every other parameter ignored."""
     return any(step.original for step in chain)
-
-
-@lru_cache(maxsize=1)
-def writes_avif() -> bool:
-    """Whether this Pillow build encodes AVIF (asked once, lazily)."""
-    try:
-        from PIL import features  # noqa: PLC0415 - Pillow only where images are transformed
-
-        return bool(features.check("avif"))
-    except ImportError:  # pragma: no cover - the functions that transform images all carry Pillow
-        return False
-
-
-def _accepts(accept: str | None, mime: str) -> bool:
-    """Whether the Accept header lists ``mime`` itself (wildcards do not count, as for ImageKit) with q > 0."""
-    for item in (accept or "").split(","):
-        media, *params = (part.strip() for part in item.split(";"))
-        if media.lower() != mime:
-            continue
-        weights = [param.replace(" ", "") for param in params]
-        quality = next((weight[2:] for weight in weights if weight.startswith("q=")), "1")
-        try:
-            return float(quality) > 0
-        except ValueError:
-            return False
-    return False
-
-
-def output_format(chain: Chain, source_mime: str, accept: str | None) -> OutputFormat:
-    """The format to write: the last ``f`` of the chain, or the source's format (JPEG for sources medialib does
-    not write, such as TIFF or BMP). ``f-auto`` picks AVIF when the Accept header lists image/avif (and Pillow
-    writes it), else WebP when it lists image/webp, else the source's format."""
-    requested = next((step.format for step in reversed(chain) if step.format is not None), None)
-    source = _MIME_FORMATS.get(source_mime.split(";", maxsplit=1)[0].strip().lower(), "jpeg")
-    if requested is None:
-        return source
-    if requested == "auto":
-        if writes_avif() and _accepts(accept, "image/avif"):
-            return "avif"
-        return "webp" if _accepts(accept, "image/webp") else source
-    if requested == "avif" and not writes_avif():
-        raise invalid("Unsupported transformation parameter f-avif: this medialib build cannot write AVIF.")
-    return requested

@@ -13,6 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from medialib.errors import MedialibError
+from medialib.transform.parse import parse
+
 MAX_FILE_BYTES = 25 * 1024 * 1024  # ImageKit's free-plan limit (seed 002)
 MAX_PIXELS = 100_000_000  # an image over this many pixels is refused before any pixel is decoded
 MAX_VERSIONS = 100  # seed 001
@@ -293,7 +296,20 @@ def parse_transformation(value: Any) -> dict[str, Any] | None:
         raise ValueError("pre must be a non-empty transformation string")
     if post is not None and not isinstance(post, list):
         raise ValueError("post must be an array")
-    return {**({"pre": pre} if pre is not None else {}), **({"post": [_post_step(s) for s in post]} if post else {})}
+    steps = [_post_step(s) for s in post or []]
+    for text in [pre, *(step["value"] for step in steps if step["type"] == "transformation")]:
+        if text is not None:
+            _grammar(text)
+    return {**({"pre": pre} if pre is not None else {}), **({"post": steps} if steps else {})}
+
+
+def _grammar(text: str) -> None:
+    """A pre or post transformation is checked by delivery's grammar when the upload arrives (named ones are
+    resolved against the account when the file is stored)."""
+    try:
+        parse(text)
+    except MedialibError as err:
+        raise ValueError(err.message) from None
 
 
 # ------------------------------------------------------------------ checks

@@ -20,6 +20,8 @@ from medialib.errors import BadRequestError, ConflictError
 from medialib.files import service as files
 from medialib.files.models import NewVersion
 from medialib.observability import logger, metrics
+from medialib.transform.formats import output_format
+from medialib.transform.parse import Chain, expand_named, parse
 from medialib.upload import images, multipart, rules
 from medialib.upload.auth import authenticate_upload
 from medialib.upload.fetch import fetch_url
@@ -104,6 +106,30 @@ def unique_suffix() -> str:
     return "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(10))
 
 
+def _transformations(account: Account, request: UploadRequest) -> tuple[Chain, list[Chain]]:
+    """The upload's ``pre`` transformation and its ``post`` ones of type transformation, named ones resolved
+    against the account: a name it does not define is a 400 before anything is stored."""
+    spec = request.transformation or {}
+    steps = [step["value"] for step in spec.get("post", []) if step["type"] == "transformation"]
+
+    def resolved(text: str) -> Chain:
+        return expand_named(parse(text), account.settings.named_transformations.get)
+
+    return resolved(spec.get("pre") or ""), [resolved(text) for text in steps]
+
+
+def _pre_transformed(content: bytes, pre: Chain, probe: images.Probe, name: str) -> tuple[bytes, images.Probe]:
+    """``transformation.pre``: the file is transformed before it is stored, and the result is what is kept."""
+    if probe.file_type != "image":
+        raise BadRequestError(
+            "transformation.pre applies to images only; this file is not an image.", reason="INVALID_TRANSFORMATION"
+        )
+    from medialib.transform import engine  # noqa: PLC0415 - Pillow is imported by the first upload that needs it
+
+    made = engine.render(content, pre, fmt=output_format(pre, probe.mime, None))
+    return made.body, images.probe(made.body, name, made.content_type)
+
+
 def ingest(  # noqa: PLR0913 - the pipeline's inputs: who, what options, which bytes, where it is served, when
     account: Account,
     request: UploadRequest,
@@ -130,6 +156,9 @@ def ingest(  # noqa: PLR0913 - the pipeline's inputs: who, what options, which b
     probe = images.probe(content, name, declared_type)
     if not rules.checks_pass(request.checks, len(content), probe.mime):
         raise BadRequestError("The file does not pass the upload's checks.", reason="CHECKS_FAILED")
+    pre, post = _transformations(account, request)
+    if pre:
+        content, probe = _pre_transformed(content, pre, probe, name)
     coordinates = request.custom_coordinates
     if (
         coordinates
@@ -166,5 +195,9 @@ def ingest(  # noqa: PLR0913 - the pipeline's inputs: who, what options, which b
     )
     item = files.store_version(account.account_id, new, content, now)
     logger.append_keys(file_id=item.file_id)
+    if post and item.file_type == "image":
+        from medialib.delivery import service as delivery  # noqa: PLC0415 - only uploads with post renditions
+
+        delivery.make_renditions(item, content, post)
     metrics.add_metric(name="FileUploaded", unit="Count", value=1)
     return upload_response(item, request, probe.format, base_url)
