@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 NODE_E2E := tests/e2e/node
 
 # The locks under requirements/ pin every version: development and CI install dev.txt (and sam.txt for SAM CLI),
-# the layer Makefiles install shared-layer.txt and image-layer.txt, so laptops, CI and AWS run the same versions.
+# the layer Makefiles install shared-layer.txt and image-layer.txt, so laptops, CI and AWS run the same versions;
+# `make bench` adds bench.txt (libvips for bench/deliver) to the development venv.
 # `make lock` regenerates them after a change to pyproject.toml or requirements/*.in.
 UV_VERSION := 0.13.9
 UV := .tools/uv/bin/uv
@@ -58,9 +59,13 @@ lint: bootstrap
 openapi: $(STAMP)
 	$(BIN)/python -m medialib_local.openapi > docs/openapi.json
 
+# bench/deliver compares the transform engine with libvips: its lock (requirements/bench.txt) goes into the dev venv
+# here only, so `make bootstrap` and the tests never need pyvips.
 bench: $(STAMP)
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements/bench.txt
 	$(BIN)/python bench/coldstart/run.py
 	$(BIN)/python bench/upload/run.py
+	$(BIN)/python bench/deliver/run.py
 
 # Mutation testing of the rules, the error mapping and the job transitions against the unit tests (minutes;
 # not part of `make test`). The score and the surviving mutants are recorded in docs/testing.md.
@@ -78,6 +83,7 @@ sam-build: bootstrap
 lock: | $(UV)
 	$(UV_COMPILE) --universal --extra dev pyproject.toml -o requirements/dev.txt
 	$(UV_COMPILE) --universal requirements/sam.in -o requirements/sam.txt
+	$(UV_COMPILE) --universal --constraints requirements/dev.txt requirements/bench.in -o requirements/bench.txt
 	$(UV_COMPILE) $(LAYER_TARGET) requirements/shared-layer.in -o requirements/shared-layer.txt
 	$(UV_COMPILE) $(LAYER_TARGET) requirements/image-layer.in -o requirements/image-layer.txt
 

@@ -66,6 +66,15 @@ def test_each_format_is_written_at_the_planned_size(fmt: str) -> None:
     assert near(colours(rendition.body, [(0.1, 0.1)])[0], RED, 60)
 
 
+@pytest.mark.parametrize("source_format", ["JPEG", "PNG", "WEBP", "AVIF", "GIF", "BMP", "TIFF"])
+def test_each_source_format_is_read(source_format: str) -> None:
+    """Given an original in each format medialib decodes, When rendered, Then the pixels come through."""
+    rendition = render(quadrants(fmt=source_format), parse("w-50"), fmt="png")
+    assert (rendition.width, rendition.height) == (50, 25)
+    corners = colours(rendition.body, CORNERS)
+    assert all(near(got, want, 60) for got, want in zip(corners, [RED, GREEN, BLUE, YELLOW], strict=True))
+
+
 @pytest.mark.parametrize(
     ("text", "size", "corners"),
     [
@@ -285,3 +294,10 @@ def test_an_unknown_output_format_is_a_400() -> None:
     """Given a format medialib does not write, When rendered, Then a 400."""
     with pytest.raises(BadRequestError, match="tiff"):
         render(quadrants(), (), fmt="tiff")
+
+
+def test_a_named_step_must_be_expanded_before_rendering() -> None:
+    """Given a chain whose named step was not expanded, When rendered, Then the programming error is loud (a
+    silent no-op would serve the wrong image under the name's cache key)."""
+    with pytest.raises(ValueError, match="expand_named"):
+        render(quadrants(), parse("n-ik_ml_thumbnail"), fmt="png")
