@@ -48,7 +48,8 @@ def deliver(incoming: Incoming) -> Answer:
     rules.check_published(version)
     chain = parse(request.path_transformation or "") + parse(request.query_transformation or "")
     rules.check_access(private=rules.is_private(current, version), chain=chain, signed=signed)
-    chain = expand_named(chain, account.settings.named_transformations.get)
+    named = account.settings.named_transformations
+    chain = expand_named(chain, lambda name: rules.named_definition(named, name))
     plan = rules.plan(version, chain, incoming.accept)
     headers = _headers(plan, version, request, now, signed=signed)
     if rules.not_modified(incoming.if_none_match, plan.etag):
