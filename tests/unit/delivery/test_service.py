@@ -16,7 +16,7 @@ from medialib.accounts.models import Account
 from medialib.adapters.blobs import Bounded
 from medialib.delivery import rules, service
 from medialib.delivery.models import Incoming, NotModified, Redirected, Served
-from medialib.errors import ForbiddenError, InternalError
+from medialib.errors import ForbiddenError, InternalError, NotFoundError
 from medialib.files.models import FileItem
 from medialib.settings import clear_settings
 from medialib.transform import engine
@@ -83,7 +83,9 @@ def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryStore]:
     monkeypatch.setattr(service, "store", memory)
     monkeypatch.setattr(service, "clock", lambda: 1_700_000_000.0)
     monkeypatch.setattr(accounts, "get_account", lambda account_id: account if account_id == "acc" else None)
+    service.forget_accounts()
     yield memory
+    service.forget_accounts()
     clear_settings()
 
 
@@ -104,10 +106,13 @@ def _ask(path: str = "/acc/a.png", query: dict[str, list[str]] | None = None, **
     return service.deliver(Incoming(path=path, query=query, origin_secret=fields.pop("secret", SECRET), **fields))
 
 
-def test_the_origin_secret_is_checked_before_anything_is_read(store: MemoryStore) -> None:
-    """Given a file, When asked without the CDN's secret, Then 403 and nothing was read."""
+def test_the_origin_secret_is_checked_before_anything_is_read(
+    store: MemoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a file, When asked without the CDN's secret, Then 403 and nothing was read (not even the account)."""
     _put(store, _png(4, 2))
     store.closed = True
+    monkeypatch.setattr(accounts, "get_account", lambda _: pytest.fail("the account was read"))
     with pytest.raises(ForbiddenError):
         _ask(secret=None)
 
@@ -163,3 +168,18 @@ def test_a_hit_is_served_from_the_renditions_store_without_rendering(
     again = _ask(query={"tr": ["w-2"]})
     assert isinstance(made, Served) and isinstance(again, Served) and again.body == made.body
     assert Image.open(io.BytesIO(again.body)).size == (2, 1) and len(store.renditions) == 1
+
+
+def test_accounts_are_remembered_but_unknown_ones_are_not(store: MemoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given a delivered file, When its account is asked again, Then no second account read; an unknown account is
+    read every time (a new account works at once)."""
+    _put(store, _png(4, 2))
+    reads: list[str] = []
+    real = accounts.get_account
+    monkeypatch.setattr(accounts, "get_account", lambda account_id: reads.append(account_id) or real(account_id))
+    _ask()
+    _ask()
+    for _ in range(2):
+        with pytest.raises(NotFoundError):
+            _ask("/nobody/a.png")
+    assert reads == ["acc", "nobody", "nobody"]
