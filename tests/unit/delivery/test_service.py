@@ -176,7 +176,12 @@ def test_accounts_are_remembered_but_unknown_ones_are_not(store: MemoryStore, mo
     _put(store, _png(4, 2))
     reads: list[str] = []
     real = accounts.get_account
-    monkeypatch.setattr(accounts, "get_account", lambda account_id: reads.append(account_id) or real(account_id))
+
+    def counted(account_id: str) -> Account | None:
+        reads.append(account_id)
+        return real(account_id)
+
+    monkeypatch.setattr(accounts, "get_account", counted)
     _ask()
     _ask()
     for _ in range(2):
