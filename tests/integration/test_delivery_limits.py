@@ -201,3 +201,20 @@ def test_a_large_private_file_is_never_redirected_to_without_a_signature(api: An
     assert "X-Amz" not in unsigned.get_data(as_text=True)
     signed = api.get(sdk_path(stack, stack.account, item.file_path, signed=True))
     assert signed.status_code == 302 and _fetch(signed.headers["Location"]).content == content
+
+
+def test_a_20_megapixel_png_is_delivered_whole_and_transformed(api: Any, stack: Any) -> None:
+    """Given a 5000 x 4000 (20 MP) PNG of four grey levels at random (about 5 MB), When its URL is asked, Then a
+    redirect to exactly its bytes; When w-300 is asked, Then a 300 x 240 PNG served inline."""
+    levels = bytes(((i % 4) * 85 for i in range(256)))
+    grey = Image.frombytes("L", (5000, 4000), os.urandom(5000 * 4000).translate(levels))
+    out = io.BytesIO()
+    grey.save(out, format="PNG", compress_level=1)
+    content = out.getvalue()
+    assert len(content) > rules.MAX_INLINE_BYTES
+    item = _store(stack.account.account_id, "20mp.png", content, mime="image/png", image=(5000, 4000))
+    whole = api.get(sdk_path(stack, stack.account, item.file_path))
+    assert whole.status_code == 302 and _fetch(whole.headers["Location"]).content == content
+    small = api.get(sdk_path(stack, stack.account, item.file_path, transformation=[{"width": 300}]))
+    assert small.status_code == 200
+    assert Image.open(io.BytesIO(small.get_data())).size == (300, 240)
