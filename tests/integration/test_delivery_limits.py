@@ -206,7 +206,7 @@ def test_a_large_private_file_is_never_redirected_to_without_a_signature(api: An
 def test_a_20_megapixel_png_is_delivered_whole_and_transformed(api: Any, stack: Any) -> None:
     """Given a 5000 x 4000 (20 MP) PNG of four grey levels at random (about 5 MB), When its URL is asked, Then a
     redirect to exactly its bytes; When w-300 is asked, Then a 300 x 240 PNG served inline."""
-    levels = bytes(((i % 4) * 85 for i in range(256)))
+    levels = bytes((i % 4) * 85 for i in range(256))
     grey = Image.frombytes("L", (5000, 4000), os.urandom(5000 * 4000).translate(levels))
     out = io.BytesIO()
     grey.save(out, format="PNG", compress_level=1)
