@@ -76,9 +76,12 @@ app.exception_handler(MedialibError)(_refused)  # replaces new_resolver's mappin
 
 
 def _incoming(*, head: bool) -> Incoming:
+    """The request as delivery reads it. The path is {proxy+}'s parameter, which API Gateway decodes once (the
+    event's ``path`` is the fallback, for events without it)."""
     event = app.current_event
+    proxy = (event.path_parameters or {}).get("proxy")
     return Incoming(
-        path=event.path,
+        path=f"/{proxy}" if proxy else event.path,
         query=event.multi_value_query_string_parameters or event.query_string_parameters,
         origin_secret=event.headers.get(rules.ORIGIN_SECRET_HEADER),
         accept=event.headers.get("accept"),

@@ -19,7 +19,7 @@ from medialib.delivery.models import DeliveryRequest, Plan
 from medialib.errors import BadRequestError, NotFoundError, UnauthorizedError
 from medialib.files.models import FileItem
 from medialib.transform.formats import output_format
-from medialib.transform.parse import Chain, compose, named_only, wants_original
+from medialib.transform.parse import BUILT_IN_NAMED, Chain, compose, named_only, parse, wants_original
 
 ORIGIN_SECRET_HEADER = "x-medialib-origin-secret"  # noqa: S105 - the header's name, not its value
 
@@ -264,6 +264,39 @@ def check_access(*, private: bool, chain: Chain, signed: bool) -> None:
         raise UnauthorizedError(
             "This file is private: its URL must be signed.", help=_SIGNED_HELP, reason="SIGNATURE_REQUIRED"
         )
+
+
+def check_named_transformations(named: Mapping[str, str]) -> None:
+    """An account's named transformations against the grammar: each definition parses, names no other and does not
+    redefine a built-in name; else 400 naming it. Delivery checks the definition a URL uses; operators may check
+    all of an account's before storing them."""
+    for name in named:
+        named_definition(named, name)
+
+
+def named_definition(named: Mapping[str, str], name: str) -> str | None:
+    """The definition of ``n-<name>`` among the account's (None when it has none), checked against the grammar."""
+    text = named.get(name)
+    if text is None:
+        return None
+    problem = None
+    if name in BUILT_IN_NAMED:
+        problem = "it redefines a built-in name"
+    else:
+        try:
+            chain = parse(text)
+        except BadRequestError as err:
+            problem = err.message
+        else:
+            if not chain or any(step.named is not None for step in chain):
+                problem = "a definition must be steps that name no other"
+    if problem:
+        raise BadRequestError(
+            f"The account's named transformation n-{name} is not valid: {problem}",
+            help="Correct the account's named transformations (AccountSettings.named_transformations).",
+            reason="INVALID_TRANSFORMATION",
+        )
+    return text
 
 
 # ------------------------------------------------------------------ what is sent
