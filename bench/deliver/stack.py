@@ -235,6 +235,27 @@ def _time_hits(functions: Any, event: dict[str, Any], rounds: int, warmup: int) 
     return times | {"hit_decodes": dict(decodes), "aws_calls": calls}
 
 
+def _time_misses(functions: Any, event: dict[str, Any], rounds: int) -> dict[str, list[float]]:
+    """The hit's event with a new q (then w) each round: a rendition key never stored, so each invocation reads,
+    decodes, transforms and stores."""
+    text = json.dumps(event)
+    times: dict[str, list[float]] = {"wall": [], "thread_cpu": [], "sdk_cpu": []}
+    with counting_aws_calls() as aws:
+        for n in range(rounds):
+            quality, width = MISS_QUALITIES[n % len(MISS_QUALITIES)], 300 + n // len(MISS_QUALITIES)
+            miss = json.loads(text.replace(f"tr:{RENDITION},q-80", f"tr:w-{width},f-webp,q-{quality}"))
+            sdk_before = aws["cpu_ms"]
+            w0, t0 = time.perf_counter(), time.thread_time()
+            result = functions.invoke("DeliverFunction", miss)
+            t1, w1 = time.thread_time(), time.perf_counter()
+            if result.get("statusCode") != 200:
+                raise RuntimeError(f"the miss answered {result.get('statusCode')}: {str(result.get('body'))[:300]}")
+            times["wall"].append((w1 - w0) * 1000)
+            times["thread_cpu"].append((t1 - t0) * 1000)
+            times["sdk_cpu"].append(aws["cpu_ms"] - sdk_before)
+    return times
+
+
 def handler_hit(content: bytes, rounds: int, warmup: int = 3) -> dict[str, Any]:
     """The local stack in this process; the hit URL's event captured from a request through it; then ``rounds``
     invocations of DeliverFunction with that event, timed, with the decodes counted."""
@@ -258,7 +279,9 @@ def handler_hit(content: bytes, rounds: int, warmup: int = 3) -> dict[str, Any]:
             event, miss_decodes = _capture_hit_event(
                 stack.functions, client, f"/{ACCOUNT_ID}/tr:{RENDITION},q-80{path}"
             )
-            return _time_hits(stack.functions, event, rounds, warmup) | {"miss_decodes": miss_decodes}
+            misses = _time_misses(stack.functions, event, rounds)
+            hits = _time_hits(stack.functions, event, rounds, warmup)
+            return hits | {"miss_decodes": miss_decodes, "misses": misses}
         finally:
             stack.stop()
 
@@ -297,6 +320,13 @@ def measure(rounds: int) -> list[tuple[str, float, str]]:
         ),
         ("stack: hit, same URL", statistics.median(whole["hit"]), "whole request, wall; the rendition from the bucket"),
         ("stack: If-None-Match -> 304", statistics.median(whole["304"]), "whole request, wall; no body"),
+        (
+            "handler: miss, CPU (handler thread)",
+            statistics.median(handler["misses"]["thread_cpu"]),
+            "DeliverFunction invoked in-process, a new q each round: time.thread_time (the original read, decoded,"
+            f" rendered, stored; {statistics.median(handler['misses']['sdk_cpu']):.1f} ms of it in the AWS SDK);"
+            f" wall {statistics.median(handler['misses']['wall']):.1f} ms",
+        ),
         (
             "handler: hit, CPU (handler thread)",
             hit_cpu,
