@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from medialib.api import error_response, new_resolver, respond
@@ -24,10 +25,33 @@ from medialib.observability import api_handler, logger
 app = new_resolver(DELIVERY_ROUTES)
 Route = TypeVar("Route", bound=Callable[..., Response[bytes]])
 
-_DELIVERED = answers(400, 404, 503) | {
-    200: {"description": "The file, or its transformation (image bytes); ETag, Cache-Control, Last-Modified"},
-    302: {"description": "Answers over 4.7 MB: Location is a presigned S3 URL of the bytes, valid 5 minutes"},
-    304: {"description": "If-None-Match names the current ETag: no body"},
+
+def _header(description: str) -> OpenAPIResponseHeader:
+    return {"description": description, "schema": {"type": "string"}}
+
+
+_DELIVERED: dict[int, OpenAPIResponse] = answers(400, 404, 503) | {
+    200: {
+        "description": "The file (its stored type), or its transformation (an image)",
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        "headers": {
+            "ETag": _header("Strong; from the version, the transformation and the format"),
+            "Cache-Control": _header("A year for versioned and transformed URLs, else an hour"),
+            "Last-Modified": _header("When the version was stored"),
+            "Vary": _header("Accept, with f-auto"),
+            "Content-Disposition": _header("attachment, with ik-attachment=true"),
+        },
+    },
+    302: {
+        "description": "Answers over 4.7 MB: the bytes are at Location, a presigned S3 URL valid 5 minutes",
+        "content": {},
+        "headers": {"Location": _header("The presigned S3 URL")},
+    },
+    304: {
+        "description": "If-None-Match names the current ETag: no body",
+        "content": {},
+        "headers": {"ETag": _header("The current ETag")},
+    },
     401: {
         "description": "A private file without a valid signature, or a signature that is wrong or expired",
         "content": {"application/json": {"model": ErrorResponse}},
@@ -52,9 +76,12 @@ app.exception_handler(MedialibError)(_refused)  # replaces new_resolver's mappin
 
 
 def _incoming(*, head: bool) -> Incoming:
+    """The request as delivery reads it. The path is {proxy+}'s parameter, which API Gateway decodes once (the
+    event's ``path`` is the fallback, for events without it)."""
     event = app.current_event
+    proxy = (event.path_parameters or {}).get("proxy")
     return Incoming(
-        path=event.path,
+        path=f"/{proxy}" if proxy else event.path,
         query=event.multi_value_query_string_parameters or event.query_string_parameters,
         origin_secret=event.headers.get(rules.ORIGIN_SECRET_HEADER),
         accept=event.headers.get("accept"),

@@ -5,6 +5,7 @@ renditions cache is no way around the rules; other accounts, unknown versions an
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,10 @@ import boto3
 import pytest
 from werkzeug.test import Client
 
-from tests.integration.delivery_helpers import Uploaded, halves, sdk_path, token_of, upload, versions
+from medialib.accounts.models import Account, AccountSettings
+from medialib.accounts.service import seed_account
+from medialib_local.stack import DevAccount
+from tests.integration.delivery_helpers import Uploaded, halves, picture, sdk_path, token_of, upload, versions
 
 
 @dataclass(frozen=True)
@@ -191,3 +195,26 @@ def test_signatures_are_checked_on_public_files_too(
         expired = client.get(sdk_path(stack, stack.account, path, signed=True, expires_in=300))
     assert expired.status_code == 401 and "expired" in expired.get_data(as_text=True)
     assert client.get(sdk_path(stack, stack.account, path, signed=True, key="private_wrong_key")).status_code == 401
+
+
+def test_an_accounts_named_transformation_is_served_unsigned_on_private_files(client: Client, stack: Any) -> None:
+    """Given an account that names w-20,h-10 "card", and a private 40 x 20 image of it, When tr:n-card is asked
+    unsigned, Then a 20 x 10 image; an unnamed w-20,h-10 unsigned is 401; an unknown name is 400 naming it."""
+    named = DevAccount("named-" + uuid.uuid4().hex[:8], "public_" + uuid.uuid4().hex, "private_" + uuid.uuid4().hex)
+    settings = AccountSettings(named_transformations={"card": "w-20,h-10"})
+    seed_account(
+        Account(
+            account_id=named.account_id, public_key=named.public_key, private_key=named.private_key, settings=settings
+        )
+    )
+    private = upload(client, named.private_key, halves(40, 20), isPrivateFile="true")
+    served = client.get(
+        sdk_path(stack, named, private.file_path, transformation=[{"named": "card"}], transformation_position="path")
+    )
+    assert served.status_code == 200 and picture(served).size == (20, 10)
+    assert (
+        client.get(sdk_path(stack, named, private.file_path, transformation=[{"width": 20, "height": 10}])).status_code
+        == 401
+    )
+    unknown = client.get(sdk_path(stack, named, private.file_path, transformation=[{"named": "nope"}]))
+    assert unknown.status_code == 400 and "n-nope" in unknown.get_data(as_text=True)

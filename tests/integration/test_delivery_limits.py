@@ -115,9 +115,10 @@ def test_the_inline_limit_fits_through_the_gateway(api: Any, stack: Any, extra: 
 # ------------------------------------------------------------------ the CDN's origin secret
 
 
-@pytest.fixture
-def photo(api: Any, account: Any) -> Uploaded:
-    return upload(api, account.private_key, halves(40, 20))
+@pytest.fixture(scope="module")
+def photo(stack: Any) -> Uploaded:
+    """One public 40 x 20 PNG for the module (nothing here changes it)."""
+    return upload(Client(stack.app), stack.account.private_key, halves(40, 20))
 
 
 def test_the_regional_api_refuses_requests_that_did_not_come_through_the_cdn(
@@ -182,3 +183,39 @@ def test_bad_input_is_a_clear_4xx(api: Any, photo: Uploaded, case: tuple[str, st
         assert body["message"] and body["help"]
         if status == 405:
             assert response.headers["Allow"] == "GET, HEAD"
+
+
+def test_a_large_private_file_is_never_redirected_to_without_a_signature(api: Any, stack: Any) -> None:
+    """Given a private file over the inline limit, When asked unsigned, Then 401 and no S3 URL; signed, Then 302."""
+    content = os.urandom(rules.MAX_INLINE_BYTES + 1)
+    new = NewVersion(
+        name="secret.bin",
+        folder="/large-" + uuid.uuid4().hex[:10],
+        mime="application/octet-stream",
+        size=len(content),
+        file_type="non-image",
+        is_private_file=True,
+    )
+    item = files.store_version(stack.account.account_id, new, content, datetime.now(UTC))
+    unsigned = api.get(sdk_path(stack, stack.account, item.file_path))
+    assert unsigned.status_code == 401 and "Location" not in unsigned.headers
+    assert "X-Amz" not in unsigned.get_data(as_text=True)
+    signed = api.get(sdk_path(stack, stack.account, item.file_path, signed=True))
+    assert signed.status_code == 302 and _fetch(signed.headers["Location"]).content == content
+
+
+def test_a_20_megapixel_png_is_delivered_whole_and_transformed(api: Any, stack: Any) -> None:
+    """Given a 5000 x 4000 (20 MP) PNG of four grey levels at random (about 5 MB), When its URL is asked, Then a
+    redirect to exactly its bytes; When w-300 is asked, Then a 300 x 240 PNG served inline."""
+    levels = bytes((i % 4) * 85 for i in range(256))
+    grey = Image.frombytes("L", (5000, 4000), os.urandom(5000 * 4000).translate(levels))
+    out = io.BytesIO()
+    grey.save(out, format="PNG", compress_level=1)
+    content = out.getvalue()
+    assert len(content) > rules.MAX_INLINE_BYTES
+    item = _store(stack.account.account_id, "20mp.png", content, mime="image/png", image=(5000, 4000))
+    whole = api.get(sdk_path(stack, stack.account, item.file_path))
+    assert whole.status_code == 302 and _fetch(whole.headers["Location"]).content == content
+    small = api.get(sdk_path(stack, stack.account, item.file_path, transformation=[{"width": 300}]))
+    assert small.status_code == 200
+    assert Image.open(io.BytesIO(small.get_data())).size == (300, 240)

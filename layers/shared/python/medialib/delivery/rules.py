@@ -19,7 +19,7 @@ from medialib.delivery.models import DeliveryRequest, Plan
 from medialib.errors import BadRequestError, NotFoundError, UnauthorizedError
 from medialib.files.models import FileItem
 from medialib.transform.formats import output_format
-from medialib.transform.parse import Chain, compose, named_only, wants_original
+from medialib.transform.parse import BUILT_IN_NAMED, Chain, compose, named_only, parse, wants_original
 
 ORIGIN_SECRET_HEADER = "x-medialib-origin-secret"  # noqa: S105 - the header's name, not its value
 
@@ -64,7 +64,8 @@ _SIGNED_HELP = (
 # ------------------------------------------------------------------ the URL
 
 
-def _not_found() -> NotFoundError:
+def not_found() -> NotFoundError:
+    """The one 404 of delivery: no account, no file, or an unpublished version (indistinguishable on purpose)."""
     return NotFoundError("The requested resource does not exist.", help=_HELP, reason="NOT_FOUND")
 
 
@@ -81,7 +82,7 @@ def _segments(path: str) -> tuple[str, list[str]]:
     account_id, _, rest = path.removeprefix("/").partition("/")
     segments = rest.split("/")
     if not account_id or segments == [""]:
-        raise _not_found()  # no account, or an account id alone
+        raise not_found()  # no account, or an account id alone
     if any(segment in {".", ".."} for segment in segments):
         raise _invalid_path("The path must not contain . or .. segments.")
     if "" in segments[:-1]:
@@ -112,10 +113,10 @@ def parse_request(path: str, query: Mapping[str, Sequence[str] | str | None] | N
     if segments[0].startswith(PATH_TRANSFORMATION_PREFIX):
         path_transformation = segments[0].removeprefix(PATH_TRANSFORMATION_PREFIX) or None
         if len(segments) == 1 or segments[1:] == [""]:
-            raise _not_found()  # a transformation and no file path
+            raise not_found()  # a transformation and no file path
     file_segments = segments[1:] if segments[0].startswith(PATH_TRANSFORMATION_PREFIX) else segments
     if file_segments[-1] == "":
-        raise _not_found()  # a trailing slash names a folder; folders are not delivered
+        raise not_found()  # a trailing slash names a folder; folders are not delivered
     pairs = _query_pairs(query or {})
     values = dict(pairs)
     return DeliveryRequest(
@@ -237,19 +238,19 @@ def origin_allowed(sent: str | None, expected: str) -> bool:
 
 def select_version(current: FileItem, versions: Iterable[FileItem], token: str | None) -> FileItem:
     """The version a URL addresses: the current one at the bare path, else the one whose ``ik-obj-version`` token
-    this is (the current version's token works too); 404 for an unknown token."""
+    this is (the current version's token works too); 404 for an unknown token, the same as for no file."""
     if token is None or token == current.object_token:
         return current
     for version in versions:
         if version.object_token == token:
             return version
-    raise NotFoundError("The requested file version does not exist.", help=_HELP, reason="NOT_FOUND")
+    raise not_found()
 
 
 def check_published(version: FileItem) -> None:
     """An unpublished (draft) version is never delivered: 404, the same answer as for a path with no file."""
     if not version.is_published:
-        raise _not_found()
+        raise not_found()
 
 
 def is_private(current: FileItem, version: FileItem) -> bool:
@@ -264,6 +265,39 @@ def check_access(*, private: bool, chain: Chain, signed: bool) -> None:
         raise UnauthorizedError(
             "This file is private: its URL must be signed.", help=_SIGNED_HELP, reason="SIGNATURE_REQUIRED"
         )
+
+
+def check_named_transformations(named: Mapping[str, str]) -> None:
+    """An account's named transformations against the grammar: each definition parses, names no other and does not
+    redefine a built-in name; else 400 naming it. Delivery checks the definition a URL uses; operators may check
+    all of an account's before storing them."""
+    for name in named:
+        named_definition(named, name)
+
+
+def named_definition(named: Mapping[str, str], name: str) -> str | None:
+    """The definition of ``n-<name>`` among the account's (None when it has none), checked against the grammar."""
+    text = named.get(name)
+    if text is None:
+        return None
+    problem = None
+    if name in BUILT_IN_NAMED:
+        problem = "it redefines a built-in name"
+    else:
+        try:
+            chain = parse(text)
+        except BadRequestError as err:
+            problem = err.message
+        else:
+            if not chain or any(step.named is not None for step in chain):
+                problem = "a definition must be steps that name no other"
+    if problem:
+        raise BadRequestError(
+            f"The account's named transformation n-{name} is not valid: {problem}",
+            help="Correct the account's named transformations (AccountSettings.named_transformations).",
+            reason="INVALID_TRANSFORMATION",
+        )
+    return text
 
 
 # ------------------------------------------------------------------ what is sent

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from email.utils import format_datetime
 
 from medialib.accounts import service as accounts
+from medialib.accounts.models import Account
 from medialib.delivery import rules
 from medialib.delivery.models import Answer, DeliveryRequest, Incoming, NotModified, Plan, Redirected, Served
 from medialib.delivery.store import DeliveryStore, S3DeliveryStore
-from medialib.errors import ForbiddenError, InternalError, NotFoundError
+from medialib.errors import ForbiddenError, InternalError
 from medialib.files.models import FileItem
 from medialib.observability import logger, metrics
 from medialib.settings import DeliverSettings, get_settings
@@ -25,6 +26,12 @@ from medialib.transform.parse import Chain, compose, expand_named, parse
 
 store: DeliveryStore = S3DeliveryStore()  # the seams: unit tests put an in-memory store and a fixed clock here
 clock: Callable[[], float] = time.time
+
+# A warm environment remembers the accounts it delivered for (one table read less per request), as long as the
+# authorizer trusts an authenticated account: a rotated private key still verifies signatures that long there.
+ACCOUNT_TTL_SECONDS = accounts.AUTHENTICATION_TTL_SECONDS
+_MAX_ACCOUNTS = 256
+_accounts: dict[str, tuple[Account, float]] = {}
 
 _ORIGIN_HELP = "Delivery is served through the CDN: request the file at the delivery URL (the urlEndpoint)."
 
@@ -36,19 +43,18 @@ def deliver(incoming: Incoming) -> Answer:
         raise ForbiddenError("Forbidden", help=_ORIGIN_HELP, reason="FORBIDDEN")
     request = rules.parse_request(incoming.path, incoming.query)
     now = int(clock())
-    account = accounts.get_account(request.account_id)
-    if account is None:
-        raise NotFoundError("The requested resource does not exist.", reason="NOT_FOUND")
+    account = _account(request.account_id)
     signed = rules.check_signature(request, account.private_key.get_secret_value(), now)
     current = store.file_at(request.account_id, request.file_path)
     if current is None:
-        raise NotFoundError("The requested resource does not exist.", reason="NOT_FOUND")
+        raise rules.not_found()
     logger.append_keys(account_id=current.account_id, file_id=current.file_id)
     version = _version(current, request.version_token)
     rules.check_published(version)
     chain = parse(request.path_transformation or "") + parse(request.query_transformation or "")
     rules.check_access(private=rules.is_private(current, version), chain=chain, signed=signed)
-    chain = expand_named(chain, account.settings.named_transformations.get)
+    named = account.settings.named_transformations
+    chain = expand_named(chain, lambda name: rules.named_definition(named, name))
     plan = rules.plan(version, chain, incoming.accept)
     headers = _headers(plan, version, request, now, signed=signed)
     if rules.not_modified(incoming.if_none_match, plan.etag):
@@ -56,6 +62,26 @@ def deliver(incoming: Incoming) -> Answer:
     if plan.original:
         return _original(version, plan, headers, head=incoming.head)
     return _rendition(version, chain, plan, headers, head=incoming.head)
+
+
+def _account(account_id: str) -> Account:
+    """The account a URL names (remembered ACCOUNT_TTL_SECONDS); 404 when there is none (never remembered)."""
+    now = time.monotonic()
+    remembered = _accounts.get(account_id)
+    if remembered is not None and now < remembered[1]:
+        return remembered[0]
+    account = accounts.get_account(account_id)
+    if account is None:
+        raise rules.not_found()
+    if len(_accounts) >= _MAX_ACCOUNTS:
+        _accounts.clear()
+    _accounts[account_id] = (account, now + ACCOUNT_TTL_SECONDS)
+    return account
+
+
+def forget_accounts() -> None:
+    """Forget the remembered accounts (tests; an operator's change is seen after ACCOUNT_TTL_SECONDS otherwise)."""
+    _accounts.clear()
 
 
 def _version(current: FileItem, token: str | None) -> FileItem:
@@ -116,9 +142,9 @@ def _rendition(version: FileItem, chain: Chain, plan: Plan, headers: dict[str, s
             return _redirect(store.rendition_url(key, rules.REDIRECT_VALIDITY, disposition))
         return Served(b"" if head else cached.body, plan.content_type, headers)
     metrics.add_metric(name="RenditionCacheMiss", unit="Count", value=1)
-    from medialib.transform import engine  # noqa: PLC0415 - Pillow is imported by the first miss, not at init
+    from medialib.transform.engine import render  # noqa: PLC0415 - Pillow is imported by the first miss, not at init
 
-    made = engine.render(_original_bytes(version), chain, fmt=plan.fmt, custom_coordinates=version.custom_coordinates)
+    made = render(_original_bytes(version), chain, fmt=plan.fmt, custom_coordinates=version.custom_coordinates)
     store.put_rendition(key, made.body, plan.content_type, rules.RENDITION_OBJECT_CACHE_CONTROL)
     if not rules.inline(len(made.body)):
         return _redirect(store.rendition_url(key, rules.REDIRECT_VALIDITY, disposition))
