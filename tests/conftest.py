@@ -65,6 +65,9 @@ def _fresh_caches() -> Iterator[None]:
     accounts = sys.modules.get("medialib.accounts.service")
     if accounts is not None:
         accounts.forget_authenticated()
+    delivery = sys.modules.get("medialib.delivery.service")
+    if delivery is not None:
+        delivery.forget_accounts()
     observability = sys.modules.get("medialib.observability")
     if observability is not None:
         observability.metrics.clear_metrics()

@@ -115,9 +115,10 @@ def test_the_inline_limit_fits_through_the_gateway(api: Any, stack: Any, extra: 
 # ------------------------------------------------------------------ the CDN's origin secret
 
 
-@pytest.fixture
-def photo(api: Any, account: Any) -> Uploaded:
-    return upload(api, account.private_key, halves(40, 20))
+@pytest.fixture(scope="module")
+def photo(stack: Any) -> Uploaded:
+    """One public 40 x 20 PNG for the module (nothing here changes it)."""
+    return upload(Client(stack.app), stack.account.private_key, halves(40, 20))
 
 
 def test_the_regional_api_refuses_requests_that_did_not_come_through_the_cdn(

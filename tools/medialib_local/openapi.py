@@ -156,7 +156,8 @@ def _completed(spec: AppSpec, route: RouteSpec, method: str, operation: dict[str
         responses.setdefault(str(status), _error_schema(status))
     operation = {**operation, "responses": dict(sorted(responses.items()))}
     if route.path == "/{proxy+}":
-        operation["parameters"] = _delivery_parameters()
+        queries = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
+        operation["parameters"] = _delivery_parameters() + queries
         operation["operationId"] = f"deliver_{method}"
     else:
         operation["parameters"] = _with_path_parameters(route.path, operation.get("parameters", []))

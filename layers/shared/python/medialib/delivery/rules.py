@@ -64,7 +64,8 @@ _SIGNED_HELP = (
 # ------------------------------------------------------------------ the URL
 
 
-def _not_found() -> NotFoundError:
+def not_found() -> NotFoundError:
+    """The one 404 of delivery: no account, no file, or an unpublished version (indistinguishable on purpose)."""
     return NotFoundError("The requested resource does not exist.", help=_HELP, reason="NOT_FOUND")
 
 
@@ -81,7 +82,7 @@ def _segments(path: str) -> tuple[str, list[str]]:
     account_id, _, rest = path.removeprefix("/").partition("/")
     segments = rest.split("/")
     if not account_id or segments == [""]:
-        raise _not_found()  # no account, or an account id alone
+        raise not_found()  # no account, or an account id alone
     if any(segment in {".", ".."} for segment in segments):
         raise _invalid_path("The path must not contain . or .. segments.")
     if "" in segments[:-1]:
@@ -112,10 +113,10 @@ def parse_request(path: str, query: Mapping[str, Sequence[str] | str | None] | N
     if segments[0].startswith(PATH_TRANSFORMATION_PREFIX):
         path_transformation = segments[0].removeprefix(PATH_TRANSFORMATION_PREFIX) or None
         if len(segments) == 1 or segments[1:] == [""]:
-            raise _not_found()  # a transformation and no file path
+            raise not_found()  # a transformation and no file path
     file_segments = segments[1:] if segments[0].startswith(PATH_TRANSFORMATION_PREFIX) else segments
     if file_segments[-1] == "":
-        raise _not_found()  # a trailing slash names a folder; folders are not delivered
+        raise not_found()  # a trailing slash names a folder; folders are not delivered
     pairs = _query_pairs(query or {})
     values = dict(pairs)
     return DeliveryRequest(
@@ -237,19 +238,19 @@ def origin_allowed(sent: str | None, expected: str) -> bool:
 
 def select_version(current: FileItem, versions: Iterable[FileItem], token: str | None) -> FileItem:
     """The version a URL addresses: the current one at the bare path, else the one whose ``ik-obj-version`` token
-    this is (the current version's token works too); 404 for an unknown token."""
+    this is (the current version's token works too); 404 for an unknown token, the same as for no file."""
     if token is None or token == current.object_token:
         return current
     for version in versions:
         if version.object_token == token:
             return version
-    raise NotFoundError("The requested file version does not exist.", help=_HELP, reason="NOT_FOUND")
+    raise not_found()
 
 
 def check_published(version: FileItem) -> None:
     """An unpublished (draft) version is never delivered: 404, the same answer as for a path with no file."""
     if not version.is_published:
-        raise _not_found()
+        raise not_found()
 
 
 def is_private(current: FileItem, version: FileItem) -> bool:

@@ -18,7 +18,7 @@ from medialib.accounts.models import Account
 from medialib.delivery import rules
 from medialib.delivery.models import Answer, DeliveryRequest, Incoming, NotModified, Plan, Redirected, Served
 from medialib.delivery.store import DeliveryStore, S3DeliveryStore
-from medialib.errors import ForbiddenError, InternalError, NotFoundError
+from medialib.errors import ForbiddenError, InternalError
 from medialib.files.models import FileItem
 from medialib.observability import logger, metrics
 from medialib.settings import DeliverSettings, get_settings
@@ -47,7 +47,7 @@ def deliver(incoming: Incoming) -> Answer:
     signed = rules.check_signature(request, account.private_key.get_secret_value(), now)
     current = store.file_at(request.account_id, request.file_path)
     if current is None:
-        raise NotFoundError("The requested resource does not exist.", reason="NOT_FOUND")
+        raise rules.not_found()
     logger.append_keys(account_id=current.account_id, file_id=current.file_id)
     version = _version(current, request.version_token)
     rules.check_published(version)
@@ -72,7 +72,7 @@ def _account(account_id: str) -> Account:
         return remembered[0]
     account = accounts.get_account(account_id)
     if account is None:
-        raise NotFoundError("The requested resource does not exist.", reason="NOT_FOUND")
+        raise rules.not_found()
     if len(_accounts) >= _MAX_ACCOUNTS:
         _accounts.clear()
     _accounts[account_id] = (account, now + ACCOUNT_TTL_SECONDS)
