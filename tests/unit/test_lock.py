@@ -142,3 +142,14 @@ def test_make_rebuilds_a_venv_from_scratch_when_its_lock_changes(lock: str, stam
     removal = next(i for i, line in enumerate(dry_run) if line.strip() == f"rm -rf {venv}")
     install = next(i for i, line in enumerate(dry_run) if installs in line)
     assert removal < install, dry_run
+
+
+def test_the_bench_lock_satisfies_its_extra_and_agrees_with_development() -> None:
+    """Given requirements/bench.txt (what `make bench` adds to the development venv), When compared with
+    pyproject.toml's bench extra and with dev.txt, Then it pins each bench requirement in its range, and every
+    package both locks pin at the same version (so installing it changes nothing the tests ran with)."""
+    bench, dev = pins(REQUIREMENTS / "bench.txt"), pins(DEV_LOCK)
+    wanted = [Requirement(dep) for dep in _project()["bench"]]
+    assert wanted
+    assert all(req.specifier.contains(bench.get(canonicalize_name(req.name), "0.dev0")) for req in wanted)
+    assert {name: version for name, version in bench.items() if dev.get(name, version) != version} == {}
