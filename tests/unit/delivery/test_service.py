@@ -188,3 +188,15 @@ def test_accounts_are_remembered_but_unknown_ones_are_not(store: MemoryStore, mo
         with pytest.raises(NotFoundError):
             _ask("/nobody/a.png")
     assert reads == ["acc", "nobody", "nobody"]
+
+
+def test_a_redirect_of_a_signed_url_is_not_cached_past_its_expiry(store: MemoryStore) -> None:
+    """Given a private file over the inline limit and a URL signed to expire in 10 s, When asked, Then 302 whose
+    Cache-Control lets no cache keep it past the URL's expiry (a cached 302 is served without a signature check)."""
+    _put(store, b"x", size=rules.MAX_INLINE_BYTES + 1, is_private_file=True)
+    expiry = str(1_700_000_000 + 10)
+    request = rules.parse_request("/acc/a.png", {"ik-t": [expiry]})
+    signature = rules.sign("private_key_1", rules.strings_to_sign(request)[0])
+    answer = _ask(query={"ik-t": [expiry], "ik-s": [signature]})
+    assert isinstance(answer, Redirected)
+    assert answer.headers["Cache-Control"] == "public, max-age=10"

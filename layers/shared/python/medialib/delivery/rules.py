@@ -358,8 +358,11 @@ def error_cache_control(status: int) -> str:
     return "no-store"
 
 
-def redirect_cache_control() -> str:
-    return f"public, max-age={REDIRECT_MAX_AGE}"
+def redirect_cache_control(*, expires: int | None, now: int) -> str:
+    """A redirect to S3 is kept briefly (less than the presigned URL it names stays valid), and, like a 200, never
+    past the expiry of a signed URL: a cached 302 is served without the signature being checked again."""
+    max_age = REDIRECT_MAX_AGE if expires is None else max(0, min(REDIRECT_MAX_AGE, expires - now))
+    return f"public, max-age={max_age}"
 
 
 def download_name(name: str, fmt: str | None) -> str:
