@@ -291,6 +291,8 @@ def named_definition(named: Mapping[str, str], name: str) -> str | None:
         else:
             if not chain or any(step.named is not None for step in chain):
                 problem = "a definition must be steps that name no other"
+            elif wants_original(chain):  # a named URL is served unsigned for a private file; its original is not
+                problem = "orig-true would serve a private file's original without a signature"
     if problem:
         raise BadRequestError(
             f"The account's named transformation n-{name} is not valid: {problem}",
