@@ -19,7 +19,7 @@ from medialib.api.contract import ErrorResponse, answers
 from medialib.api.routes import DELIVERY_ROUTES
 from medialib.delivery import rules, service
 from medialib.delivery.models import Answer, DeliveryQuery, Incoming, NotModified, Redirected
-from medialib.errors import MedialibError
+from medialib.errors import InternalError, MedialibError
 from medialib.observability import api_handler, logger
 
 app = new_resolver(DELIVERY_ROUTES)
@@ -72,7 +72,15 @@ def _refused(error: MedialibError) -> Response[str]:
     return response
 
 
+def _unexpected(_: Exception) -> Response[str]:
+    """Anything unforeseen: logged with its trace, a generic 500 that no cache keeps (as new_resolver's, plus
+    Cache-Control: CloudFront would otherwise keep a 5xx for its default 10 s)."""
+    logger.exception("unexpected error")
+    return _refused(InternalError())
+
+
 app.exception_handler(MedialibError)(_refused)  # replaces new_resolver's mapping: the same body, plus Cache-Control
+app.exception_handler(Exception)(_unexpected)
 
 
 def _incoming(*, head: bool) -> Incoming:

@@ -17,7 +17,7 @@ from PIL import Image
 from werkzeug.test import Client
 
 from medialib.accounts import service as accounts
-from medialib.delivery import rules
+from medialib.delivery import rules, service
 from medialib.files import service as files
 from medialib.files.models import FileItem, NewVersion
 from medialib.transform import engine
@@ -219,3 +219,19 @@ def test_a_20_megapixel_png_is_delivered_whole_and_transformed(api: Any, stack: 
     small = api.get(sdk_path(stack, stack.account, item.file_path, transformation=[{"width": 300}]))
     assert small.status_code == 200
     assert Image.open(io.BytesIO(small.get_data())).size == (300, 240)
+
+
+def test_an_unexpected_error_is_a_500_no_cache_keeps(
+    api: Any, photo: Uploaded, stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a failure delivery did not foresee (an encoder's ValueError, an S3 error), When a URL is asked, Then
+    500 in ImageKit's shape with Cache-Control: no-store, like every other 5xx of delivery, so that CloudFront does
+    not keep it."""
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise ValueError("unforeseen")
+
+    monkeypatch.setattr(service, "deliver", broken)
+    response = api.get(photo.url.removeprefix(stack.base_url))
+    assert response.status_code == 500 and "unforeseen" not in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"

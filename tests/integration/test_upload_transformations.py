@@ -4,13 +4,17 @@ grammar refuses is a 400 with nothing stored."""
 
 from __future__ import annotations
 
+import io
 import json
+import random
 from typing import Any
 
 import boto3
 import pytest
+from PIL import Image
 
 from medialib.transform import engine
+from medialib.upload import rules as upload_rules
 from tests.conftest import basic
 from tests.integration.delivery_helpers import BLUE, RED, close, colour_at, halves, picture, upload
 from tests.upload_helpers import multipart
@@ -102,3 +106,23 @@ def test_pre_on_a_file_that_is_not_an_image_is_400(api: Any, account: Any) -> No
     )
     answer = api.post(UPLOAD, headers={**basic(account.private_key), "Content-Type": content_type}, data=body)
     assert answer.status_code == 400 and "images only" in json.loads(answer.get_data())["message"]
+
+
+def test_a_pre_transformation_that_makes_the_file_too_large_is_400(
+    api: Any, account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a 40x40 noise PNG under the size limit, When uploaded with pre "w-400" (a PNG about 100 times larger,
+    over the limit), Then 400 FILE_TOO_LARGE and nothing stored: the limit holds for what is stored, not only for
+    what was sent."""
+    noise = io.BytesIO()
+    Image.frombytes("RGB", (40, 40), random.Random(8).randbytes(40 * 40 * 3)).save(noise, "PNG")
+    monkeypatch.setattr(upload_rules, "MAX_FILE_BYTES", len(noise.getvalue()) * 4)
+    folder = "/pre-too-large"
+    body, content_type = multipart(
+        {"fileName": "n.png", "folder": folder, "useUniqueFileName": "false", "transformation": '{"pre": "w-400"}'},
+        noise.getvalue(),
+    )
+    answer = api.post(UPLOAD, headers={**basic(account.private_key), "Content-Type": content_type}, data=body)
+    assert answer.status_code == 400, answer.get_data()
+    assert json.loads(answer.get_data())["reason"] == "FILE_TOO_LARGE"
+    assert json.loads(api.get(f"/v1/files?path={folder}", headers=basic(account.private_key)).data) == []

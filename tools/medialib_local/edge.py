@@ -5,8 +5,8 @@ its way to the origin, from the template's own settings:
 
 1. the behaviour's viewer-request function (the template's ``AcceptFunction``, whose JavaScript this module
    mirrors in :func:`normalise_accept`; ``tests/unit/test_cdn_accept.py`` runs both over the same table);
-2. the cache key of the behaviour's cache policy (:meth:`Edge.cache_key`), computed for every request, though no
-   response is kept here: every request reaches the origin, as a cache miss would;
+2. the cache key of the behaviour's cache policy (:meth:`Edge.cache_key`, for the tests to compare): no response
+   is kept here, so every request reaches the origin, as a cache miss would;
 3. what the origin receives: the query string as sent when the origin request policy forwards all of it, the
    headers of the cache key and of the origin request policy (the viewer's other headers are dropped, as
    CloudFront drops them), and the origin's custom headers (the origin secret). ``If-None-Match`` and

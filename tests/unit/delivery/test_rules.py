@@ -325,3 +325,15 @@ def test_the_inline_limit_fits_a_lambda_answer() -> None:
     encoded = (rules.MAX_INLINE_BYTES + 2) // 3 * 4
     assert encoded + rules.RESPONSE_HEADROOM <= rules.LAMBDA_MAX_RESPONSE_BYTES
     assert rules.MAX_INLINE_BYTES > 4_400_000
+
+
+def test_custom_coordinates_are_part_of_what_fo_custom_is_keyed_by() -> None:
+    """Given one version whose customCoordinates change (PATCH details changes them without a new version), When
+    fo-custom is planned before and after, Then another ETag and another rendition key (the old crop is neither
+    served nor 304'd); a transformation without fo-custom keeps its key and ETag."""
+    before, after = item(custom_coordinates="0,0,10,10"), item(custom_coordinates="50,50,10,10")
+    custom, plain = parse("w-10,h-10,fo-custom"), parse("w-10,h-10")
+    assert rules.plan(before, custom, None).etag != rules.plan(after, custom, None).etag
+    assert rules.rendition_key(before, custom, "png") != rules.rendition_key(after, custom, "png")
+    assert rules.plan(before, plain, None).etag == rules.plan(after, plain, None).etag
+    assert rules.rendition_key(before, plain, "png") == rules.rendition_key(after, plain, "png")

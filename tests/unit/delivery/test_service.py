@@ -12,11 +12,11 @@ import pytest
 from PIL import Image
 
 from medialib.accounts import service as accounts
-from medialib.accounts.models import Account
+from medialib.accounts.models import Account, AccountSettings
 from medialib.adapters.blobs import Bounded
 from medialib.delivery import rules, service
 from medialib.delivery.models import Incoming, NotModified, Redirected, Served
-from medialib.errors import ForbiddenError, InternalError, NotFoundError
+from medialib.errors import BadRequestError, ForbiddenError, InternalError, NotFoundError, UnauthorizedError
 from medialib.files.models import FileItem
 from medialib.settings import clear_settings
 from medialib.transform import engine
@@ -188,3 +188,32 @@ def test_accounts_are_remembered_but_unknown_ones_are_not(store: MemoryStore, mo
         with pytest.raises(NotFoundError):
             _ask("/nobody/a.png")
     assert reads == ["acc", "nobody", "nobody"]
+
+
+def test_a_redirect_of_a_signed_url_is_not_cached_past_its_expiry(store: MemoryStore) -> None:
+    """Given a private file over the inline limit and a URL signed to expire in 10 s, When asked, Then 302 whose
+    Cache-Control lets no cache keep it past the URL's expiry (a cached 302 is served without a signature check)."""
+    _put(store, b"x", size=rules.MAX_INLINE_BYTES + 1, is_private_file=True)
+    expiry = str(1_700_000_000 + 10)
+    request = rules.parse_request("/acc/a.png", {"ik-t": [expiry]})
+    signature = rules.sign("private_key_1", rules.strings_to_sign(request)[0])
+    answer = _ask(query={"ik-t": [expiry], "ik-s": [signature]})
+    assert isinstance(answer, Redirected)
+    assert answer.headers["Cache-Control"] == "public, max-age=10"
+
+
+def test_a_named_transformation_cannot_serve_a_private_original_unsigned(
+    store: MemoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a private file and an account whose named transformation is orig-true, When tr:n-<it> is asked
+    unsigned, Then the original is not served (named ones are unsigned for private files, the original is not)."""
+    _put(store, _png(4, 2), is_private_file=True)
+    account = Account(
+        account_id="acc",
+        public_key="public_key_1",
+        private_key="private_key_1",
+        settings=AccountSettings(named_transformations={"full": "orig-true"}),
+    )
+    monkeypatch.setattr(accounts, "get_account", lambda account_id: account)
+    with pytest.raises((BadRequestError, UnauthorizedError)):
+        _ask("/acc/tr:n-full/a.png")

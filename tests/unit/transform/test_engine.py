@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from medialib.errors import BadRequestError
 from medialib.transform import engine, geometry
 from medialib.transform.engine import render
+from medialib.transform.formats import writes_avif
 from medialib.transform.parse import parse
 
 RED, GREEN, BLUE, YELLOW, WHITE, BLACK = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (255,) * 3, (0,) * 3
@@ -315,3 +316,15 @@ def test_a_named_step_must_be_expanded_before_rendering() -> None:
     silent no-op would serve the wrong image under the name's cache key)."""
     with pytest.raises(ValueError, match="expand_named"):
         render(quadrants(), parse("n-ik_ml_thumbnail"), fmt="png")
+
+
+@pytest.mark.parametrize("fmt", ["webp", "avif"])
+def test_an_output_wider_than_the_format_allows_is_a_400(fmt: str) -> None:
+    """Given a transformation within medialib's limits (16384 px per side) but over the format's (WebP: 16383),
+    When it is written in that format, Then a 400 naming the format, not an encoder error (a 500)."""
+    if fmt == "avif" and not writes_avif():
+        pytest.skip("this Pillow build has no AVIF")
+    try:
+        render(quadrants(4, 2), parse("w-16384,h-1,c-force"), fmt=fmt)
+    except BadRequestError as refused:
+        assert f"f-{fmt}" in refused.message

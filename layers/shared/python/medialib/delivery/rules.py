@@ -291,6 +291,8 @@ def named_definition(named: Mapping[str, str], name: str) -> str | None:
         else:
             if not chain or any(step.named is not None for step in chain):
                 problem = "a definition must be steps that name no other"
+            elif wants_original(chain):  # a named URL is served unsigned for a private file; its original is not
+                problem = "orig-true would serve a private file's original without a signature"
     if problem:
         raise BadRequestError(
             f"The account's named transformation n-{name} is not valid: {problem}",
@@ -309,6 +311,15 @@ def etag(version_id: str, canonical: str, fmt: str) -> str:
     return f'"{digest}"'
 
 
+def _keyed(version: FileItem, chain: Chain) -> str:
+    """What a rendition's bytes depend on besides the version and the format: the canonical transformation, and the
+    file's customCoordinates when a step uses them (they change without a new version)."""
+    canonical = compose(chain)
+    if any(step.focus == "custom" for step in chain):
+        return f"{canonical}|{version.custom_coordinates or ''}"
+    return canonical
+
+
 def plan(version: FileItem, chain: Chain, accept: str | None) -> Plan:
     """The original (no transformation, or ``orig-true``) or a rendition of an image; 400 for a transformation of a
     file that is not an image."""
@@ -324,13 +335,14 @@ def plan(version: FileItem, chain: Chain, accept: str | None) -> Plan:
     canonical = compose(chain)
     requested = next((step.format for step in reversed(chain) if step.format is not None), None)
     varies = requested == "auto"
-    return Plan(False, fmt, FORMAT_MIME[fmt], canonical, etag(version.version_id, canonical, fmt), varies)
+    return Plan(False, fmt, FORMAT_MIME[fmt], canonical, etag(version.version_id, _keyed(version, chain), fmt), varies)
 
 
 def rendition_key(item: FileItem, chain: Chain, fmt: str) -> str:
     """Where a rendition is kept in the renditions bucket: equivalent transformations compose equal, so they share
-    one object; each version has its own, so a new version never serves an old rendition."""
-    digest = hashlib.sha256(f"{compose(chain)}|{fmt}".encode()).hexdigest()
+    one object; each version has its own, so a new version never serves an old rendition (nor new customCoordinates
+    an old fo-custom crop)."""
+    digest = hashlib.sha256(f"{_keyed(item, chain)}|{fmt}".encode()).hexdigest()
     return f"renditions/{item.account_id}/{item.file_id}/{item.version_id}/{digest}"
 
 
@@ -358,8 +370,11 @@ def error_cache_control(status: int) -> str:
     return "no-store"
 
 
-def redirect_cache_control() -> str:
-    return f"public, max-age={REDIRECT_MAX_AGE}"
+def redirect_cache_control(*, expires: int | None, now: int) -> str:
+    """A redirect to S3 is kept briefly (less than the presigned URL it names stays valid), and, like a 200, never
+    past the expiry of a signed URL: a cached 302 is served without the signature being checked again."""
+    max_age = REDIRECT_MAX_AGE if expires is None else max(0, min(REDIRECT_MAX_AGE, expires - now))
+    return f"public, max-age={max_age}"
 
 
 def download_name(name: str, fmt: str | None) -> str:

@@ -59,9 +59,10 @@ def deliver(incoming: Incoming) -> Answer:
     headers = _headers(plan, version, request, now, signed=signed)
     if rules.not_modified(incoming.if_none_match, plan.etag):
         return NotModified(headers)
+    redirect = rules.redirect_cache_control(expires=rules.expiry_of(request) if signed else None, now=now)
     if plan.original:
-        return _original(version, plan, headers, head=incoming.head)
-    return _rendition(version, chain, plan, headers, head=incoming.head)
+        return _original(version, plan, headers, redirect, head=incoming.head)
+    return _rendition(version, chain, plan, headers, redirect, head=incoming.head)
 
 
 def _account(account_id: str) -> Account:
@@ -109,8 +110,8 @@ def _headers(plan: Plan, version: FileItem, request: DeliveryRequest, now: int, 
     return headers
 
 
-def _redirect(location: str) -> Redirected:
-    return Redirected(location, {"Cache-Control": rules.redirect_cache_control()})
+def _redirect(location: str, cache_control: str) -> Redirected:
+    return Redirected(location, {"Cache-Control": cache_control})
 
 
 def _original_bytes(version: FileItem) -> bytes:
@@ -121,16 +122,18 @@ def _original_bytes(version: FileItem) -> bytes:
     return body
 
 
-def _original(version: FileItem, plan: Plan, headers: dict[str, str], *, head: bool) -> Answer:
+def _original(version: FileItem, plan: Plan, headers: dict[str, str], redirect: str, *, head: bool) -> Answer:
     """The stored bytes; a redirect to them when they are too large for a Lambda response (not read then)."""
     if not rules.inline(version.size):
         disposition = headers.get("Content-Disposition")
-        return _redirect(store.original_url(version, rules.REDIRECT_VALIDITY, disposition))
+        return _redirect(store.original_url(version, rules.REDIRECT_VALIDITY, disposition), redirect)
     body = b"" if head else _original_bytes(version)
     return Served(body, plan.content_type, headers)
 
 
-def _rendition(version: FileItem, chain: Chain, plan: Plan, headers: dict[str, str], *, head: bool) -> Answer:
+def _rendition(  # noqa: PLR0913 - the answer's parts: what, how, its headers and a redirect's
+    version: FileItem, chain: Chain, plan: Plan, headers: dict[str, str], redirect: str, *, head: bool
+) -> Answer:
     """The cached rendition (never decoded), else made from the original, stored, then answered."""
     assert plan.fmt is not None  # plan() gives every rendition a format
     key = rules.rendition_key(version, chain, plan.fmt)
@@ -139,7 +142,7 @@ def _rendition(version: FileItem, chain: Chain, plan: Plan, headers: dict[str, s
     if cached is not None:
         metrics.add_metric(name="RenditionCacheHit", unit="Count", value=1)
         if cached.body is None:
-            return _redirect(store.rendition_url(key, rules.REDIRECT_VALIDITY, disposition))
+            return _redirect(store.rendition_url(key, rules.REDIRECT_VALIDITY, disposition), redirect)
         return Served(b"" if head else cached.body, plan.content_type, headers)
     metrics.add_metric(name="RenditionCacheMiss", unit="Count", value=1)
     from medialib.transform.engine import render  # noqa: PLC0415 - Pillow is imported by the first miss, not at init
@@ -147,7 +150,7 @@ def _rendition(version: FileItem, chain: Chain, plan: Plan, headers: dict[str, s
     made = render(_original_bytes(version), chain, fmt=plan.fmt, custom_coordinates=version.custom_coordinates)
     store.put_rendition(key, made.body, plan.content_type, rules.RENDITION_OBJECT_CACHE_CONTROL)
     if not rules.inline(len(made.body)):
-        return _redirect(store.rendition_url(key, rules.REDIRECT_VALIDITY, disposition))
+        return _redirect(store.rendition_url(key, rules.REDIRECT_VALIDITY, disposition), redirect)
     return Served(b"" if head else made.body, plan.content_type, headers)
 
 

@@ -48,6 +48,7 @@ DRAFT_GAP = 1.0  # JPEG decoded at a scale of at least this many times what the 
 REDUCING_GAP = 2.0  # resize reduces by whole factors while this many times the target remains, then filters
 WEBP_METHOD = 4  # libwebp's effort (0-6); Pillow's and libvips' default
 AVIF_SPEED = 6  # libavif's speed (0-10); Pillow's default
+FORMAT_MAX_SIDE = {"webp": 16383}  # libwebp's WEBP_MAX_DIMENSION, one under medialib's MAX_SIDE
 SAMPLE_SIDE = 64  # fo-auto measures detail on a copy this many pixels on its long side
 _ALPHA = {"RGBA", "LA"}
 _ORIENTATION = 0x0112
@@ -295,6 +296,13 @@ def _flattened(image: Image.Image, background: str) -> Image.Image:
 
 
 def _encode(image: Image.Image, fmt: str, chain: Chain, icc: bytes | None) -> bytes:
+    limit = FORMAT_MAX_SIDE.get(fmt)
+    if limit is not None and max(image.size) > limit:
+        raise BadRequestError(
+            f"Invalid transformation parameter f-{fmt}: {fmt.upper()} images have at most {limit} pixels per side;"
+            f" this one is {image.width} x {image.height}.",
+            reason="INVALID_TRANSFORMATION",
+        )
     quality = int(_last(chain, "quality", DEFAULT_QUALITY))
     progressive = any(step.progressive for step in chain)
     lossless = any(step.lossless for step in chain)

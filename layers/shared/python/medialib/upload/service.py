@@ -127,6 +127,12 @@ def _pre_transformed(content: bytes, pre: Chain, probe: images.Probe, name: str)
     from medialib.transform import engine  # noqa: PLC0415 - Pillow is imported by the first upload that needs it
 
     made = engine.render(content, pre, fmt=output_format(pre, probe.mime, None))
+    if rules.over_size(len(made.body)):  # the limit is on what is stored
+        raise BadRequestError(
+            f"transformation.pre makes a file of {len(made.body)} bytes; at most {rules.MAX_FILE_BYTES} bytes are"
+            " accepted.",
+            reason="FILE_TOO_LARGE",
+        )
     return made.body, images.probe(made.body, name, made.content_type)
 
 
