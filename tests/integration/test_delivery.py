@@ -254,8 +254,21 @@ def test_head_answers_like_get_without_a_body(api: Any, stack: Any, photo: Uploa
         path = photo.url.removeprefix(stack.base_url) + query
         get, head = api.get(path), api.head(path)
         assert (head.status_code, head.get_data()) == (200, b"")
-        for name in ("Content-Type", "ETag", "Cache-Control", "Last-Modified"):
+        for name in ("Content-Type", "ETag", "Cache-Control", "Last-Modified", "Content-Security-Policy"):
             assert head.headers[name] == get.headers[name]
+
+
+def test_a_delivered_file_runs_no_script_on_the_shared_domain(api: Any, stack: Any, account: Any) -> None:
+    """Given an HTML file and an SVG with a script (every account's files share the delivery domain), When
+    delivered, Then with their types and Content-Security-Policy: sandbox, which keeps a browser from running them."""
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    for name, content, mime in (("a.html", b"<script>alert(1)</script>", "text/html"), ("a.svg", svg, "image/svg+xml")):
+        uploaded = upload(api, account.private_key, content, fileName=name)
+        answer = api.get(uploaded.url.removeprefix(stack.base_url))
+        assert answer.status_code == 200 and answer.get_data() == content
+        assert answer.headers["Content-Type"].startswith(mime)
+        assert answer.headers["Content-Security-Policy"] == "sandbox"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_ik_attachment_names_the_download(api: Any, stack: Any, account: Any, photo: Uploaded) -> None:

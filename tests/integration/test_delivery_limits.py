@@ -72,6 +72,31 @@ def test_a_large_original_is_a_redirect_to_its_exact_bytes(api: Any, stack: Any,
     assert fetched.content == content and fetched.headers["Content-Type"] == "image/png"
 
 
+def test_head_of_a_large_file_answers_its_headers_not_a_redirect(
+    api: Any, stack: Any, noise: tuple[FileItem, bytes]
+) -> None:
+    """Given a 5.5 MB PNG, When HEAD asks its URL and a transformation of it that is large too, Then 200 with its
+    type and ETag and no Location: a presigned URL is signed for GET, so a HEAD following a redirect would fail."""
+    item, _ = noise
+    for options in ({}, {"transformation": [{"width": 1400, "format": "png"}]}):
+        path = sdk_path(stack, stack.account, item.file_path, **options)
+        head = api.head(path)
+        assert (head.status_code, head.get_data(), "Location" in head.headers) == (200, b"", False)
+        assert head.headers["Content-Type"] == "image/png" and head.headers["ETag"]
+
+
+def test_a_signed_urls_redirect_names_a_url_that_ends_with_it(
+    api: Any, stack: Any, noise: tuple[FileItem, bytes]
+) -> None:
+    """Given a 5.5 MB PNG, When its URL is signed to expire in 100 s, Then the presigned URL of the redirect is valid
+    100 s at most, not the usual 300 s."""
+    item, _ = noise
+    response = api.get(sdk_path(stack, stack.account, item.file_path, signed=True, expires_in=100))
+    assert response.status_code == 302
+    validity = int(response.headers["Location"].split("X-Amz-Expires=", 1)[1].split("&", 1)[0])
+    assert 95 <= validity <= 100
+
+
 def test_a_large_download_keeps_its_name(api: Any, stack: Any, noise: tuple[FileItem, bytes]) -> None:
     """Given a 5.5 MB PNG, When asked with ik-attachment=true, Then S3 answers the redirect with the attachment."""
     item, _ = noise

@@ -75,6 +75,11 @@ def test_post_renditions_are_made_at_upload_and_served_without_decoding(
         pytest.param({"pre": "l-text"}, "l", id="pre-with-an-overlay-is-400-naming-it"),
         pytest.param({"post": [{"type": "transformation", "value": "rt-1000"}]}, "rt", id="post-bad-rotation-is-400"),
         pytest.param({"pre": "n-nothing_like_this"}, "n-nothing_like_this", id="pre-unknown-named-is-400"),
+        pytest.param(
+            {"post": [{"type": "transformation", "value": f"w-{n}"} for n in range(1, 7)]},
+            "at most 5",
+            id="more-than-5-post-transformations-is-400",
+        ),
     ],
 )
 def test_a_transformation_the_grammar_refuses_is_400_and_nothing_is_stored(

@@ -19,7 +19,7 @@ from medialib.delivery.models import DeliveryRequest, Plan
 from medialib.errors import BadRequestError, NotFoundError, UnauthorizedError
 from medialib.files.models import FileItem
 from medialib.transform.formats import output_format
-from medialib.transform.parse import BUILT_IN_NAMED, Chain, compose, named_only, parse, wants_original
+from medialib.transform.parse import BUILT_IN_NAMED, Chain, compose, expand_named, named_only, parse, wants_original
 
 ORIGIN_SECRET_HEADER = "x-medialib-origin-secret"  # noqa: S105 - the header's name, not its value
 
@@ -370,6 +370,12 @@ def error_cache_control(status: int) -> str:
     return "no-store"
 
 
+def redirect_validity(*, expires: int | None, now: int) -> int:
+    """Seconds the presigned URL of a redirect is valid: REDIRECT_VALIDITY, and never past a signed URL's expiry
+    (at least one second: the URL was valid when the request arrived)."""
+    return REDIRECT_VALIDITY if expires is None else max(1, min(REDIRECT_VALIDITY, expires - now))
+
+
 def redirect_cache_control(*, expires: int | None, now: int) -> str:
     """A redirect to S3 is kept briefly (less than the presigned URL it names stays valid), and, like a 200, never
     past the expiry of a signed URL: a cached 302 is served without the signature being checked again."""
@@ -401,3 +407,9 @@ def content_disposition(name: str) -> str:
 def inline(size: int) -> bool:
     """Whether an answer of ``size`` bytes fits in a Lambda response (else it is a redirect to S3)."""
     return size <= MAX_INLINE_BYTES
+
+
+def expanded(chain: Chain, named: Mapping[str, str]) -> Chain:
+    """``chain`` with each ``n-<name>`` step replaced by its definition: a built-in one, else the account's
+    (``named``), checked by ``named_definition``. Delivery and upload's pre/post transformations both use it."""
+    return expand_named(chain, lambda name: named_definition(named, name))

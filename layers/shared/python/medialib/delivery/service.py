@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from email.utils import format_datetime
 
 from medialib.accounts import service as accounts
@@ -22,7 +23,7 @@ from medialib.errors import ForbiddenError, InternalError
 from medialib.files.models import FileItem
 from medialib.observability import logger, metrics
 from medialib.settings import DeliverSettings, get_settings
-from medialib.transform.parse import Chain, compose, expand_named, parse
+from medialib.transform.parse import Chain, compose, parse
 
 store: DeliveryStore = S3DeliveryStore()  # the seams: unit tests put an in-memory store and a fixed clock here
 clock: Callable[[], float] = time.time
@@ -53,16 +54,26 @@ def deliver(incoming: Incoming) -> Answer:
     rules.check_published(version)
     chain = parse(request.path_transformation or "") + parse(request.query_transformation or "")
     rules.check_access(private=rules.is_private(current, version), chain=chain, signed=signed)
-    named = account.settings.named_transformations
-    chain = expand_named(chain, lambda name: rules.named_definition(named, name))
+    chain = rules.expanded(chain, account.settings.named_transformations)
     plan = rules.plan(version, chain, incoming.accept)
     headers = _headers(plan, version, request, now, signed=signed)
     if rules.not_modified(incoming.if_none_match, plan.etag):
         return NotModified(headers)
-    redirect = rules.redirect_cache_control(expires=rules.expiry_of(request) if signed else None, now=now)
+    expires = rules.expiry_of(request) if signed else None
+    redirect = _Redirect(
+        rules.redirect_cache_control(expires=expires, now=now), rules.redirect_validity(expires=expires, now=now)
+    )
     if plan.original:
         return _original(version, plan, headers, redirect, head=incoming.head)
     return _rendition(version, chain, plan, headers, redirect, head=incoming.head)
+
+
+@dataclass(frozen=True)
+class _Redirect:
+    """How a redirect to S3 is made: its own Cache-Control, and how long the presigned URL it names is valid."""
+
+    cache_control: str
+    validity: int
 
 
 def _account(account_id: str) -> Account:
@@ -102,6 +113,8 @@ def _headers(plan: Plan, version: FileItem, request: DeliveryRequest, now: int, 
         ),
         "Last-Modified": format_datetime(version.updated_at, usegmt=True),
         "X-Content-Type-Options": "nosniff",
+        # Every account's files share the delivery domain: an HTML or SVG file opened there runs no script.
+        "Content-Security-Policy": "sandbox",
     }
     if plan.vary_accept:
         headers["Vary"] = "Accept"
@@ -110,8 +123,8 @@ def _headers(plan: Plan, version: FileItem, request: DeliveryRequest, now: int, 
     return headers
 
 
-def _redirect(location: str, cache_control: str) -> Redirected:
-    return Redirected(location, {"Cache-Control": cache_control})
+def _redirected(location: str, redirect: _Redirect) -> Redirected:
+    return Redirected(location, {"Cache-Control": redirect.cache_control})
 
 
 def _original_bytes(version: FileItem) -> bytes:
@@ -122,17 +135,19 @@ def _original_bytes(version: FileItem) -> bytes:
     return body
 
 
-def _original(version: FileItem, plan: Plan, headers: dict[str, str], redirect: str, *, head: bool) -> Answer:
-    """The stored bytes; a redirect to them when they are too large for a Lambda response (not read then)."""
+def _original(version: FileItem, plan: Plan, headers: dict[str, str], redirect: _Redirect, *, head: bool) -> Answer:
+    """The stored bytes; a redirect to them when they are too large for a Lambda response (not read then). HEAD
+    answers the headers itself: a presigned URL is signed for GET, so a HEAD following a redirect would fail."""
+    if head:
+        return Served(b"", plan.content_type, headers)
     if not rules.inline(version.size):
-        disposition = headers.get("Content-Disposition")
-        return _redirect(store.original_url(version, rules.REDIRECT_VALIDITY, disposition), redirect)
-    body = b"" if head else _original_bytes(version)
-    return Served(body, plan.content_type, headers)
+        url = store.original_url(version, redirect.validity, headers.get("Content-Disposition"))
+        return _redirected(url, redirect)
+    return Served(_original_bytes(version), plan.content_type, headers)
 
 
 def _rendition(  # noqa: PLR0913 - the answer's parts: what, how, its headers and a redirect's
-    version: FileItem, chain: Chain, plan: Plan, headers: dict[str, str], redirect: str, *, head: bool
+    version: FileItem, chain: Chain, plan: Plan, headers: dict[str, str], redirect: _Redirect, *, head: bool
 ) -> Answer:
     """The cached rendition (never decoded), else made from the original, stored, then answered."""
     assert plan.fmt is not None  # plan() gives every rendition a format
@@ -141,17 +156,21 @@ def _rendition(  # noqa: PLR0913 - the answer's parts: what, how, its headers an
     cached = store.rendition(key, rules.MAX_INLINE_BYTES)
     if cached is not None:
         metrics.add_metric(name="RenditionCacheHit", unit="Count", value=1)
+        if head:
+            return Served(b"", plan.content_type, headers)
         if cached.body is None:
-            return _redirect(store.rendition_url(key, rules.REDIRECT_VALIDITY, disposition), redirect)
-        return Served(b"" if head else cached.body, plan.content_type, headers)
+            return _redirected(store.rendition_url(key, redirect.validity, disposition), redirect)
+        return Served(cached.body, plan.content_type, headers)
     metrics.add_metric(name="RenditionCacheMiss", unit="Count", value=1)
     from medialib.transform.engine import render  # noqa: PLC0415 - Pillow is imported by the first miss, not at init
 
     made = render(_original_bytes(version), chain, fmt=plan.fmt, custom_coordinates=version.custom_coordinates)
     store.put_rendition(key, made.body, plan.content_type, rules.RENDITION_OBJECT_CACHE_CONTROL)
+    if head:
+        return Served(b"", plan.content_type, headers)
     if not rules.inline(len(made.body)):
-        return _redirect(store.rendition_url(key, rules.REDIRECT_VALIDITY, disposition), redirect)
-    return Served(b"" if head else made.body, plan.content_type, headers)
+        return _redirected(store.rendition_url(key, redirect.validity, disposition), redirect)
+    return Served(made.body, plan.content_type, headers)
 
 
 def make_renditions(version: FileItem, original: bytes, chains: list[Chain]) -> None:
@@ -161,10 +180,10 @@ def make_renditions(version: FileItem, original: bytes, chains: list[Chain]) -> 
     from medialib.transform import engine  # noqa: PLC0415 - Pillow only where images are transformed
 
     for chain in chains:
-        plan = rules.plan(version, chain, None)
-        if plan.original or plan.fmt is None:
-            continue
         try:
+            plan = rules.plan(version, chain, None)
+            if plan.original or plan.fmt is None:
+                continue
             made = engine.render(original, chain, fmt=plan.fmt, custom_coordinates=version.custom_coordinates)
             key = rules.rendition_key(version, chain, plan.fmt)
             store.put_rendition(key, made.body, plan.content_type, rules.RENDITION_OBJECT_CACHE_CONTROL)

@@ -14,10 +14,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from medialib.errors import MedialibError
-from medialib.transform.parse import parse
+from medialib.transform.parse import MAX_INPUT_PIXELS, parse
 
 MAX_FILE_BYTES = 25 * 1024 * 1024  # ImageKit's free-plan limit (seed 002)
-MAX_PIXELS = 100_000_000  # an image over this many pixels is refused before any pixel is decoded
+MAX_PIXELS = MAX_INPUT_PIXELS  # an image over this many pixels is refused before any pixel is decoded
+# Post transformations are made during the upload request (each decodes the image): a few, so the request stays
+# well inside API Gateway's 29 s.
+MAX_POST_TRANSFORMATIONS = 5
 MAX_VERSIONS = 100  # seed 001
 MAX_FOLDER_LEVELS = 50
 MAX_TAGS_LENGTH = 500
@@ -297,6 +300,8 @@ def parse_transformation(value: Any) -> dict[str, Any] | None:
     if post is not None and not isinstance(post, list):
         raise ValueError("post must be an array")
     steps = [_post_step(s) for s in post or []]
+    if sum(step["type"] == "transformation" for step in steps) > MAX_POST_TRANSFORMATIONS:
+        raise ValueError(f"post holds at most {MAX_POST_TRANSFORMATIONS} steps of type transformation")
     for text in [pre, *(step["value"] for step in steps if step["type"] == "transformation")]:
         if text is not None:
             _grammar(text)

@@ -16,12 +16,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from medialib.accounts.models import Account
 from medialib.adapters.idempotency import KeyInUseError, KeyReusedError
+from medialib.delivery.rules import expanded
 from medialib.errors import BadRequestError, ConflictError
 from medialib.files import service as files
 from medialib.files.models import NewVersion
 from medialib.observability import logger, metrics
 from medialib.transform.formats import output_format
-from medialib.transform.parse import Chain, expand_named, parse
+from medialib.transform.parse import Chain, parse
 from medialib.upload import images, multipart, rules
 from medialib.upload.auth import authenticate_upload
 from medialib.upload.fetch import fetch_url
@@ -113,7 +114,7 @@ def _transformations(account: Account, request: UploadRequest) -> tuple[Chain, l
     steps = [step["value"] for step in spec.get("post", []) if step["type"] == "transformation"]
 
     def resolved(text: str) -> Chain:
-        return expand_named(parse(text), account.settings.named_transformations.get)
+        return expanded(parse(text), account.settings.named_transformations)
 
     return resolved(spec.get("pre") or ""), [resolved(text) for text in steps]
 
