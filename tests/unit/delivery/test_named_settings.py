@@ -54,3 +54,24 @@ def test_a_built_in_name_cannot_be_redefined() -> None:
     with pytest.raises(BadRequestError) as refused:
         check_named_transformations({"ik_ml_thumbnail": "w-10"})
     assert "built-in" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("named", "problem"),
+    [
+        pytest.param({"card": "n-other"}, "a definition must be steps that name no other", id="names-another"),
+        pytest.param({"card": "w-10:n-other"}, "a definition must be steps that name no other", id="names-one-later"),
+        pytest.param({"ik_ml_thumbnail": "w-10"}, "it redefines a built-in name", id="redefines-built-in"),
+    ],
+)
+def test_an_invalid_definition_answers_the_exact_400(named: dict[str, str], problem: str) -> None:
+    """Given an account whose named transformation is invalid, When delivery uses it, Then 400
+    INVALID_TRANSFORMATION naming n-<name> and the problem, with help pointing at the account's settings."""
+    (name,) = named
+    with pytest.raises(BadRequestError) as refused:
+        named_definition(named, name)
+    assert refused.value.body() == {
+        "message": f"The account's named transformation n-{name} is not valid: {problem}",
+        "help": "Correct the account's named transformations (AccountSettings.named_transformations).",
+        "reason": "INVALID_TRANSFORMATION",
+    }

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from medialib.delivery import rules
+from medialib.delivery.models import Plan
 from medialib.delivery.rules import (
     check_access,
     check_published,
@@ -337,3 +338,282 @@ def test_custom_coordinates_are_part_of_what_fo_custom_is_keyed_by() -> None:
     assert rules.rendition_key(before, custom, "png") != rules.rendition_key(after, custom, "png")
     assert rules.plan(before, plain, None).etag == rules.plan(after, plain, None).etag
     assert rules.rendition_key(before, plain, "png") == rules.rendition_key(after, plain, "png")
+
+
+# ------------------------------------------------------------------ exact answers: what a client reads
+
+URL_HELP = (
+    "Delivery URLs are /{accountId}/[tr:<transformation>/]{filePath}[?tr=<transformation>]; see docs/delivery.md."
+)
+SIGNED_HELP = (
+    "Build the URL with an ImageKit SDK (signed=True, optionally expires_in) and the account's private key, "
+    "and send it unchanged."
+)
+NOT_FOUND_BODY = {"message": "The requested resource does not exist.", "help": URL_HELP, "reason": "NOT_FOUND"}
+
+
+def _invalid_path(message: str) -> dict[str, str]:
+    return {"message": message, "help": URL_HELP, "reason": "INVALID_PATH"}
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "status", "body"),
+    [
+        pytest.param("/", None, 404, NOT_FOUND_BODY, id="no-account-404"),
+        pytest.param("//a.jpg", None, 404, NOT_FOUND_BODY, id="empty-account-id-404"),
+        pytest.param("/acc", None, 404, NOT_FOUND_BODY, id="account-alone-404"),
+        pytest.param("/acc/tr:w-10", None, 404, NOT_FOUND_BODY, id="transformation-alone-404"),
+        pytest.param("/acc/tr:w-10/", None, 404, NOT_FOUND_BODY, id="transformation-then-slash-404"),
+        pytest.param("/acc/tr:w-10/a/", None, 404, NOT_FOUND_BODY, id="transformation-then-folder-404"),
+        pytest.param("/acc/a/", None, 404, NOT_FOUND_BODY, id="folder-404"),
+        pytest.param(
+            "/acc/a/../b.jpg", None, 400, _invalid_path("The path must not contain . or .. segments."), id="dot-dot-400"
+        ),
+        pytest.param(
+            "/acc/a//b.jpg", None, 400, _invalid_path("The path must not contain empty segments (//)."), id="empty-400"
+        ),
+        pytest.param(
+            "/acc/a\x7f.jpg",
+            None,
+            400,
+            _invalid_path("The path contains control characters or bytes that are not UTF-8."),
+            id="control-400",
+        ),
+        pytest.param(
+            "/acc/" + "a" * 2044, None, 400, _invalid_path("The path is longer than 2048 characters."), id="long-400"
+        ),
+        pytest.param(
+            "/acc/a.jpg",
+            {"x": ["v" * 4094]},
+            400,
+            {"message": "The query string is longer than 4096 characters.", "help": URL_HELP},
+            id="long-query-400-without-reason",
+        ),
+        pytest.param(
+            "/acc/a.jpg",
+            {"ik-t": ["1", "2"]},
+            400,
+            {"message": "The query parameter ik-t is given more than once.", "help": URL_HELP},
+            id="repeated-parameter-400-names-it",
+        ),
+    ],
+)
+def test_malformed_urls_answer_an_exact_body(path: str, query: Any, status: int, body: dict[str, str]) -> None:
+    """Given a URL that names no file or is malformed, When read, Then the exact status and JSON body a client
+    gets: 404 with NOT_FOUND for what names no file, 400 with INVALID_PATH and the URL's shape for a bad path, and
+    400 naming the query's limit or the repeated parameter."""
+    with pytest.raises(MedialibError) as refused:
+        parse_request(path, query)
+    assert (refused.value.status, refused.value.body()) == (status, body)
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "accepted"),
+    [
+        pytest.param("/acc/" + "a" * 2043, None, True, id="path-of-2048-characters-accepted"),
+        pytest.param("/acc/" + "a" * 2044, None, False, id="path-of-2049-characters-400"),
+        pytest.param(
+            "/acc/a.jpg", {"x": ["v" * 4093]}, True, id="query-name-value-and-two-separators-at-4096-accepted"
+        ),
+        pytest.param("/acc/a.jpg", {"x": ["v" * 4094]}, False, id="query-one-character-over-400"),
+        pytest.param(
+            "/acc/a.jpg", {"a": ["1"], "x": ["v" * 4089]}, True, id="two-parameters-count-4-separators-accepted"
+        ),
+        pytest.param("/acc/a.jpg", {"a": ["1"], "x": ["v" * 4090]}, False, id="two-parameters-one-over-400"),
+    ],
+)
+def test_length_limits_are_inclusive(path: str, query: Any, accepted: bool) -> None:
+    """Given a path or query at its limit (2048 path characters; 4096 for the query, each parameter counting its
+    name, its value, = and &) or one character over, When read, Then the limit itself is accepted, one over is 400."""
+    if accepted:
+        parse_request(path, query)
+        return
+    with pytest.raises(BadRequestError) as refused:
+        parse_request(path, query)
+    assert "longer than" in refused.value.message
+
+
+def test_a_private_file_asked_unsigned_answers_the_exact_401() -> None:
+    """Given a private file, When its original is asked without a signature, Then 401 SIGNATURE_REQUIRED saying the
+    URL must be signed and how to sign it."""
+    with pytest.raises(UnauthorizedError) as refused:
+        check_access(private=True, chain=(), signed=False)
+    assert refused.value.body() == {
+        "message": "This file is private: its URL must be signed.",
+        "help": SIGNED_HELP,
+        "reason": "SIGNATURE_REQUIRED",
+    }
+
+
+def test_a_transformation_of_a_non_image_answers_the_exact_400() -> None:
+    """Given a PDF, When asked with w-300, Then 400 INVALID_TRANSFORMATION saying how to ask for the file instead."""
+    with pytest.raises(BadRequestError) as refused:
+        plan(item(file_type="non-image", mime="application/pdf", name="a.pdf"), parse("w-300"), None)
+    assert refused.value.body() == {
+        "message": "Transformations apply to images only; this file is not an image.",
+        "help": "Request the file without tr, or with tr=orig-true.",
+        "reason": "INVALID_TRANSFORMATION",
+    }
+
+
+@pytest.mark.parametrize(
+    ("tr", "accept", "expected"),
+    [
+        pytest.param(
+            "",
+            None,
+            Plan(True, None, "image/jpeg", "", '"28ddf88d988a9eee4cdd2951b74f3a70"', vary_accept=False),
+            id="original",
+        ),
+        pytest.param(
+            "f-auto:orig-true",
+            "image/webp",
+            Plan(True, None, "image/jpeg", "", '"28ddf88d988a9eee4cdd2951b74f3a70"', vary_accept=False),
+            id="orig-true-wins-over-f-auto-and-does-not-vary",
+        ),
+        pytest.param(
+            "w-300",
+            None,
+            Plan(False, "jpeg", "image/jpeg", "w-300", '"3c4582af1a26ed98df5e779f527bea7c"', vary_accept=False),
+            id="w-300-as-jpeg",
+        ),
+        pytest.param(
+            "w-300:f-auto",
+            "image/webp",
+            Plan(False, "webp", "image/webp", "w-300:f-auto", '"58f4aa9d600deff7c113e21c92021567"', vary_accept=True),
+            id="f-auto-as-webp",
+        ),
+        pytest.param(
+            "w-300:f-auto",
+            "*/*",
+            Plan(False, "jpeg", "image/jpeg", "w-300:f-auto", '"c4ed5f6a727a7f0630e2a13d7875a762"', vary_accept=True),
+            id="f-auto-as-jpeg-has-another-etag",
+        ),
+    ],
+)
+def test_plans_and_their_etags_are_exact_and_stable(tr: str, accept: str | None, expected: Plan) -> None:
+    """Given version v1 of a JPEG, When planned bare, with orig-true, or transformed, Then the exact plan: the
+    original never varies on Accept, and each ETag is pinned so a release does not change the ETag of unchanged
+    bytes (every CDN and browser copy would be fetched again) nor give two formats of one URL the same ETag."""
+    assert plan(item(), parse(tr), accept) == expected
+
+
+def test_two_versions_originals_have_different_etags() -> None:
+    """Given two versions of a file with the same type, When their originals are planned, Then different ETags (a
+    304 never confirms the old bytes after a new version)."""
+    assert plan(item(), (), None).etag != plan(item(version_id="v2"), (), None).etag
+
+
+@pytest.mark.parametrize(
+    ("expires", "expected"),
+    [
+        pytest.param(1000, "public, max-age=0", id="expiring-now-is-not-cached"),
+        pytest.param(1001, "public, max-age=1", id="expiring-in-a-second-cached-a-second"),
+        pytest.param(999, "public, max-age=0", id="already-expired-is-not-cached"),
+        pytest.param(1000 + 31_536_000 + 1, "public, max-age=31536000", id="past-a-year-capped-at-a-year"),
+    ],
+)
+def test_a_signed_url_is_never_cached_past_its_expiry(expires: int, expected: str) -> None:
+    """Given a transformed signed URL with ik-t, When cached at now=1000, Then max-age is what is left of its
+    validity, 0 at expiry, and never more than a year."""
+    assert rules.cache_control(versioned=False, transformed=True, expires=expires, now=1000) == expected
+
+
+@pytest.mark.parametrize(
+    ("expires", "expected"),
+    [
+        pytest.param(None, "public, max-age=60", id="unsigned-redirect-a-minute"),
+        pytest.param(1000 + 3600, "public, max-age=60", id="later-expiry-still-a-minute"),
+        pytest.param(1000 + 30, "public, max-age=30", id="sooner-expiry-shortens-it"),
+        pytest.param(1000, "public, max-age=0", id="expiring-now-is-not-cached"),
+    ],
+)
+def test_redirects_are_cached_for_less_than_their_presigned_urls_live(expires: int | None, expected: str) -> None:
+    """Given a redirect to a presigned URL valid REDIRECT_VALIDITY seconds, When cached at now=1000, Then for a
+    minute at most, and never past a signed URL's expiry."""
+    assert rules.redirect_cache_control(expires=expires, now=1000) == expected
+    assert rules.REDIRECT_MAX_AGE < rules.REDIRECT_VALIDITY
+
+
+@pytest.mark.parametrize(
+    ("ik_t", "expected"),
+    [
+        pytest.param(None, None, id="no-ik-t-never-expires"),
+        pytest.param("1700000300", 1_700_000_300, id="unix-seconds"),
+        pytest.param("0", 0, id="zero"),
+        pytest.param("17e8", None, id="not-an-integer-is-none"),
+        pytest.param("-1", None, id="negative-is-none"),
+        pytest.param("1" * 19, None, id="more-than-18-digits-is-none"),
+    ],
+)
+def test_expiry_of(ik_t: str | None, expected: int | None) -> None:
+    """Given a URL's ik-t, When its expiry is read for Cache-Control, Then Unix seconds, or None for no ik-t or one
+    that is not a Unix time."""
+    query = {} if ik_t is None else {"ik-t": ik_t}
+    assert rules.expiry_of(parse_request("/acc/a.jpg", query)) == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "matches"),
+    [
+        pytest.param('"x","abc"', True, id="list-without-spaces"),
+        pytest.param('"abc", "x"', True, id="first-of-a-list"),
+        pytest.param(' W/"abc" ', True, id="weak-form-with-spaces"),
+        pytest.param('"x" "abc"', False, id="space-is-not-a-separator"),
+        pytest.param('w/"abc"', False, id="lowercase-w-is-not-weak"),
+    ],
+)
+def test_if_none_match_lists(header: str, matches: bool) -> None:
+    """Given our strong ETag "abc", When If-None-Match lists tags, Then they are split on commas only and W/ is
+    dropped before comparing."""
+    assert rules.not_modified(header, '"abc"') is matches
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "expected"),
+    [
+        pytest.param("a.PNG", "png", "a.PNG", id="same-format-keeps-uppercase-extension"),
+        pytest.param("a.JPG", "jpeg", "a.JPG", id="jpg-is-jpeg"),
+        pytest.param("a.JPEG", "jpeg", "a.JPEG", id="jpeg-is-jpeg"),
+        pytest.param("a.jpg", "png", "a.png", id="jpeg-converted-to-png"),
+        pytest.param("a.jpeg", "webp", "a.webp", id="jpeg-long-extension-converted"),
+        pytest.param("my.photo.png", "webp", "my.photo.webp", id="only-the-last-extension-changes"),
+        pytest.param("my.photo.png", "png", "my.photo.png", id="last-extension-kept"),
+        pytest.param("README", "png", "README.png", id="no-extension-gets-one"),
+        pytest.param(".hidden", "webp", ".hidden.webp", id="dotfile-is-a-stem-not-an-extension"),
+        pytest.param("a.png", None, "a.png", id="original-keeps-its-name"),
+    ],
+)
+def test_download_names(name: str, fmt: str | None, expected: str) -> None:
+    """Given a file name and the rendition's format, When downloaded, Then the name carries the format's extension,
+    kept as written when it already names that format."""
+    assert download_name(name, fmt) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "header"),
+    [
+        pytest.param("a b.jpg", 'attachment; filename="a b.jpg"', id="space-is-plain-ascii"),
+        pytest.param("X.jpg", 'attachment; filename="X.jpg"', id="uppercase-is-plain-ascii"),
+        pytest.param(
+            "X-é.jpg", "attachment; filename=\"X-_.jpg\"; filename*=UTF-8''X-%C3%A9.jpg", id="only-e-replaced"
+        ),
+        pytest.param(
+            "a\x7f.jpg", "attachment; filename=\"a_.jpg\"; filename*=UTF-8''a%7F.jpg", id="del-is-not-ascii-text"
+        ),
+        pytest.param("a\\b.jpg", "attachment; filename=\"a_b.jpg\"; filename*=UTF-8''a%5Cb.jpg", id="backslash"),
+        pytest.param(
+            "é/1.jpg", "attachment; filename=\"_/1.jpg\"; filename*=UTF-8''%C3%A9%2F1.jpg", id="slash-encoded"
+        ),
+    ],
+)
+def test_content_disposition_fallbacks(name: str, header: str) -> None:
+    """Given a file name, When sent as an attachment, Then printable ASCII but " and \\ stays in filename, anything
+    else becomes _ there, and filename* carries the name percent-encoded (RFC 8187: / is not an attr-char)."""
+    assert content_disposition(name) == header
+
+
+def test_an_origin_header_that_is_not_text_is_refused() -> None:
+    """Given an origin header holding a lone surrogate (as a JSON event can carry), When compared with the secret,
+    Then refused, not a crash."""
+    assert rules.origin_allowed("\ud800", "s" * 40) is False

@@ -184,3 +184,98 @@ def test_expiry(offset: int, accepted: bool) -> None:
 def test_an_unsigned_url_is_unsigned() -> None:
     """Given a URL without ik-s or ik-t, When checked, Then it is not signed (and not refused: access decides)."""
     assert check_signature(as_received(sdk_url("/images/a.jpg")), KEY, NOW) is False
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "candidates"),
+    [
+        pytest.param("/acc/images/a.jpg", None, ["images/a.jpg9999999999"], id="plain-path-is-one-string"),
+        pytest.param(
+            "/acc/!@é b.jpg",
+            None,
+            ["!@%C3%A9%20b.jpg9999999999"],
+            id="both-sdks-keep-!-and-@-and-encode-space-and-unicode",
+        ),
+        pytest.param(
+            "/acc/X[1].jpg",
+            None,
+            ["X%5B1%5D.jpg9999999999", "X[1].jpg9999999999"],
+            id="python-encodes-brackets-node-keeps-them",
+        ),
+        pytest.param(
+            "/acc/X^[1].jpg",
+            None,
+            ["X%5E%5B1%5D.jpg9999999999", "X%5E[1].jpg9999999999", "X^[1].jpg9999999999"],
+            id="caret-kept-by-older-node-sdks-encoded-by-newer",
+        ),
+        pytest.param(
+            "/acc/a.jpg",
+            {"tr": ["w-300,h-200"], "x": ["a b,c*-._~"]},
+            [
+                "a.jpg?tr=w-300,h-200&x=a b,c*-._~9999999999",
+                "a.jpg?tr=w-300,h-200&x=a+b%2Cc*-._%7E9999999999",
+                "a.jpg?tr=w-300,h-200&x=a+b,c*-._~9999999999",
+            ],
+            id="query-raw-node-form-encoded-never-tr-and-plus-for-space",
+        ),
+        pytest.param(
+            "/acc/a.jpg",
+            {"x": ["a,b"], "ik-t": ["1700000300"]},
+            ["a.jpg?x=a%2Cb1700000300", "a.jpg?x=a,b1700000300"],
+            id="no-space-no-plus-candidate-and-ik-t-appended",
+        ),
+    ],
+)
+def test_the_exact_strings_an_sdk_may_have_signed(path: str, query: Any, candidates: list[str]) -> None:
+    """Given a decoded path and query, When delivery rebuilds what an SDK signed, Then exactly these strings: the
+    Python SDK's RFC 3986 path and raw query, the Node SDK's WHATWG path (with and without ^ encoded) and
+    form-encoded query values (tr excepted), + for a space API Gateway decoded, then ik-t or 9999999999. Each extra
+    string is one more that a forged signature could match."""
+    assert strings_to_sign(parse_request(path, query)) == candidates
+
+
+@pytest.mark.parametrize(
+    ("query", "now", "body"),
+    [
+        pytest.param(
+            {"ik-t": ["1700000300"]},
+            NOW,
+            {"message": "The URL has ik-t but no ik-s signature.", "reason": "INVALID_SIGNATURE"},
+            id="ik-t-without-ik-s",
+        ),
+        pytest.param(
+            {"ik-t": ["soon"], "ik-s": ["00"]},
+            NOW,
+            {"message": "ik-t must be a Unix time in seconds.", "reason": "INVALID_SIGNATURE"},
+            id="ik-t-not-a-unix-time",
+        ),
+        pytest.param(
+            {"ik-t": ["1700000300"], "ik-s": ["00"]},
+            NOW + 301,
+            {"message": "This signed URL has expired.", "reason": "URL_EXPIRED"},
+            id="expired",
+        ),
+        pytest.param(
+            {"ik-t": ["1700000300"], "ik-s": ["00"]},
+            NOW + 300,
+            {"message": "The signature of this URL is not valid.", "reason": "INVALID_SIGNATURE"},
+            id="wrong-signature-checked-at-expiry",
+        ),
+        pytest.param(
+            {"ik-s": ["\ud800"]},
+            NOW,
+            {"message": "The signature of this URL is not valid.", "reason": "INVALID_SIGNATURE"},
+            id="signature-that-is-not-text-is-401-not-500",
+        ),
+    ],
+)
+def test_refused_signatures_answer_an_exact_401(query: Any, now: int, body: dict[str, str]) -> None:
+    """Given a URL whose signature is missing, malformed, expired or wrong, When checked, Then 401 with the exact
+    message and reason, and help that says how to build a signed URL."""
+    help_text = (
+        "Build the URL with an ImageKit SDK (signed=True, optionally expires_in) and the account's private key, "
+        "and send it unchanged."
+    )
+    with pytest.raises(UnauthorizedError) as refused:
+        check_signature(parse_request("/acc/a.jpg", query), KEY, now)
+    assert (refused.value.status, refused.value.body()) == (401, {**body, "help": help_text})
