@@ -74,15 +74,15 @@ def _invalid_path(message: str) -> BadRequestError:
 
 
 def _segments(path: str) -> tuple[str, list[str]]:
-    """The account id and the segments after it; 404 when there is no file path, 400 when it is malformed."""
+    """The account id and the segments after it; 404 when there is no account id, 400 when it is malformed."""
     if len(path) > MAX_PATH_CHARS:
         raise _invalid_path(f"The path is longer than {MAX_PATH_CHARS} characters.")
     if _FORBIDDEN_CHARS.search(path):
         raise _invalid_path("The path contains control characters or bytes that are not UTF-8.")
     account_id, _, rest = path.removeprefix("/").partition("/")
     segments = rest.split("/")
-    if not account_id or segments == [""]:
-        raise not_found()  # no account, or an account id alone
+    if not account_id:
+        raise not_found()
     if any(segment in {".", ".."} for segment in segments):
         raise _invalid_path("The path must not contain . or .. segments.")
     if "" in segments[:-1]:
@@ -110,13 +110,12 @@ def parse_request(path: str, query: Mapping[str, Sequence[str] | str | None] | N
     the bytes, but they are part of what a signature signs."""
     account_id, segments = _segments(path)
     path_transformation = None
+    file_segments = segments
     if segments[0].startswith(PATH_TRANSFORMATION_PREFIX):
         path_transformation = segments[0].removeprefix(PATH_TRANSFORMATION_PREFIX) or None
-        if len(segments) == 1 or segments[1:] == [""]:
-            raise not_found()  # a transformation and no file path
-    file_segments = segments[1:] if segments[0].startswith(PATH_TRANSFORMATION_PREFIX) else segments
-    if file_segments[-1] == "":
-        raise not_found()  # a trailing slash names a folder; folders are not delivered
+        file_segments = segments[1:]
+    if not file_segments or file_segments[-1] == "":
+        raise not_found()  # no file path (an account id or a transformation alone), or a folder (a trailing slash)
     pairs = _query_pairs(query or {})
     values = dict(pairs)
     return DeliveryRequest(
