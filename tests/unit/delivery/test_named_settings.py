@@ -61,6 +61,7 @@ def test_a_built_in_name_cannot_be_redefined() -> None:
     [
         pytest.param({"card": "n-other"}, "a definition must be steps that name no other", id="names-another"),
         pytest.param({"card": "w-10:n-other"}, "a definition must be steps that name no other", id="names-one-later"),
+        pytest.param({"card": ""}, "a definition must be steps that name no other", id="empty-has-no-steps"),
         pytest.param({"ik_ml_thumbnail": "w-10"}, "it redefines a built-in name", id="redefines-built-in"),
     ],
 )

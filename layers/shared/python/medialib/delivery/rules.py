@@ -279,26 +279,28 @@ def named_definition(named: Mapping[str, str], name: str) -> str | None:
     text = named.get(name)
     if text is None:
         return None
-    problem = None
-    if name in BUILT_IN_NAMED:
-        problem = "it redefines a built-in name"
-    else:
-        try:
-            chain = parse(text)
-        except BadRequestError as err:
-            problem = err.message
-        else:
-            if not chain or any(step.named is not None for step in chain):
-                problem = "a definition must be steps that name no other"
-            elif wants_original(chain):  # a named URL is served unsigned for a private file; its original is not
-                problem = "orig-true would serve a private file's original without a signature"
-    if problem:
+    problem = _definition_problem(name, text)
+    if problem is not None:
         raise BadRequestError(
             f"The account's named transformation n-{name} is not valid: {problem}",
             help="Correct the account's named transformations (AccountSettings.named_transformations).",
             reason="INVALID_TRANSFORMATION",
         )
     return text
+
+
+def _definition_problem(name: str, text: str) -> str | None:
+    if name in BUILT_IN_NAMED:
+        return "it redefines a built-in name"
+    try:
+        chain = parse(text)
+    except BadRequestError as err:
+        return err.message
+    if not chain or any(step.named is not None for step in chain):
+        return "a definition must be steps that name no other"
+    if wants_original(chain):  # a named URL is served unsigned for a private file; its original is not
+        return "orig-true would serve a private file's original without a signature"
+    return None
 
 
 # ------------------------------------------------------------------ what is sent
