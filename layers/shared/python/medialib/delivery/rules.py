@@ -348,11 +348,12 @@ def rendition_key(item: FileItem, chain: Chain, fmt: str) -> str:
 
 
 def not_modified(if_none_match: str | None, current: str) -> bool:
-    """``If-None-Match`` (RFC 9110 §13.1.2, weak comparison): ``*`` or any listed tag equal to ``current``."""
+    """``If-None-Match`` (RFC 9110 §13.1.2, weak comparison): ``*`` or any listed tag equal to ``current``, our
+    strong ETag (:func:`etag`), once the listed tag's ``W/`` is dropped."""
     if not if_none_match:
         return False
     tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in tags or current.removeprefix("W/") in tags
+    return "*" in tags or current in tags
 
 
 def cache_control(*, versioned: bool, transformed: bool, expires: int | None, now: int) -> str:
