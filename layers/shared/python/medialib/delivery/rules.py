@@ -392,7 +392,8 @@ def download_name(name: str, fmt: str | None) -> str:
     extension = _FORMAT_EXTENSION[fmt]
     stem, dot, current = name.rpartition(".")
     if dot and stem:
-        same = current.lower() == extension or (fmt == "jpeg" and current.lower() in {"jpg", "jpeg"})
+        current = current.lower()
+        same = current == extension or (fmt == "jpeg" and current == "jpeg")  # jpeg's extension is jpg; jpeg too
         return name if same else f"{stem}.{extension}"
     return f"{name}.{extension}"
 
