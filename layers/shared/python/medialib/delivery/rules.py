@@ -137,7 +137,7 @@ def parse_request(path: str, query: Mapping[str, Sequence[str] | str | None] | N
 # The Python SDK percent-encodes the path keeping RFC 3986's pchars; the Node SDK sets URL.pathname, which encodes
 # the WHATWG path percent-encode set (controls, space, " # < > ? ` { } and non-ASCII; newer versions also ^).
 _PYTHON_PATH_SAFE = "/:@!$&'()*+,;=-._~"
-_WHATWG_PATH_ENCODED = frozenset(' "#<>?`{}')
+_WHATWG_PATH_ENCODED = frozenset('"#<>?`{}')  # and whatever is not printable ASCII (0x21-0x7E), space included
 
 
 def _percent(char: str) -> str:
