@@ -62,6 +62,11 @@ def test_a_built_in_name_cannot_be_redefined() -> None:
         pytest.param({"card": "n-other"}, "a definition must be steps that name no other", id="names-another"),
         pytest.param({"card": "w-10:n-other"}, "a definition must be steps that name no other", id="names-one-later"),
         pytest.param({"card": ""}, "a definition must be steps that name no other", id="empty-has-no-steps"),
+        pytest.param(
+            {"card": "w-10:orig-true"},
+            "orig-true would serve a private file's original without a signature",
+            id="orig-true-would-unsign-a-private-original",
+        ),
         pytest.param({"ik_ml_thumbnail": "w-10"}, "it redefines a built-in name", id="redefines-built-in"),
     ],
 )

@@ -22,7 +22,7 @@ from medialib.delivery.rules import (
 )
 from medialib.errors import BadRequestError, MedialibError, NotFoundError, UnauthorizedError
 from medialib.files.models import FileItem
-from medialib.transform.parse import parse
+from medialib.transform.parse import compose, parse
 
 
 def item(**fields: Any) -> FileItem:
@@ -489,6 +489,19 @@ def test_a_transformation_of_a_non_image_answers_the_exact_400() -> None:
             Plan(False, "jpeg", "image/jpeg", "w-300:f-auto", '"c4ed5f6a727a7f0630e2a13d7875a762"', vary_accept=True),
             id="f-auto-as-jpeg-has-another-etag",
         ),
+        pytest.param(
+            "w-10,h-10,fo-custom",
+            None,
+            Plan(
+                False,
+                "jpeg",
+                "image/jpeg",
+                "w-10,h-10,fo-custom",
+                '"1d9f9d498aeb2b6124e27eedd478f8fe"',
+                vary_accept=False,
+            ),
+            id="fo-custom-without-coordinates",
+        ),
     ],
 )
 def test_plans_and_their_etags_are_exact_and_stable(tr: str, accept: str | None, expected: Plan) -> None:
@@ -617,3 +630,32 @@ def test_an_origin_header_that_is_not_text_is_refused() -> None:
     """Given an origin header holding a lone surrogate (as a JSON event can carry), When compared with the secret,
     Then refused, not a crash."""
     assert rules.origin_allowed("\ud800", "s" * 40) is False
+
+
+@pytest.mark.parametrize(
+    ("tr", "named", "composed"),
+    [
+        pytest.param("n-card:rt-90", {"card": "w-10"}, "w-10:rt-90", id="account-name-replaced-in-place"),
+        pytest.param("n-ik_ml_thumbnail", {}, "w-200,h-200,c-at_max", id="built-in-name-needs-no-account-entry"),
+        pytest.param("w-10", {"card": "n-other"}, "w-10", id="an-unused-bad-definition-is-not-read"),
+    ],
+)
+def test_named_steps_are_expanded(tr: str, named: dict[str, str], composed: str) -> None:
+    """Given a chain with named steps and the account's named transformations, When expanded for delivery or
+    upload, Then each n-<name> becomes its definition's steps."""
+    assert compose(rules.expanded(parse(tr), named)) == composed
+
+
+@pytest.mark.parametrize(
+    ("tr", "words"),
+    [
+        pytest.param("n-nope", "n-nope: no named transformation has this name", id="unknown-name-400-names-it"),
+        pytest.param("n-card", "n-card is not valid", id="bad-definition-400-names-it"),
+    ],
+)
+def test_named_steps_that_cannot_be_expanded_are_400(tr: str, words: str) -> None:
+    """Given an account defining card as n-x, When n-nope or n-card is expanded, Then 400 INVALID_TRANSFORMATION
+    naming the step."""
+    with pytest.raises(BadRequestError) as refused:
+        rules.expanded(parse(tr), {"card": "n-x"})
+    assert words in refused.value.message and refused.value.reason == "INVALID_TRANSFORMATION"
