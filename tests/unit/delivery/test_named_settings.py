@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from medialib.accounts.models import AccountSettings
-from medialib.delivery.rules import check_named_transformations, named_definition
+from medialib.delivery.rules import named_definition
 from medialib.errors import BadRequestError
 
 
@@ -15,8 +15,8 @@ def test_valid_named_transformations_are_kept_and_pass_the_grammar() -> None:
     """Given names with transformations of one or more steps, When stored and checked, Then kept as given."""
     named = {"card": "w-400,h-300", "hero.v2": "w-1200:f-webp"}
     assert AccountSettings(named_transformations=named).named_transformations == named
-    check_named_transformations(named)
-    assert named_definition(named, "card") == "w-400,h-300" and named_definition(named, "nope") is None
+    assert {name: named_definition(named, name) for name in named} == named
+    assert named_definition(named, "nope") is None
 
 
 @pytest.mark.parametrize(
@@ -52,7 +52,7 @@ def test_definitions_are_checked_against_the_grammar(definition: str, words: str
 def test_a_built_in_name_cannot_be_redefined() -> None:
     """Given an account that defines ik_ml_thumbnail, When checked, Then 400 (the built-in one is what URLs get)."""
     with pytest.raises(BadRequestError) as refused:
-        check_named_transformations({"ik_ml_thumbnail": "w-10"})
+        named_definition({"ik_ml_thumbnail": "w-10"}, "ik_ml_thumbnail")
     assert "built-in" in refused.value.message
 
 

@@ -9,9 +9,9 @@ from pydantic import Field, SecretStr, field_validator
 from medialib.accounts.rules import RESERVED_ACCOUNT_IDS
 from medialib.models import ItemModel
 
-# The grammar of n-<name> (medialib.transform.parse); the definitions' grammar is checked by delivery
-# (medialib.delivery.rules.check_named_transformations), not here: the authorizer reads accounts and has no Pillow,
-# which the transformation grammar may ask for colour names.
+# The grammar of n-<name> (medialib.transform.parse). A definition is checked against the transformation grammar when
+# a URL or an upload uses it (medialib.delivery.rules.named_definition): every function reads accounts, and each
+# read would otherwise parse every definition.
 _TRANSFORMATION_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
 _MAX_DEFINITION = 1024
 

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from medialib.delivery.models import DeliveryRequest, Plan
 from medialib.errors import BadRequestError, NotFoundError, UnauthorizedError
 from medialib.files.models import FileItem
-from medialib.transform.formats import output_format
+from medialib.transform.formats import FORMAT_MIME, output_format
 from medialib.transform.parse import BUILT_IN_NAMED, Chain, compose, expand_named, named_only, parse, wants_original
 
 ORIGIN_SECRET_HEADER = "x-medialib-origin-secret"  # noqa: S105 - the header's name, not its value
@@ -51,7 +51,6 @@ RENDITION_OBJECT_CACHE_CONTROL = f"public, max-age={LONG_MAX_AGE}, immutable"  #
 REDIRECT_VALIDITY = 300  # the presigned URL of a large answer
 REDIRECT_MAX_AGE = 60  # the redirect itself is cached for less than the URL it names stays valid
 
-FORMAT_MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "avif": "image/avif", "gif": "image/gif"}
 _FORMAT_EXTENSION = {"jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif", "gif": "gif"}
 
 _HELP = "Delivery URLs are /{accountId}/[tr:<transformation>/]{filePath}[?tr=<transformation>]; see docs/delivery.md."
@@ -264,14 +263,6 @@ def check_access(*, private: bool, chain: Chain, signed: bool) -> None:
         raise UnauthorizedError(
             "This file is private: its URL must be signed.", help=_SIGNED_HELP, reason="SIGNATURE_REQUIRED"
         )
-
-
-def check_named_transformations(named: Mapping[str, str]) -> None:
-    """An account's named transformations against the grammar: each definition parses, names no other and does not
-    redefine a built-in name; else 400 naming it. Delivery checks the definition a URL uses; operators may check
-    all of an account's before storing them."""
-    for name in named:
-        named_definition(named, name)
 
 
 def named_definition(named: Mapping[str, str], name: str) -> str | None:

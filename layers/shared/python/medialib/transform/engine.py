@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from medialib.errors import BadRequestError
 from medialib.transform import geometry
-from medialib.transform.formats import writes_avif
+from medialib.transform.formats import FORMAT_MIME, writes_avif
 from medialib.transform.parse import (
     DEFAULT_BACKGROUND,
     DEFAULT_QUALITY,
@@ -34,13 +34,6 @@ from medialib.transform.parse import (
 if TYPE_CHECKING:
     from PIL import Image
 
-CONTENT_TYPES = {
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-    "avif": "image/avif",
-    "gif": "image/gif",
-}
 # What medialib decodes (JPEG includes MPO), in the order Pillow tries them: web and camera formats, no plugin that
 # runs an external program. Pillow loads every other plugin (about 170 ms) only when the first ones fail to match.
 OPENABLE = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "ICO")
@@ -343,10 +336,10 @@ def render(original: bytes, chain: Chain, *, fmt: str, custom_coordinates: str |
     ``orig-true`` is the caller's to honour (serve the original): ``render`` always transforms."""
     if any(step.named is not None for step in chain):
         raise ValueError("render() got a named step: expand_named() the chain first")
-    if fmt not in CONTENT_TYPES:
+    if fmt not in FORMAT_MIME:
         raise BadRequestError(f"medialib cannot write the format {fmt!r}.", reason="INVALID_TRANSFORMATION")
     source = _decode(original, chain[0] if chain else None, custom_coordinates)
     for index, step in enumerate(chain):  # customCoordinates speak of the original: the first step's input
         source = _apply(source, step, custom_coordinates if index == 0 else None)
     body = _encode(source.image, fmt, chain, source.icc_profile)
-    return Rendition(body, CONTENT_TYPES[fmt], source.image.width, source.image.height)
+    return Rendition(body, FORMAT_MIME[fmt], source.image.width, source.image.height)

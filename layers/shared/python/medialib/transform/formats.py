@@ -8,6 +8,13 @@ from functools import lru_cache
 
 from medialib.transform.parse import Chain, OutputFormat, invalid
 
+FORMAT_MIME: dict[OutputFormat, str] = {
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "avif": "image/avif",
+    "gif": "image/gif",
+}
 _MIME_FORMATS: dict[str, OutputFormat] = {
     "image/jpeg": "jpeg",
     "image/jpg": "jpeg",
