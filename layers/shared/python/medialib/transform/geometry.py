@@ -53,9 +53,6 @@ class Plan:
     def output(self) -> tuple[int, int]:
         return self.canvas or self.size
 
-    def is_identity(self, width: int, height: int) -> bool:
-        return self.canvas is None and self.size == (width, height) and self.box == (0, 0, width, height)
-
 
 def custom_box(custom: str | None) -> Box | None:
     """A file's ``customCoordinates`` (``x,y,width,height``) as a box, or None when absent or malformed."""
@@ -110,11 +107,16 @@ def _scaled(width: int, height: int, scale: float) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _start(length: float, source: float, anchor: float | None, point: float | None) -> float:
+def _centred(length: float, source: float, point: float) -> float:
+    """Where a region of ``length`` starts along an axis of ``source`` to be centred on ``point``, kept inside."""
+    return min(max(point - length / 2, 0.0), source - length)
+
+
+def _start(length: float, source: float, anchor: float, point: float | None) -> float:
     """Where a region of ``length`` starts along an axis of ``source``: at the anchor, or centred on a point."""
     if point is not None:
-        return min(max(point - length / 2, 0.0), source - length)
-    return (source - length) * (0.5 if anchor is None else anchor)
+        return _centred(length, source, point)
+    return (source - length) * anchor
 
 
 def _focus(step: Step, custom: str | None, auto_focus: Point | None) -> tuple[Point, Point | None]:
@@ -133,13 +135,14 @@ def _one_side_plan(source: tuple[int, int], step: Step, box: tuple[int | None, i
     width, height = source
     box_w, box_h = box
     scale = box_w / width if box_w is not None else (box_h or height) / height
-    if step.crop == "at_max" and scale >= 1.0:
-        return Plan((0, 0, width, height), source)
-    size = (box_w, max(1, round(height * scale))) if box_w is not None else (max(1, round(width * scale)), box_h)
-    return Plan((0, 0, width, height), (size[0] or width, size[1] or height))
+    if step.crop == "at_max":
+        scale = min(scale, 1.0)
+    return Plan((0, 0, width, height), _scaled(width, height, scale))
 
 
-def _resize_plan(source: tuple[int, int], step: Step, box: tuple[int, int], focus: Point) -> Plan:
+def _resize_plan(
+    source: tuple[int, int], step: Step, box: tuple[int, int], anchors: Point, point: Point | None
+) -> Plan:
     """w and h: the crop strategy decides the size; maintain_ratio's cut is placed by ``_cover_box``."""
     width, height = source
     box_w, box_h = box
@@ -154,9 +157,9 @@ def _resize_plan(source: tuple[int, int], step: Step, box: tuple[int, int], focu
     if step.crop_mode == "pad_resize":
         fitted = _scaled(width, height, fit)
         size = (min(fitted[0], box_w), min(fitted[1], box_h))
-        offset = (round((box_w - size[0]) * focus[0]), round((box_h - size[1]) * focus[1]))
+        offset = (round((box_w - size[0]) * anchors[0]), round((box_h - size[1]) * anchors[1]))
         return Plan(full, size, canvas=box, offset=offset)
-    return Plan(full, box)
+    return Plan(_cover_box(source, box, anchors, point), box)  # maintain_ratio: cut the box at the focus
 
 
 def _cover_box(source: tuple[int, int], size: tuple[int, int], anchors: Point, point: Point | None) -> Box:
@@ -189,7 +192,7 @@ def _extract_axis(axis: _Axis, pad: bool) -> tuple[int, int, int]:
     if axis.start is not None:
         first = min(axis.start, axis.source - taken)
     elif axis.centre is not None:
-        first = round(_start(taken, axis.source, None, axis.centre))
+        first = round(_centred(taken, axis.source, axis.centre))
     else:
         first = round(_start(taken, axis.source, axis.anchor, axis.point))
     return max(0, first), taken, 0
@@ -231,19 +234,14 @@ def plan(width: int, height: int, step: Step, *, custom: str | None = None, auto
         result = _one_side_plan(source, step, (box_w, box_h))
     else:
         anchors, point = _focus(step, custom, auto_focus)
-        result = _resize_plan(source, step, (box_w, box_h), anchors)
-        if step.crop is None and step.crop_mode is None:  # maintain_ratio: cut the box at the focus
-            result = Plan(_cover_box(source, result.size, anchors, point), result.size)
+        result = _resize_plan(source, step, (box_w, box_h), anchors, point)
     check_output(*result.output, _sizing(step))
     return result
 
 
 def rotated_size(width: int, height: int, degrees: int) -> tuple[int, int]:
-    """The size of an image turned clockwise by ``degrees`` on an expanded canvas (Pillow's ``expand=True``)."""
-    if degrees % 180 == 0:
-        return width, height
-    if degrees % 90 == 0:
-        return height, width
+    """The size of an image turned clockwise by ``degrees`` on an expanded canvas (Pillow's ``expand=True``). The
+    1e-9 absorbs the float error of a quarter turn (cos 90 is not exactly 0), so those swap the sides exactly."""
     angle = math.radians(degrees)
     cos, sin = abs(math.cos(angle)), abs(math.sin(angle))
     return math.ceil(width * cos + height * sin - 1e-9), math.ceil(width * sin + height * cos - 1e-9)
@@ -254,12 +252,7 @@ def best_window(profile: Sequence[float], window: float) -> float:
     ``fo-auto`` puts a crop along one axis. Ties keep the run nearest the middle."""
     count = len(profile)
     span = max(1, min(count, round(window)))
-    if span >= count:
-        return count / 2
-    sums = [0.0]
-    for value in profile:
-        sums.append(sums[-1] + value)
     middle = (count - span) / 2
     starts = range(count - span + 1)
-    best = max(starts, key=lambda start: (sums[start + span] - sums[start], -abs(start - middle)))
+    best = max(starts, key=lambda start: (sum(profile[start : start + span]), -abs(start - middle)))
     return best + span / 2

@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal, get_args
 
@@ -120,9 +120,6 @@ class Step:
     original: bool = False
     named: str | None = None
 
-    def is_empty(self) -> bool:
-        return self == _EMPTY
-
 
 _EMPTY = Step()
 Chain = tuple[Step, ...]
@@ -139,10 +136,7 @@ def invalid(message: str) -> BadRequestError:
 def _decimal(key: str, text: str, what: str) -> Decimal:
     if not _NUMBER.match(text):
         raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
-    try:
-        return Decimal(text)
-    except InvalidOperation:  # the pattern admits only plain decimals; kept for safety
-        raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.") from None
+    return Decimal(text)  # the pattern admits only plain decimals, which Decimal always reads
 
 
 def _plain(value: Decimal, places: int = 4) -> int | float:
@@ -162,13 +156,13 @@ def _integer(key: str, text: str, low: int, high: int) -> int:
 def _dimension(key: str, text: str) -> int | float:
     what = f"a whole number of pixels from 1 to {MAX_SIDE}, or a fraction of the source between 0 and 1"
     value = _decimal(key, text, what)
-    if value <= 0 or value > MAX_SIDE or (value >= 1 and value != value.to_integral_value()):
-        raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
     if value < 1:
-        fraction = _plain(value)
+        fraction = _plain(value)  # 0, and fractions that round to 0 at 4 decimals, are refused here
         if fraction <= 0:
             raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
         return fraction
+    if value > MAX_SIDE or value != value.to_integral_value():
+        raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
     return int(value)
 
 
@@ -178,10 +172,10 @@ def _ratio(key: str, text: str) -> tuple[int | float, int | float]:
     if len(parts) != 2:
         raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
     numbers = [_decimal(key, part, what) for part in parts]
-    if any(not 0 < number <= 1000 for number in numbers):
+    if any(number > 1000 for number in numbers):
         raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
     first, second = (_plain(number) for number in numbers)
-    if first <= 0 or second <= 0:
+    if first <= 0 or second <= 0:  # 0, or a number that rounds to 0 at 4 decimals
         raise invalid(f"Invalid transformation parameter {key}: {text!r} is not {what}.")
     if isinstance(first, int) and isinstance(second, int):
         divisor = math.gcd(first, second)
@@ -317,7 +311,7 @@ _PARAMETERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
 
 
 def _effect(value: str) -> str:
-    name = value.split("-", 1)[0]
+    name = value.partition("-")[0]
     if name not in _EFFECTS:
         raise invalid(f"Unsupported transformation parameter e-{name}: medialib does not support this effect.")
     if value != name:
@@ -435,18 +429,18 @@ def _without_chain_defaults(chain: Chain) -> Chain:
     the default), and the last ``bg`` for a JPEG's transparency: a ``bg-FFFFFF`` changes nothing while no earlier
     step set another background. Parsed chains keep them as written, so that a name expanded before a ``q-80``
     step cannot take its place."""
-    last_quality = max((index for index, step in enumerate(chain) if step.quality is not None), default=-1)
-    last_format = max((index for index, step in enumerate(chain) if step.format is not None), default=-1)
     background, steps = DEFAULT_BACKGROUND, []
     for index, step in enumerate(chain):
-        quality = step.quality if index == last_quality and step.quality != DEFAULT_QUALITY else None
+        later = chain[index + 1 :]
+        quality_overridden = any(after.quality is not None for after in later)
+        format_overridden = any(after.format is not None for after in later)
         white = step.background == DEFAULT_BACKGROUND and background == DEFAULT_BACKGROUND
         background = step.background or background
         steps.append(
             replace(
                 step,
-                quality=quality,
-                format=step.format if index == last_format else None,
+                quality=None if quality_overridden or step.quality == DEFAULT_QUALITY else step.quality,
+                format=None if format_overridden else step.format,
                 background=None if white else step.background,
             )
         )
