@@ -258,7 +258,7 @@ def test_an_output_at_the_limits_is_planned(text: str, output: tuple[int, int]) 
         pytest.param(
             "e-grayscale",
             (20000, 1000),
-            f"Invalid transformation parameters (none): they make a 20000 x 1000 image; {_LIMITS}",
+            f"This transformation keeps the source's size, 20000 x 1000 (give w or h to reduce it); {_LIMITS}",
             id="an-unsized-step-on-a-too-wide-original",
         ),
     ],

@@ -70,16 +70,20 @@ def custom_box(custom: str | None) -> Box | None:
 def check_output(width: int, height: int, cause: str) -> None:
     """An output over the limits is the caller's 400, naming the parameters (``cause``) that asked for it."""
     if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_OUTPUT_PIXELS:
+        what = (
+            f"Invalid transformation parameters {cause}: they make a {width} x {height} image"
+            if cause
+            else f"This transformation keeps the source's size, {width} x {height} (give w or h to reduce it)"
+        )
         raise invalid(
-            f"Invalid transformation parameters {cause}: they make a {width} x {height} image; medialib makes at"
-            f" most {MAX_SIDE} pixels per side and {MAX_OUTPUT_PIXELS} pixels in all."
+            f"{what}; medialib makes at most {MAX_SIDE} pixels per side and {MAX_OUTPUT_PIXELS} pixels in all."
         )
 
 
 def _sizing(step: Step) -> str:
     """The parameters of a step that decide its output size, as written in the canonical text."""
     fields = ("width", "height", "aspect_ratio", "crop", "crop_mode", "dpr")
-    return compose((Step(**{name: getattr(step, name) for name in fields}),)) or "(none)"
+    return compose((Step(**{name: getattr(step, name) for name in fields}),))
 
 
 def _side(value: int | float | None, source: int, dpr: float) -> float | None:
