@@ -60,6 +60,8 @@ def error_response(error: MedialibError) -> Response[str]:
     headers = {"x-should-retry": "true" if error.retryable else "false"}
     if isinstance(error, MethodNotAllowedError):
         headers["Allow"] = ", ".join(error.allowed)
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
     return json_response(error.status, error.body(), headers=headers)
 
 
