@@ -15,12 +15,22 @@ class MedialibError(Exception):
 
     status = 500
     retryable = False
+    retry_after: int | None = None  # seconds; set, it becomes the answer's Retry-After header
 
-    def __init__(self, message: str, *, help: str = DEFAULT_HELP, reason: str | None = None, **extra: Any):
+    def __init__(
+        self,
+        message: str,
+        *,
+        help: str = DEFAULT_HELP,
+        reason: str | None = None,
+        retry_after: int | None = None,
+        **extra: Any,
+    ):
         super().__init__(message)
         self.message = message
         self.help = help
         self.reason = reason
+        self.retry_after = retry_after
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
@@ -79,6 +89,22 @@ class QuotaExceededError(MedialibError):
     """A monthly quota is spent: retrying before the reset cannot help, so the SDKs must not retry."""
 
     status = 429
+
+
+class ThrottledError(MedialibError):
+    """A dependency refuses more work for now (CloudFront: too many invalidations in progress): the same
+    request will succeed later, so the SDKs retry, after ``Retry-After`` seconds."""
+
+    status = 429
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: int, reason: str = "TOO_MANY_REQUESTS") -> None:
+        super().__init__(
+            message,
+            help="Nothing was changed by this request; retry after Retry-After seconds.",
+            reason=reason,
+            retry_after=retry_after,
+        )
 
 
 class NotImplementedYetError(MedialibError):
