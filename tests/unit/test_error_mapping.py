@@ -211,6 +211,16 @@ def test_error_response_carries_status_body_and_retry_header(expected: Expected)
     assert json.loads(str(response.body)) == expected.error.body()
 
 
+def test_a_spent_quota_answers_retry_after_and_is_not_retried() -> None:
+    """Given a QuotaExceededError with the seconds to the reset, When answered, Then 429, ImageKit's body,
+    ``x-should-retry: false`` and ``Retry-After`` in whole seconds."""
+    error = QuotaExceededError("spent", reason="PURGE_QUOTA_EXCEEDED", retry_after=3600)
+    response = error_response(error)
+    assert response.status_code == 429
+    assert response.headers == {"Content-Type": "application/json", "x-should-retry": "false", "Retry-After": "3600"}
+    assert json.loads(str(response.body)) == {"message": "spent", "help": DEFAULT_HELP, "reason": "PURGE_QUOTA_EXCEEDED"}
+
+
 def test_error_body_is_message_and_help_then_reason_only_when_set() -> None:
     """Given errors with and without a reason and extra fields, When their body is built, Then ImageKit's
     ``{message, help[, reason]}`` plus the extras, with the default help when none is given."""

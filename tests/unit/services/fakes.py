@@ -275,6 +275,7 @@ class FakePurgeStore(Failing):
         super().__init__()
         self.requests: dict[tuple[str, str], PurgeRecord] = {}
         self.resets: dict[str, datetime] = {}
+        self.counters: dict[tuple[str, str], int] = {}
 
     def get_request(self, account_id: str, request_id: str) -> PurgeRecord | None:
         self.check()
@@ -302,6 +303,24 @@ class FakePurgeStore(Failing):
     def reset_of(self, period: str) -> datetime | None:
         self.check()
         return self.resets.get(period)
+
+    def consume(self, account_id: str, period: str, limit: int, *, force: bool, expires_at: int) -> int:
+        self.check()
+        used = self.counters.get((account_id, period), 0)
+        if not force and used >= limit:
+            raise ConditionFailedError()
+        self.counters[(account_id, period)] = used + 1
+        return used + 1
+
+    def give_back(self, account_id: str, period: str) -> None:
+        self.check()
+        used = self.counters.get((account_id, period), 0)
+        if used > 0:
+            self.counters[(account_id, period)] = used - 1
+
+    def used(self, account_id: str, period: str) -> int:
+        self.check()
+        return self.counters.get((account_id, period), 0)
 
 
 class FakeUploadTokenStore(Failing):

@@ -15,7 +15,7 @@ class MedialibError(Exception):
 
     status = 500
     retryable = False
-    retry_after: int | None = None  # seconds; set, it becomes the answer's Retry-After header
+    retry_after: int | None = None  # seconds: the ``Retry-After`` header of the answer when set
 
     def __init__(
         self,
@@ -86,9 +86,14 @@ class PayloadTooLargeError(MedialibError):
 
 
 class QuotaExceededError(MedialibError):
-    """A monthly quota is spent: retrying before the reset cannot help, so the SDKs must not retry."""
+    """A monthly quota is spent: retrying before the reset cannot help, so the SDKs must not retry.
+    ``retry_after``: the seconds until the reset (the ``Retry-After`` header)."""
 
     status = 429
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
 
 
 class ThrottledError(MedialibError):

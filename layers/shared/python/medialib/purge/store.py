@@ -1,6 +1,8 @@
-"""The purge domain's part of the single table: purge requests and the monthly reset's run markers.
+"""The purge domain's part of the single table: purge requests, quota counters and the monthly reset's markers.
 
-``ACCOUNT#<acc>#PURGE#<requestId>`` / ``PURGE`` and ``SCHEDULE#purge-quota-reset`` / ``PERIOD#<yyyy-mm>``.
+``ACCOUNT#<acc>#PURGE#<requestId>`` / ``PURGE``, ``ACCOUNT#<acc>#QUOTA`` / ``PURGE#<yyyy-mm>`` (one counter per
+account and month: a new month is a new counter, so the reset writes nothing per account) and
+``SCHEDULE#purge-quota-reset`` / ``PERIOD#<yyyy-mm>``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from medialib.adapters import table
+from medialib.adapters.errors import ConditionFailedError
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,30 @@ class PurgeStore(Protocol):
         """When the reset of ``period`` ran, or None."""
         ...
 
+    def consume(self, account_id: str, period: str, limit: int, *, force: bool, expires_at: int) -> int:
+        """Count one purge of ``period`` in one atomic conditional write and return the count after it. Unless
+        ``force``, a count already at ``limit`` raises ConditionFailedError and nothing is counted.
+        ``expires_at`` (Unix seconds) is the counter's TTL, set by its first write."""
+        ...
+
+    def give_back(self, account_id: str, period: str) -> None:
+        """Take one purge of ``period`` back off the count; a count at 0 (or none) stays as it is."""
+        ...
+
+    def used(self, account_id: str, period: str) -> int:
+        """The purges counted in ``period`` (0 when none)."""
+        ...
+
 
 _RESET_SCHEDULE = "SCHEDULE#purge-quota-reset"
 
 
 def _request_key(account_id: str, request_id: str) -> tuple[str, str]:
     return f"ACCOUNT#{account_id}#PURGE#{request_id}", "PURGE"
+
+
+def _quota_key(account_id: str, period: str) -> tuple[str, str]:
+    return f"ACCOUNT#{account_id}#QUOTA", f"PURGE#{period}"
 
 
 def _reset_key(period: str) -> tuple[str, str]:
@@ -98,3 +119,31 @@ class TablePurgeStore:
     def reset_of(self, period: str) -> datetime | None:
         item = table.get(*_reset_key(period))
         return None if item is None else datetime.fromisoformat(str(item["firedAt"]))
+
+    def consume(self, account_id: str, period: str, limit: int, *, force: bool, expires_at: int) -> int:
+        # One UpdateItem: DynamoDB checks the condition and adds under the item's lock, so under any concurrency
+        # exactly ``limit`` writes pass. ``count`` is a reserved word, hence #count.
+        item = table.update(
+            *_quota_key(account_id, period),
+            expression="ADD #count :one SET expiresAt = if_not_exists(expiresAt, :expires)",
+            values={":one": 1, ":expires": expires_at} | ({} if force else {":limit": limit}),
+            names={"#count": "count"},
+            condition=None if force else "attribute_not_exists(#count) OR #count < :limit",
+        )
+        return int(item["count"])
+
+    def give_back(self, account_id: str, period: str) -> None:
+        try:
+            table.update(
+                *_quota_key(account_id, period),
+                expression="ADD #count :minus",
+                values={":minus": -1, ":zero": 0},
+                names={"#count": "count"},
+                condition="#count > :zero",  # false on a missing item too: never below 0, never a new item
+            )
+        except ConditionFailedError:
+            pass  # nothing counted to give back
+
+    def used(self, account_id: str, period: str) -> int:
+        item = table.get(*_quota_key(account_id, period))
+        return 0 if item is None else int(item["count"])
