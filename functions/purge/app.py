@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from medialib.accounts import service as accounts
@@ -20,23 +21,40 @@ from medialib.purge.models import PurgeDryRunResponse, PurgeRequest, PurgeRespon
 app = new_resolver()
 
 
+def _with_remaining(responses: dict[int, OpenAPIResponse]) -> dict[int, OpenAPIResponse]:
+    """The 200 and 201 answers carry the account's remaining purges of the month (docs/purge.md)."""
+    remaining: OpenAPIResponseHeader = {
+        "description": "The purges the account has left this calendar month (UTC), after this one.",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+    for status in (200, 201):
+        responses[status]["headers"] = {PURGE_REMAINING_HEADER: remaining}
+    return responses
+
+
 @app.post(
     "/v1/files/purge",
     summary="Purge a URL (or a folder prefix ending in *) from the CDN and the renditions cache",
     tags=["Purge"],
-    responses={
-        **answers(
-            400,
-            415,
-            429,
-            503,
-            success=(201, PurgeResponse, "The purge is under way; its status is at GET /v1/files/purge/{requestId}"),
-        ),
-        200: {
-            "description": "dryRun: what would be invalidated; no quota spent, nothing written",
-            "content": {JSON: {"model": PurgeDryRunResponse}},
-        },
-    },
+    responses=_with_remaining(
+        {
+            **answers(
+                400,
+                415,
+                429,
+                503,
+                success=(
+                    201,
+                    PurgeResponse,
+                    "The purge is under way; its status is at GET /v1/files/purge/{requestId}",
+                ),
+            ),
+            200: {
+                "description": "dryRun: what would be invalidated; no quota spent, nothing written",
+                "content": {JSON: {"model": PurgeDryRunResponse}},
+            },
+        }
+    ),
 )
 def create_purge(request: PurgeRequest) -> Response[str]:
     account_id = caller_account_id(app)
