@@ -272,3 +272,30 @@ def test_purge_store_contract(stack: Any, backend: str) -> None:
         store.record_reset(period, datetime(2999, 1, 2, tzinfo=UTC))
     assert store.reset_of(period) == fired
     assert store.request_status(_unique("acc"), "r1") is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_purge_quota_store_contract(stack: Any, backend: str) -> None:
+    """Given a limit of 2, When 2 purges are counted, Then counts 1 and 2 and the third is refused (nothing
+    counted); forced, it counts 3; two give-backs leave 1; a month never counted reads 0, and giving back on it
+    writes nothing."""
+    store: PurgeStore = FakePurgeStore() if backend == "in-memory-fake" else TablePurgeStore()
+    acc = _unique("acc")
+    assert [store.consume(acc, "2999-01", 2, force=False, expires_at=1) for _ in range(2)] == [1, 2]
+    with pytest.raises(ConditionFailedError):
+        store.consume(acc, "2999-01", 2, force=False, expires_at=1)
+    assert store.used(acc, "2999-01") == 2
+    assert store.consume(acc, "2999-01", 2, force=True, expires_at=1) == 3
+    store.give_back(acc, "2999-01")
+    store.give_back(acc, "2999-01")
+    assert store.used(acc, "2999-01") == 1
+    store.give_back(acc, "2999-02")
+    assert store.used(acc, "2999-02") == 0
+    if backend == "table-on-moto":
+        assert table.get(f"ACCOUNT#{acc}#QUOTA", "PURGE#2999-02") is None
+        assert table.get(f"ACCOUNT#{acc}#QUOTA", "PURGE#2999-01") == {
+            "PK": f"ACCOUNT#{acc}#QUOTA",
+            "SK": "PURGE#2999-01",
+            "count": 1,
+            "expiresAt": 1,
+        }

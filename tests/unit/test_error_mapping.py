@@ -218,7 +218,11 @@ def test_a_spent_quota_answers_retry_after_and_is_not_retried() -> None:
     response = error_response(error)
     assert response.status_code == 429
     assert response.headers == {"Content-Type": "application/json", "x-should-retry": "false", "Retry-After": "3600"}
-    assert json.loads(str(response.body)) == {"message": "spent", "help": DEFAULT_HELP, "reason": "PURGE_QUOTA_EXCEEDED"}
+    assert json.loads(str(response.body)) == {
+        "message": "spent",
+        "help": DEFAULT_HELP,
+        "reason": "PURGE_QUOTA_EXCEEDED",
+    }
 
 
 def test_error_body_is_message_and_help_then_reason_only_when_set() -> None:

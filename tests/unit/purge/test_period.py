@@ -16,16 +16,40 @@ PLUS_NINE = timezone(timedelta(hours=9))
 @pytest.mark.parametrize(
     ("now", "period", "reset"),
     [
-        pytest.param(datetime(2030, 11, 15, 12, tzinfo=UTC), "2030-11", datetime(2030, 12, 1, tzinfo=UTC), id="mid-month"),
-        pytest.param(datetime(2030, 11, 1, tzinfo=UTC), "2030-11", datetime(2030, 12, 1, tzinfo=UTC), id="the-reset-instant-is-the-new-month"),
         pytest.param(
-            datetime(2030, 11, 30, 23, 59, 59, 999999, tzinfo=UTC), "2030-11", datetime(2030, 12, 1, tzinfo=UTC),
+            datetime(2030, 11, 15, 12, tzinfo=UTC), "2030-11", datetime(2030, 12, 1, tzinfo=UTC), id="mid-month"
+        ),
+        pytest.param(
+            datetime(2030, 11, 1, tzinfo=UTC),
+            "2030-11",
+            datetime(2030, 12, 1, tzinfo=UTC),
+            id="the-reset-instant-is-the-new-month",
+        ),
+        pytest.param(
+            datetime(2030, 11, 30, 23, 59, 59, 999999, tzinfo=UTC),
+            "2030-11",
+            datetime(2030, 12, 1, tzinfo=UTC),
             id="last-microsecond-is-the-old-month",
         ),
-        pytest.param(datetime(2030, 12, 31, 23, tzinfo=UTC), "2030-12", datetime(2031, 1, 1, tzinfo=UTC), id="december-resets-in-january-of-next-year"),
+        pytest.param(
+            datetime(2030, 12, 31, 23, tzinfo=UTC),
+            "2030-12",
+            datetime(2031, 1, 1, tzinfo=UTC),
+            id="december-resets-in-january-of-next-year",
+        ),
         pytest.param(datetime(2032, 2, 29, tzinfo=UTC), "2032-02", datetime(2032, 3, 1, tzinfo=UTC), id="leap-day"),
-        pytest.param(datetime(2030, 1, 31, 23, 30, tzinfo=MINUS_TWO), "2030-02", datetime(2030, 3, 1, tzinfo=UTC), id="an-offset-west-of-utc-is-converted"),
-        pytest.param(datetime(2030, 3, 1, 8, tzinfo=PLUS_NINE), "2030-02", datetime(2030, 3, 1, tzinfo=UTC), id="an-offset-east-of-utc-is-converted"),
+        pytest.param(
+            datetime(2030, 1, 31, 23, 30, tzinfo=MINUS_TWO),
+            "2030-02",
+            datetime(2030, 3, 1, tzinfo=UTC),
+            id="an-offset-west-of-utc-is-converted",
+        ),
+        pytest.param(
+            datetime(2030, 3, 1, 8, tzinfo=PLUS_NINE),
+            "2030-02",
+            datetime(2030, 3, 1, tzinfo=UTC),
+            id="an-offset-east-of-utc-is-converted",
+        ),
     ],
 )
 def test_the_period_and_the_next_reset(now: datetime, period: str, reset: datetime) -> None:
@@ -53,4 +77,4 @@ def test_retry_after_is_the_seconds_until_the_reset(now: datetime, seconds: int)
 def test_a_naive_time_is_refused() -> None:
     """Given a time without an offset, Then no period: it names no instant."""
     with pytest.raises(ValueError, match="aware"):
-        period_of(datetime(2030, 11, 1))  # noqa: DTZ001 - the naive time under test
+        period_of(datetime(2030, 11, 1))

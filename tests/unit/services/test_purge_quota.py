@@ -26,7 +26,7 @@ def _account(quota: int | None = None, account_id: str = "acme") -> Account:
     return Account(
         account_id=account_id,
         public_key="public_acme_key",
-        private_key="private_acme_key",  # noqa: S106 - a test key
+        private_key="private_acme_key",
         settings=AccountSettings(purge_monthly_quota=quota),
     )
 

@@ -27,7 +27,7 @@ def period_of(now: datetime) -> str:
 def next_reset(now: datetime) -> datetime:
     """The first instant of the UTC month after the one ``now`` falls in."""
     utc = _utc(now)
-    year, month = (utc.year + 1, 1) if utc.month == 12 else (utc.year, utc.month + 1)  # noqa: PLR2004 - December
+    year, month = (utc.year + 1, 1) if utc.month == 12 else (utc.year, utc.month + 1)
     return datetime(year, month, 1, tzinfo=UTC)
 
 

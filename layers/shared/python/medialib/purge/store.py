@@ -7,6 +7,7 @@ account and month: a new month is a new counter, so the reset writes nothing per
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -133,7 +134,7 @@ class TablePurgeStore:
         return int(item["count"])
 
     def give_back(self, account_id: str, period: str) -> None:
-        try:
+        with suppress(ConditionFailedError):  # nothing counted to give back
             table.update(
                 *_quota_key(account_id, period),
                 expression="ADD #count :minus",
@@ -141,8 +142,6 @@ class TablePurgeStore:
                 names={"#count": "count"},
                 condition="#count > :zero",  # false on a missing item too: never below 0, never a new item
             )
-        except ConditionFailedError:
-            pass  # nothing counted to give back
 
     def used(self, account_id: str, period: str) -> int:
         item = table.get(*_quota_key(account_id, period))
