@@ -236,6 +236,25 @@ def test_a_cloudfront_failure_gives_the_quota_back(api: Any, account: Any, photo
     assert remaining(api, account.private_key, photo.url) == before
 
 
+def test_a_failure_to_record_the_request_gives_the_quota_back(
+    api: Any, account: Any, photo: Uploaded, inject: Injector
+) -> None:
+    """Given DynamoDB throttling the write of the request row (after the quota was counted and CloudFront
+    called), When a file is purged, Then 503 retryable, and the remaining quota is what it was."""
+    from medialib.adapters import clients
+
+    before = remaining(api, account.private_key, photo.url)
+    error = client_error("ProvisionedThroughputExceededException", 400, "PutItem")
+    inject.fail(clients.dynamodb(), "put_item", error)
+
+    answer = purge(api, account.private_key, {"url": photo.url})
+
+    assert answer.status_code == 503
+    assert answer.headers["x-should-retry"] == "true"
+    assert len(inject.calls) == 1
+    assert remaining(api, account.private_key, photo.url) == before
+
+
 # ------------------------------------------------------------------ the bad-input table of the issue
 
 
