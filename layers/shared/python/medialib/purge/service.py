@@ -1,5 +1,5 @@
-"""Purge requests, the monthly quota (:mod:`medialib.purge.period` says which month a purge counts toward) and
-its scheduled reset."""
+"""Purge requests (``request_purge``, ``get_status``; docs/purge.md), the monthly quota
+(:mod:`medialib.purge.period` says which month a purge counts toward) and its scheduled reset."""
 
 from __future__ import annotations
 
@@ -102,7 +102,8 @@ def reset_monthly_quota(fired_at: datetime) -> bool:
 # ------------------------------------------------------------------ purge requests
 
 # A wildcard's renditions are removed for at most this many files (one Query per folder walked); CloudFront's
-# invalidation covers the rest, whose renditions are of immutable versions and age out of the bucket.
+# invalidation covers the rest, whose renditions are of immutable versions and expire from the bucket in 30 days
+# (its lifecycle rule in template.yaml).
 MAX_WILDCARD_FILES = 1000
 
 
@@ -129,19 +130,19 @@ def delivery_endpoints(account_id: str) -> list[str]:
 def request_purge(account: Account, url: str, now: datetime, *, dry_run: bool = False) -> PurgeAnswer:
     """``POST /v1/files/purge``: validate ``url`` against the account's endpoints and the wildcard rules; then
     spend one purge of the month, remove the matching renditions, invalidate the CDN (the request id is the
-    CallerReference: a retried call never invalidates twice) and record the request. A failure after the
+    CallerReference: a retried CloudFront call is the same invalidation, never a second) and record the request. A failure after the
     quota is spent gives it back. ``dry_run`` stops after validation: nothing spent, nothing written."""
     account_id = account.account_id
     target = parse_purge_url(url, delivery_endpoints(account_id))
     paths = invalidation_paths(target)
-    files = _files_of(target)
+    covered = _files_of(target)
     if dry_run:
-        return PurgeAnswer(None, paths, len(files), remaining_quota(account, now))
+        return PurgeAnswer(None, paths, len(covered), remaining_quota(account, now))
     left = consume_quota(account, now)
     request_id = new_request_id()
     try:
-        for file in files:
-            blobs.delete_prefix(get_settings(PurgeSettings).renditions_bucket, rendition_prefix(file))
+        for item in covered:
+            blobs.delete_prefix(get_settings(PurgeSettings).renditions_bucket, rendition_prefix(item))
         invalidation_id = cdn.create_invalidation(
             get_settings(PurgeSettings).distribution_id, paths, caller_reference=request_id
         )
@@ -149,9 +150,9 @@ def request_purge(account: Account, url: str, now: datetime, *, dry_run: bool = 
     except Exception:
         give_back_quota(account, now)
         raise
-    logger.info("purge requested", extra={"request_id": request_id, "paths": len(paths), "files": len(files)})
+    logger.info("purge requested", extra={"request_id": request_id, "paths": len(paths), "files": len(covered)})
     metrics.add_metric(name="PurgeRequested", unit="Count", value=1)
-    return PurgeAnswer(request_id, paths, len(files), left)
+    return PurgeAnswer(request_id, paths, len(covered), left)
 
 
 def _files_of(target: PurgeTarget) -> list[FileItem]:
