@@ -19,12 +19,21 @@ from imagekitio import ImageKit
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import RunningStack
+from tests.e2e.delivery_stack import delivery_api  # noqa: F401 - a fixture: pytest finds it in this module
 from tests.e2e.pictures import grid
 from tests.e2e.test_local_aws import _client
 
 pytestmark = pytest.mark.e2e
 
 NODE_DIR = ROOT / "tests" / "e2e" / "node"
+
+
+@pytest.fixture(scope="module")
+def local_api(request: pytest.FixtureRequest) -> RunningStack:
+    """The delivery tests' stack (tests/e2e/delivery_stack.py): these uploads stay out of the shared one, whose
+    account test_python_sdk.py expects empty."""
+    stack: RunningStack = request.getfixturevalue("delivery_api")
+    return stack
 
 
 @pytest.fixture
