@@ -1,4 +1,4 @@
-"""A `medialib local start-api` of the delivery tests' own, started once for both of their modules.
+"""A `medialib local start-api` of the delivery tests' own, started once for all the modules that use it.
 
 The delivery and purge modules upload files; on the shared `local_api` stack those would be in the account that
 test_python_sdk.py and test_node_sdk.py (collected after test_delivery_*.py) expect empty. A test module gets this
