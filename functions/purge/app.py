@@ -6,24 +6,64 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
-from medialib.api import Identifier, caller_account_id, json_response, new_resolver, not_implemented, respond
+from medialib.accounts import service as accounts
+from medialib.api import PURGE_REMAINING_HEADER, Identifier, caller_account_id, json_response, new_resolver, respond
+from medialib.api.body import JSON
 from medialib.api.contract import answers
+from medialib.errors import NotFoundError
 from medialib.observability import api_handler, logger, metrics, task_handler
 from medialib.purge import service
+from medialib.purge.models import PurgeDryRunResponse, PurgeRequest, PurgeResponse, PurgeStatusResponse
 
 app = new_resolver()
 
 
-class PurgeStatusResponse(BaseModel):
-    """``GET /v1/files/purge/{requestId}``: ImageKit's purge status (Pending or Completed)."""
+def _with_remaining(responses: dict[int, OpenAPIResponse]) -> dict[int, OpenAPIResponse]:
+    """The 200 and 201 answers carry the account's remaining purges of the month (docs/purge.md)."""
+    remaining: OpenAPIResponseHeader = {
+        "description": "The purges the account has left this calendar month (UTC), after this one.",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+    for status in (200, 201):
+        responses[status]["headers"] = {PURGE_REMAINING_HEADER: remaining}
+    return responses
 
-    status: str
 
-
-not_implemented(app, "Purge", [("POST", "/v1/files/purge")], tag="Purge")  # the purge issue builds it: 201 {requestId}
+@app.post(
+    "/v1/files/purge",
+    summary="Purge a URL (or a folder prefix ending in *) from the CDN and the renditions cache",
+    tags=["Purge"],
+    responses=_with_remaining(
+        {
+            **answers(
+                400,
+                415,
+                429,
+                503,
+                success=(
+                    201,
+                    PurgeResponse,
+                    "The purge is under way; its status is at GET /v1/files/purge/{requestId}",
+                ),
+            ),
+            200: {
+                "description": "dryRun: what would be invalidated; no quota spent, nothing written",
+                "content": {JSON: {"model": PurgeDryRunResponse}},
+            },
+        }
+    ),
+)
+def create_purge(request: PurgeRequest) -> Response[str]:
+    account_id = caller_account_id(app)
+    account = accounts.get_account(account_id)
+    if account is None:  # the authorizer let it in: deleted since
+        raise NotFoundError("The account does not exist.", reason="ACCOUNT_NOT_FOUND")
+    answer = service.request_purge(account, request.url, datetime.now(UTC), dry_run=request.dry_run)
+    headers = {PURGE_REMAINING_HEADER: str(answer.remaining)}
+    return json_response(200 if answer.request_id is None else 201, answer.body(), headers=headers)
 
 
 @app.get(

@@ -1,6 +1,6 @@
-"""A `medialib local start-api` of the delivery tests' own, started once for both of their modules.
+"""A `medialib local start-api` of the delivery tests' own, started once for all the modules that use it.
 
-The delivery modules upload files; on the shared `local_api` stack those would be in the account that
+The delivery and purge modules upload files; on the shared `local_api` stack those would be in the account that
 test_python_sdk.py and test_node_sdk.py (collected after test_delivery_*.py) expect empty. A test module gets this
 stack by importing ``delivery_api`` and overriding ``local_api`` with it. Each importing module registers the
 fixture anew, so the stack is kept here and started only by the first; its teardown stops it at the session's

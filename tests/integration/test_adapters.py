@@ -8,6 +8,7 @@ import urllib.request
 import uuid
 from typing import Any
 
+import boto3
 import pytest
 
 from medialib.adapters import blobs, cdn, table
@@ -127,3 +128,30 @@ def test_invalidating_an_unknown_distribution_is_an_internal_error(stack: Any) -
     """Given a distribution id that does not exist, When an invalidation is created, Then the domain's 500."""
     with pytest.raises(InternalError):
         cdn.create_invalidation("ENOSUCHDIST", ["/acme/a.png"], caller_reference=uuid.uuid4().hex)
+
+
+def test_deleting_by_prefix_pages_through_more_than_a_thousand_keys(stack: Any) -> None:
+    """Given 1,003 objects under a prefix (more than one page of ListObjectsV2 and of DeleteObjects), one object
+    whose key merely starts alike, and one elsewhere, When the prefix is deleted, Then 1,003 are deleted and
+    only those: the two others remain, and a second call deletes nothing."""
+    bucket = stack.provisioned.physical["RenditionsBucket"]
+    prefix = f"renditions/test-{uuid.uuid4().hex[:8]}/file1/"
+    s3 = boto3.client("s3")
+    for n in range(1003):
+        s3.put_object(Bucket=bucket, Key=f"{prefix}v1/{n:04d}", Body=b"x")
+    alike, elsewhere = prefix.rstrip("/") + "0/v1/x", f"renditions/other-{uuid.uuid4().hex[:8]}/f/v/x"
+    for key in (alike, elsewhere):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+
+    assert blobs.delete_prefix(bucket, prefix) == 1003
+
+    assert s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount") == 0
+    assert blobs.get(bucket, alike) == b"x"
+    assert blobs.get(bucket, elsewhere) == b"x"
+    assert blobs.delete_prefix(bucket, prefix) == 0
+
+
+def test_deleting_by_an_empty_prefix_is_refused() -> None:
+    """Given an empty prefix (it would empty the bucket), When deleting by it, Then ValueError, nothing sent."""
+    with pytest.raises(ValueError, match="non-empty prefix"):
+        blobs.delete_prefix("any-bucket", "")

@@ -17,7 +17,7 @@ from medialib.files.models import FileItem, FolderItem
 from medialib.files.store import Child, Entry, FileStore, Listing, TableFileStore
 from medialib.jobs.models import JobItem, JobStatus
 from medialib.jobs.store import JobStore, TableJobStore
-from medialib.purge.store import PurgeStore, TablePurgeStore
+from medialib.purge.store import PurgeRecord, PurgeStore, TablePurgeStore
 from medialib.upload.store import TableUploadTokenStore, UploadTokenStore
 from tests.unit.services.fakes import (
     FakeAccountStore,
@@ -271,7 +271,23 @@ def test_purge_store_contract(stack: Any, backend: str) -> None:
     with pytest.raises(ConditionFailedError):
         store.record_reset(period, datetime(2999, 1, 2, tzinfo=UTC))
     assert store.reset_of(period) == fired
-    assert store.request_status(_unique("acc"), "r1") is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_purge_request_store_contract(stack: Any, backend: str) -> None:
+    """Given no purge request, When one is recorded, recorded again, read by its account and another, and marked
+    completed, Then None before, a conflict for the second record, Pending with its invalidation for the owner,
+    None for the other account, and Completed after the mark."""
+    store: PurgeStore = FakePurgeStore() if backend == "in-memory-fake" else TablePurgeStore()
+    acc, rid, at = _unique("acc"), _unique("req"), datetime(2999, 1, 1, tzinfo=UTC)
+    assert store.get_request(acc, rid) is None
+    store.record_request(acc, rid, url="https://x/acc/a.png", paths=["/acc/a.png*"], invalidation_id="I1", at=at)
+    with pytest.raises(ConditionFailedError):
+        store.record_request(acc, rid, url="https://x/acc/b.png", paths=["/acc/b.png*"], invalidation_id="I2", at=at)
+    assert store.get_request(acc, rid) == PurgeRecord("Pending", "I1")
+    assert store.get_request(_unique("acc"), rid) is None
+    store.mark_completed(acc, rid)
+    assert store.get_request(acc, rid) == PurgeRecord("Completed", "I1")
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -118,8 +118,8 @@ def test_refused_body_answered_to_a_browser_carries_cors_headers_as_a_routed_ans
     app: APIGatewayRestResolver, origin_header: str
 ) -> None:
     """Given a browser's request (an Origin header, in any case) refused before routing, When answered, Then the
-    browser may read it as it reads a route's answer: the same allowed origin (``*``), request id and retry header
-    exposed."""
+    browser may read it as it reads a route's answer: the same allowed origin (``*``), request id, retry and
+    purge-quota headers exposed."""
     headers = json_headers("text/plain", **{origin_header: ORIGIN})
     refused = answer(app, proxy_event("POST", "/things", body="{}", headers=headers))
     routed = answer(
@@ -131,6 +131,7 @@ def test_refused_body_answered_to_a_browser_carries_cors_headers_as_a_routed_ans
             "x-ik-requestId",
             "x-should-retry",
             "Retry-After",
+            "x-ik-purge-remaining",
         }
         assert got.headers["access-control-max-age"] == "600"
     assert refused.status == 415

@@ -17,7 +17,7 @@ from medialib.files.store import Child, Entry, FileStore, Listing
 from medialib.jobs.models import JobItem, JobStatus
 from medialib.jobs.store import JobStore
 from medialib.publish.service import Workflows
-from medialib.purge.store import PurgeStore
+from medialib.purge.store import PurgeRecord, PurgeStore
 from medialib.upload.store import UploadTokenStore
 
 
@@ -273,13 +273,26 @@ class FakeAccountStore(Failing):
 class FakePurgeStore(Failing):
     def __init__(self) -> None:
         super().__init__()
-        self.requests: dict[tuple[str, str], str] = {}
+        self.requests: dict[tuple[str, str], PurgeRecord] = {}
         self.resets: dict[str, datetime] = {}
         self.counters: dict[tuple[str, str], int] = {}
 
-    def request_status(self, account_id: str, request_id: str) -> str | None:
+    def get_request(self, account_id: str, request_id: str) -> PurgeRecord | None:
         self.check()
         return self.requests.get((account_id, request_id))
+
+    def record_request(
+        self, account_id: str, request_id: str, *, url: str, paths: list[str], invalidation_id: str, at: datetime
+    ) -> None:
+        self.check()
+        if (account_id, request_id) in self.requests:
+            raise ConditionFailedError()
+        self.requests[(account_id, request_id)] = PurgeRecord("Pending", invalidation_id)
+
+    def mark_completed(self, account_id: str, request_id: str) -> None:
+        self.check()
+        previous = self.requests[(account_id, request_id)]
+        self.requests[(account_id, request_id)] = PurgeRecord("Completed", previous.invalidation_id)
 
     def record_reset(self, period: str, fired_at: datetime) -> None:
         self.check()

@@ -134,3 +134,43 @@ def test_other_domains_ask_files_for_existence(library: FakeFileStore) -> None:
     assert files.file_exists(ACCOUNT, "c") and not files.file_exists(ACCOUNT, "zzz")
     assert files.path_exists(ACCOUNT, "/photos/c.png") and not files.path_exists(ACCOUNT, "/photos/d.png")
     assert not files.file_exists("other", "c")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "limit", "expected"),
+    [
+        pytest.param("/photos/", 10, ["/photos/c.png", "/photos/2024/d.png", "/photos/2024/x/e.png"], id="folder"),
+        pytest.param("/photos/2024/", 10, ["/photos/2024/d.png", "/photos/2024/x/e.png"], id="subfolder"),
+        pytest.param(
+            "/pho",
+            10,
+            ["/photos/c.png", "/photos/2024/d.png", "/photos/2024/x/e.png", "/photosx/f.png", "/phone.png"],
+            id="prefix-of-a-folder-name-and-a-file-name",
+        ),
+        pytest.param("/photos/c", 10, ["/photos/c.png"], id="prefix-of-a-file-name"),
+        pytest.param("/photosx/", 10, ["/photosx/f.png"], id="the-folder-starting-alike-alone"),
+        pytest.param("/photos/", 2, ["/photos/c.png", "/photos/2024/d.png"], id="bounded"),
+    ],
+)
+def test_files_under_a_prefix_are_the_accounts_files_whose_path_starts_with_it(
+    file_store: FakeFileStore, prefix: str, limit: int, expected: list[str]
+) -> None:
+    """Given files in /photos, /photos/2024, /photos/2024/x, /photosx and at the root, When the files under a
+    purge prefix are listed (by folder, never the whole account), Then exactly those whose path starts with it,
+    folder by folder, at most ``limit``."""
+    file_store.add(
+        folder("photos", "/photos", 0),
+        folder("y2024", "/photos/2024", 0),
+        folder("x", "/photos/2024/x", 0),
+        folder("photosx", "/photosx", 0),
+        file("c", "/photos/c.png", 1),
+        file("d", "/photos/2024/d.png", 2),
+        file("e", "/photos/2024/x/e.png", 3),
+        file("f", "/photosx/f.png", 4),
+        file("p", "/phone.png", 5),
+    )
+    file_store.add(file("o", "/photos/o.png", 6).model_copy(update={"account_id": "other"}))
+
+    found = [item.file_path for item in files.files_under(ACCOUNT, prefix, limit=limit)]
+
+    assert sorted(found) == sorted(expected)

@@ -8,6 +8,7 @@ import pytest
 
 from medialib.errors import NotFoundError
 from medialib.purge import service as purge
+from medialib.purge.store import PurgeRecord
 from tests.unit.services.fakes import FakePurgeStore
 
 
@@ -25,7 +26,7 @@ def test_the_reset_happens_once_per_month(purge_store: FakePurgeStore) -> None:
 def test_the_status_of_a_purge_request(purge_store: FakePurgeStore) -> None:
     """Given a completed purge request of one account, When its status is read by that account and another,
     Then Completed for the owner and 404 PURGE_REQUEST_NOT_FOUND for the other."""
-    purge_store.requests[("acme", "r1")] = "Completed"
+    purge_store.requests[("acme", "r1")] = PurgeRecord("Completed", "I1")
     assert purge.get_status("acme", "r1") == {"status": "Completed"}
     with pytest.raises(NotFoundError) as caught:
         purge.get_status("other", "r1")

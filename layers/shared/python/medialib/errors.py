@@ -17,11 +17,20 @@ class MedialibError(Exception):
     retryable = False
     retry_after: int | None = None  # seconds: the ``Retry-After`` header of the answer when set
 
-    def __init__(self, message: str, *, help: str = DEFAULT_HELP, reason: str | None = None, **extra: Any):
+    def __init__(
+        self,
+        message: str,
+        *,
+        help: str = DEFAULT_HELP,
+        reason: str | None = None,
+        retry_after: int | None = None,
+        **extra: Any,
+    ):
         super().__init__(message)
         self.message = message
         self.help = help
         self.reason = reason
+        self.retry_after = retry_after
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
@@ -85,6 +94,22 @@ class QuotaExceededError(MedialibError):
     def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class ThrottledError(MedialibError):
+    """A dependency refuses more work for now (CloudFront: too many invalidations in progress): the same
+    request will succeed later, so the SDKs retry, after ``Retry-After`` seconds."""
+
+    status = 429
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: int, reason: str = "TOO_MANY_REQUESTS") -> None:
+        super().__init__(
+            message,
+            help="Nothing was changed by this request; retry after Retry-After seconds.",
+            reason=reason,
+            retry_after=retry_after,
+        )
 
 
 class NotImplementedYetError(MedialibError):

@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medialib.adapters import clients
 from medialib.adapters.errors import AWS_ERRORS, error_code, translate
+from medialib.errors import ServiceUnavailableError
+from medialib.observability import logger
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit: a presigned URL lives at most a week
@@ -128,4 +133,29 @@ def list_keys(bucket: str, *, start_after: str | None = None, page_size: int = 1
         yield from (Listed(obj["Key"], obj["LastModified"]) for obj in page.get("Contents", []))
         if not page.get("IsTruncated"):
             return
+        kwargs["ContinuationToken"] = page["NextContinuationToken"]
+
+
+def delete_prefix(bucket: str, prefix: str) -> int:
+    """Delete every object whose key starts with ``prefix``, a page of at most 1,000 keys at a time (one
+    ListObjectsV2 and one DeleteObjects per page); returns how many were deleted. ``prefix`` must not be empty."""
+    if not prefix:
+        raise ValueError("delete_prefix needs a non-empty prefix")
+    deleted = 0
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": 1000}
+    while True:
+        try:
+            page = clients.s3().list_objects_v2(**kwargs)
+            keys: list[ObjectIdentifierTypeDef] = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+            if keys:
+                answer = clients.s3().delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+                if answer.get("Errors"):  # Quiet: only the keys S3 failed to delete are listed
+                    codes = sorted({str(e.get("Code", "")) for e in answer["Errors"]})
+                    logger.error("S3 DeleteObjects left keys", extra={"error_codes": codes})
+                    raise ServiceUnavailableError()
+        except AWS_ERRORS as err:
+            raise translate(err, "S3") from None
+        deleted += len(keys)
+        if not page.get("IsTruncated"):
+            return deleted
         kwargs["ContinuationToken"] = page["NextContinuationToken"]

@@ -7,6 +7,12 @@ from typing import Literal
 
 from medialib.adapters import clients
 from medialib.adapters.errors import AWS_ERRORS, error_code, translate
+from medialib.errors import ThrottledError
+
+# CloudFront refuses an invalidation while too many paths (3,000; 15 with a wildcard) are in progress, or when
+# calls come too fast. Both pass: an invalidation takes about a minute, so a client retries after that.
+_THROTTLED = {"TooManyInvalidationsInProgress", "Throttling", "ThrottlingException"}
+THROTTLED_RETRY_AFTER = 60
 
 
 def create_invalidation(distribution_id: str, paths: Sequence[str], *, caller_reference: str) -> str:
@@ -21,8 +27,14 @@ def create_invalidation(distribution_id: str, paths: Sequence[str], *, caller_re
             },
         )
     except AWS_ERRORS as err:
+        if error_code(err) in _THROTTLED:
+            raise ThrottledError(
+                "The CDN has too many invalidations in progress. Please retry later.",
+                retry_after=THROTTLED_RETRY_AFTER,
+                reason="PURGE_THROTTLED",
+            ) from None
         raise translate(err, "CloudFront") from None
-    return response["Invalidation"]["Id"]
+    return str(response["Invalidation"]["Id"])
 
 
 InvalidationStatus = Literal["InProgress", "Completed"]

@@ -34,9 +34,16 @@ from medialib.observability import logger
 # An id in a path: the same bounds as ResourceId in bodies.
 Identifier = Annotated[str, Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
 
+# A purge answer's remaining monthly purge quota of the account (docs/purge.md).
+PURGE_REMAINING_HEADER = "x-ik-purge-remaining"
+
 # Browsers call the API from other origins (client-side upload first): answers carry CORS headers when the
 # request has an Origin; API Gateway answers the preflight itself (template.yaml, MedialibApi Cors).
-CORS = CORSConfig(allow_origin="*", expose_headers=["x-ik-requestId", "x-should-retry", "Retry-After"], max_age=600)
+CORS = CORSConfig(
+    allow_origin="*",
+    expose_headers=["x-ik-requestId", "x-should-retry", "Retry-After", PURGE_REMAINING_HEADER],
+    max_age=600,
+)
 
 
 def new_resolver(routes: tuple[str, ...] = MANAGEMENT_ROUTES) -> APIGatewayRestResolver:

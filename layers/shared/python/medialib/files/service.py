@@ -117,6 +117,30 @@ def file_at(account_id: str, file_path: str) -> FileItem | None:
     return item if item is not None and item.file_path == file_path else None
 
 
+def files_under(account_id: str, path_prefix: str, *, limit: int) -> list[FileItem]:
+    """The account's current files whose path starts with ``path_prefix`` (``/folder/na`` matches
+    ``/folder/name.jpg`` and ``/folder/nab/x.png``), at most ``limit``: the folder of the prefix and its
+    matching subfolders, walked breadth first by Query (purge's wildcard), never Scan."""
+    found: list[FileItem] = []
+    folders = [path_prefix.rsplit("/", 1)[0] or "/"]
+    while folders and len(found) < limit:
+        folder = folders.pop(0)
+        for entry in store.folder_children(account_id, folder, only=None, ascending=True):
+            if isinstance(entry, FileItem) and entry.file_path.startswith(path_prefix):
+                found.append(entry)
+                if len(found) == limit:
+                    break
+            elif isinstance(entry, FolderItem) and _within(entry.folder_path, path_prefix):
+                folders.append(entry.folder_path)
+    return found
+
+
+def _within(folder_path: str, path_prefix: str) -> bool:
+    """Whether a folder can hold a path starting with ``path_prefix``: it is inside it, or it is on its way."""
+    folder = folder_path.rstrip("/") + "/"
+    return folder.startswith(path_prefix) or path_prefix.startswith(folder)
+
+
 def versions_of(account_id: str, file_id: str) -> list[FileItem]:
     """Every stored version of a file, the current one included, by version number (delivery's ik-obj-version)."""
     return store.versions(account_id, file_id)

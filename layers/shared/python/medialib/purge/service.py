@@ -1,26 +1,43 @@
-"""Purge requests, the monthly quota (:mod:`medialib.purge.period` says which month a purge counts toward) and
-its scheduled reset."""
+"""Purge requests (``request_purge``, ``get_status``; docs/purge.md), the monthly quota
+(:mod:`medialib.purge.period` says which month a purge counts toward) and its scheduled reset."""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from medialib.accounts.models import Account
+from medialib.adapters import blobs, cdn
 from medialib.adapters.errors import ConditionFailedError
 from medialib.adapters.transition import transition
 from medialib.errors import NotFoundError, QuotaExceededError
+from medialib.files import service as files
+from medialib.files.models import FileItem
+from medialib.observability import logger, metrics
 from medialib.purge.period import next_reset, period_of, seconds_until_reset
+from medialib.purge.rules import PurgeTarget, invalidation_paths, parse_purge_url
 from medialib.purge.store import PurgeStore, TablePurgeStore
-from medialib.settings import CdnSettings, get_settings
+from medialib.settings import CdnSettings, PurgeSettings, get_settings
 
 store: PurgeStore = TablePurgeStore()  # the one seam: unit tests put an in-memory PurgeStore here
 
 
 def get_status(account_id: str, request_id: str) -> dict[str, str]:
-    status = store.request_status(account_id, request_id)
-    if status is None:
+    """``Pending`` or ``Completed``, as CloudFront says of the request's invalidation; only the account that
+    made the request sees it (another's id is a 404). Completed is remembered: CloudFront is asked until then."""
+    record = store.get_request(account_id, request_id)
+    if record is None:
         raise NotFoundError("The requested purge request does not exist.", reason="PURGE_REQUEST_NOT_FOUND")
-    return {"status": status}
+    if record.status == "Completed" or record.invalidation_id is None:
+        return {"status": record.status}
+    # CloudFront keeps invalidations for a while, then forgets them: a forgotten one finished long ago.
+    state = cdn.get_invalidation(get_settings(PurgeSettings).distribution_id, record.invalidation_id)
+    if state == "InProgress":
+        return {"status": "Pending"}
+    store.mark_completed(account_id, request_id)
+    return {"status": "Completed"}
 
 
 # A month's counter is kept this long after the month ends (the table's TTL then deletes it).
@@ -80,3 +97,77 @@ def reset_monthly_quota(fired_at: datetime) -> bool:
         settled=lambda _ran_at: True,  # any record of the period is this reset, done before
     )
     return outcome.changed
+
+
+# ------------------------------------------------------------------ purge requests
+
+# A wildcard's renditions are removed for at most this many files (one Query per folder walked); CloudFront's
+# invalidation covers the rest, whose renditions are of immutable versions and expire from the bucket in 30 days
+# (its lifecycle rule in template.yaml).
+MAX_WILDCARD_FILES = 1000
+
+
+@dataclass(frozen=True)
+class PurgeAnswer:
+    """What a purge did (or, for a dry run, would do): the CloudFront paths, the files whose renditions go."""
+
+    request_id: str | None  # None for a dry run
+    paths: list[str]
+    files: int
+    remaining: int
+
+    def body(self) -> dict[str, Any]:
+        if self.request_id is not None:
+            return {"requestId": self.request_id}
+        return {"dryRun": True, "paths": self.paths, "files": self.files, "remaining": self.remaining}
+
+
+def delivery_endpoints(account_id: str) -> list[str]:
+    """The account's delivery endpoints: ``{DELIVERY_BASE_URL}/{accountId}`` (the URL the API writes in ``url``)."""
+    return [f"{get_settings(PurgeSettings).delivery_base_url.rstrip('/')}/{account_id}"]
+
+
+def request_purge(account: Account, url: str, now: datetime, *, dry_run: bool = False) -> PurgeAnswer:
+    """``POST /v1/files/purge``: validate ``url`` against the account's endpoints and the wildcard rules; then
+    spend one purge of the month, remove the matching renditions, invalidate the CDN (the request id is the
+    CallerReference: a retried CloudFront call is the same invalidation, never a second) and record the request. A failure after the
+    quota is spent gives it back. ``dry_run`` stops after validation: nothing spent, nothing written."""
+    account_id = account.account_id
+    target = parse_purge_url(url, delivery_endpoints(account_id))
+    paths = invalidation_paths(target)
+    covered = _files_of(target)
+    if dry_run:
+        return PurgeAnswer(None, paths, len(covered), remaining_quota(account, now))
+    left = consume_quota(account, now)
+    request_id = new_request_id()
+    try:
+        for item in covered:
+            blobs.delete_prefix(get_settings(PurgeSettings).renditions_bucket, rendition_prefix(item))
+        invalidation_id = cdn.create_invalidation(
+            get_settings(PurgeSettings).distribution_id, paths, caller_reference=request_id
+        )
+        store.record_request(account_id, request_id, url=url, paths=paths, invalidation_id=invalidation_id, at=now)
+    except Exception:
+        give_back_quota(account, now)
+        raise
+    logger.info("purge requested", extra={"request_id": request_id, "paths": len(paths), "files": len(covered)})
+    metrics.add_metric(name="PurgeRequested", unit="Count", value=1)
+    return PurgeAnswer(request_id, paths, len(covered), left)
+
+
+def _files_of(target: PurgeTarget) -> list[FileItem]:
+    """The files whose renditions the purge removes: the file at the path, or those the wildcard covers."""
+    if target.wildcard:
+        return files.files_under(target.account_id, target.path.rstrip("*"), limit=MAX_WILDCARD_FILES)
+    item = files.file_at(target.account_id, target.path)
+    return [] if item is None else [item]
+
+
+def rendition_prefix(item: FileItem) -> str:
+    """Every rendition of every version of the file (delivery keys them ``renditions/{acc}/{file}/{ver}/{hash}``)."""
+    return f"renditions/{item.account_id}/{item.file_id}/"
+
+
+def new_request_id() -> str:
+    """ImageKit's request ids are 24 hexadecimal characters."""
+    return secrets.token_hex(12)

@@ -8,6 +8,7 @@ account and month: a new month is a new counter, so the reset writes nothing per
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -15,9 +16,27 @@ from medialib.adapters import table
 from medialib.adapters.errors import ConditionFailedError
 
 
+@dataclass(frozen=True)
+class PurgeRecord:
+    """A purge request as stored: its CloudFront invalidation, and "Completed" once CloudFront said so."""
+
+    status: str
+    invalidation_id: str | None = None
+
+
 class PurgeStore(Protocol):
-    def request_status(self, account_id: str, request_id: str) -> str | None:
-        """The status of a purge request, or None when the account has no such request."""
+    def get_request(self, account_id: str, request_id: str) -> PurgeRecord | None:
+        """The account's purge request, or None when the account has no such request."""
+        ...
+
+    def record_request(  # noqa: PLR0913 - one row: its key and what the request did
+        self, account_id: str, request_id: str, *, url: str, paths: list[str], invalidation_id: str, at: datetime
+    ) -> None:
+        """Store a new purge request (Pending) with its CloudFront invalidation."""
+        ...
+
+    def mark_completed(self, account_id: str, request_id: str) -> None:
+        """Remember that CloudFront finished the request's invalidation (status reads stop asking it)."""
         ...
 
     def record_reset(self, period: str, fired_at: datetime) -> None:
@@ -59,9 +78,40 @@ def _reset_key(period: str) -> tuple[str, str]:
 
 
 class TablePurgeStore:
-    def request_status(self, account_id: str, request_id: str) -> str | None:
+    def get_request(self, account_id: str, request_id: str) -> PurgeRecord | None:
         item = table.get(*_request_key(account_id, request_id))
-        return None if item is None else str(item["status"])
+        if item is None:
+            return None
+        invalidation = item.get("invalidationId")
+        return PurgeRecord(
+            status=str(item["status"]), invalidation_id=None if invalidation is None else str(invalidation)
+        )
+
+    def record_request(  # noqa: PLR0913 - see PurgeStore
+        self, account_id: str, request_id: str, *, url: str, paths: list[str], invalidation_id: str, at: datetime
+    ) -> None:
+        pk, sk = _request_key(account_id, request_id)
+        table.put(
+            {
+                "PK": pk,
+                "SK": sk,
+                "status": "Pending",
+                "url": url,
+                "paths": paths,
+                "invalidationId": invalidation_id,
+                "createdAt": at.isoformat(),
+            },
+            only_if_new=True,
+        )
+
+    def mark_completed(self, account_id: str, request_id: str) -> None:
+        table.update(
+            *_request_key(account_id, request_id),
+            expression="SET #s = :done",
+            values={":done": "Completed"},
+            names={"#s": "status"},
+            condition="attribute_exists(PK)",
+        )
 
     def record_reset(self, period: str, fired_at: datetime) -> None:
         pk, sk = _reset_key(period)
