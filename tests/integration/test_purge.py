@@ -200,6 +200,19 @@ def test_a_dry_run_spends_nothing_and_writes_nothing(api: Any, stack: Any, accou
     assert renditions_of(stack, account.account_id, photo.file_id) != []
 
 
+def test_the_distributions_own_domain_is_an_endpoint_too(api: Any, stack: Any, account: Any, photo: Uploaded) -> None:
+    """Given a file, When its URL on the distribution's own domain (d123.cloudfront.net, which serves the same files
+    as the delivery base URL) is purged with dryRun, Then it is accepted with the same paths as its usual URL."""
+    distribution = stack.provisioned.distribution_id
+    domain = boto3.client("cloudfront").get_distribution(Id=distribution)["Distribution"]["DomainName"]
+    usual = purge(api, account.private_key, {"url": photo.url, "dryRun": True})
+    own = purge(
+        api, account.private_key, {"url": f"https://{domain}/{account.account_id}{photo.file_path}", "dryRun": True}
+    )
+    assert own.status_code == usual.status_code == 200, own.get_data()
+    assert json.loads(own.get_data())["paths"] == json.loads(usual.get_data())["paths"]
+
+
 # ------------------------------------------------------------------ CloudFront refusing
 
 

@@ -83,6 +83,12 @@ class WorkerSettings(ApiSettings, CdnSettings):
 class PurgeSettings(ApiSettings, CdnSettings, DeliverySettings):
     """Purge API and the monthly reset."""
 
+    distribution_domain: str = Field(
+        default="",
+        alias="DISTRIBUTION_DOMAIN",
+        description="The distribution's own domain (d123.cloudfront.net): its URLs are purgeable too.",
+    )
+
 
 class SweepSettings(TableSettings, BlobSettings):
     """The scheduled sweep of orphan blobs."""

@@ -123,8 +123,13 @@ class PurgeAnswer:
 
 
 def delivery_endpoints(account_id: str) -> list[str]:
-    """The account's delivery endpoints: ``{DELIVERY_BASE_URL}/{accountId}`` (the URL the API writes in ``url``)."""
-    return [f"{get_settings(PurgeSettings).delivery_base_url.rstrip('/')}/{account_id}"]
+    """The account's delivery endpoints: ``{DELIVERY_BASE_URL}/{accountId}`` (the URL the API writes in ``url``, a
+    custom domain when one is configured) and the distribution's own domain, which serves the same files."""
+    settings = get_settings(PurgeSettings)
+    bases = [settings.delivery_base_url.rstrip("/")]
+    if settings.distribution_domain:
+        bases.append(f"https://{settings.distribution_domain}")
+    return [f"{base}/{account_id}" for base in dict.fromkeys(bases)]
 
 
 def request_purge(account: Account, url: str, now: datetime, *, dry_run: bool = False) -> PurgeAnswer:
