@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
 
+from medialib.adapters import table
 from medialib.purge.rules import invalidation_paths, parse_purge_url
 from tests.conftest import basic
 from tests.integration.delivery_helpers import Uploaded, halves, upload
@@ -356,3 +360,38 @@ def test_unicode_and_percent_encoded_paths_are_accepted_and_encoded_for_cloudfro
     paths = invalidation["InvalidationBatch"]["Paths"]["Items"]
     assert f"/{account.account_id}{encoded}*" in paths
     assert all(p.isascii() for p in paths)
+
+
+def test_eight_clients_making_200_purges_each_against_1000_get_exactly_1000_201s(stack: Any) -> None:
+    """Given an account whose quota is 1000, When 8 clients each send 200 purges through the API at once, Then
+    exactly 1000 answers are 201 and 600 are 429 with x-should-retry false and Retry-After, and the month's counter
+    reads 1000."""
+    from werkzeug.test import Client
+
+    from medialib.accounts.models import Account, AccountSettings
+    from medialib.accounts.service import seed_account
+    from medialib.purge.period import period_of
+
+    busy = Account(
+        account_id=f"busy-{uuid.uuid4().hex[:10]}",
+        public_key="public_busy_key",
+        private_key=f"private_busy_{uuid.uuid4().hex}",
+        settings=AccountSettings(purge_monthly_quota=1000),
+    )
+    seed_account(busy)
+    url = f"{endpoint(stack, busy.account_id)}/catalogue/shoe.jpg"
+
+    def client_run(_: int) -> list[tuple[int, str | None, str | None]]:
+        client = Client(stack.app)
+        answers = [purge(client, busy.private_key.get_secret_value(), {"url": url}) for _ in range(200)]
+        return [(a.status_code, a.headers.get("x-should-retry"), a.headers.get("Retry-After")) for a in answers]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = [answer for run in pool.map(client_run, range(8)) for answer in run]
+
+    statuses = Counter(status for status, _, _ in results)
+    assert statuses == {201: 1000, 429: 600}
+    refused = [(retry, after) for status, retry, after in results if status == 429]
+    assert all(retry == "false" and after is not None and int(after) > 0 for retry, after in refused)
+    item = table.get(f"ACCOUNT#{busy.account_id}#QUOTA", f"PURGE#{period_of(datetime.now(UTC))}")
+    assert item is not None and int(item["count"]) == 1000
