@@ -118,3 +118,25 @@ def api(stack: Any) -> Any:
     from werkzeug.test import Client
 
     return Client(stack.app)
+
+
+@pytest.fixture
+def forget_rows() -> Iterator[Callable[[str], None]]:
+    """``forget_rows(prefix)``: the table rows whose PK starts with ``prefix`` are deleted after the test. Tests that
+    write thousands of rows use it: the local moto copies the whole table on every transaction, so rows left behind
+    slow every later upload of the session."""
+    prefixes: list[str] = []
+    yield prefixes.append
+    if not prefixes:
+        return
+    import boto3
+
+    from medialib.settings import TableSettings, get_settings
+
+    name = get_settings(TableSettings).table_name
+    dynamodb = boto3.client("dynamodb")
+    pages = dynamodb.get_paginator("scan").paginate(TableName=name, ProjectionExpression="PK, SK")  # tests may scan
+    keys = [item for page in pages for item in page["Items"] if item["PK"]["S"].startswith(tuple(prefixes))]
+    for start in range(0, len(keys), 25):
+        batch: list[Any] = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
+        dynamodb.batch_write_item(RequestItems={name: batch})

@@ -134,13 +134,14 @@ def _spent_in_november(stack: Any, accounts: list[Account]) -> None:
 
 
 def test_the_december_reset_frees_every_account_without_touching_any(
-    stack: Any, invoke: Any, aws_calls: list[str]
+    stack: Any, invoke: Any, aws_calls: list[str], forget_rows: Callable[[str], None]
 ) -> None:
     """Given 2,500 accounts that each spent their November quota (a purge more is refused), When the December
     reset fires through the purge function, twice (a redelivery), Then the first records the reset and the second
     changes nothing, each with the same few table calls whatever the number of accounts (no per-account work,
     no Scan, no Query), and every account purges again in December while its November counter is kept."""
     accounts = [_account(1, "reset") for _ in range(2500)]
+    forget_rows("ACCOUNT#reset-")
     _spent_in_november(stack, accounts)
     for account in accounts[::100]:
         with pytest.raises(QuotaExceededError):
