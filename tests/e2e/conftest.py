@@ -37,6 +37,13 @@ def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack
 
 
 @pytest.fixture(scope="session")
+def delivery_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A stack of the delivery and purge tests' own (their modules make it their ``local_api``): the files they
+    upload would otherwise be in the account that test_python_sdk.py and test_node_sdk.py expect empty."""
+    yield from _start_api(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
 def local_api_loopback(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """A second stack, started with `--allow-loopback-urls`, so that an upload may fetch its `file` URL from a
     server the test runs on this machine. It is its own stack, not a flag on `local_api`, so that every other

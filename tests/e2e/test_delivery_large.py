@@ -17,17 +17,15 @@ import pytest
 from PIL import Image
 
 from tests.e2e.conftest import RunningStack
-from tests.e2e.delivery_stack import delivery_api  # noqa: F401 - a fixture: pytest finds it in this module
 from tests.e2e.pictures import decode
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def local_api(request: pytest.FixtureRequest) -> RunningStack:
-    """The delivery tests' own stack (tests/e2e/delivery_stack.py): their uploads stay out of the shared one."""
-    stack: RunningStack = request.getfixturevalue("delivery_api")
-    return stack
+def local_api(delivery_api: RunningStack) -> RunningStack:
+    """The delivery tests' own stack: their uploads stay out of the shared one."""
+    return delivery_api
 
 
 WIDTH, HEIGHT = 5490, 3660  # 20,093,400 pixels, 3:2

@@ -27,17 +27,15 @@ from PIL import features
 from tests.conftest import ROOT
 from tests.e2e import pictures
 from tests.e2e.conftest import RunningStack
-from tests.e2e.delivery_stack import delivery_api  # noqa: F401 - a fixture: pytest finds it in this module
 from tests.e2e.pictures import HEIGHT, WIDTH, Box, decode, linear, mismatches, rotated_clockwise
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def local_api(request: pytest.FixtureRequest) -> RunningStack:
-    """The delivery tests' own stack (tests/e2e/delivery_stack.py): their uploads stay out of the shared one."""
-    stack: RunningStack = request.getfixturevalue("delivery_api")
-    return stack
+def local_api(delivery_api: RunningStack) -> RunningStack:
+    """The delivery tests' own stack: their uploads stay out of the shared one."""
+    return delivery_api
 
 
 CHROME_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"

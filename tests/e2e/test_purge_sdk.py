@@ -19,7 +19,6 @@ from imagekitio import ImageKit
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import RunningStack
-from tests.e2e.delivery_stack import delivery_api  # noqa: F401 - a fixture: pytest finds it in this module
 from tests.e2e.pictures import grid
 from tests.e2e.test_local_aws import _client
 
@@ -29,11 +28,10 @@ NODE_DIR = ROOT / "tests" / "e2e" / "node"
 
 
 @pytest.fixture(scope="module")
-def local_api(request: pytest.FixtureRequest) -> RunningStack:
-    """The delivery tests' stack (tests/e2e/delivery_stack.py): these uploads stay out of the shared one, whose
-    account test_python_sdk.py expects empty."""
-    stack: RunningStack = request.getfixturevalue("delivery_api")
-    return stack
+def local_api(delivery_api: RunningStack) -> RunningStack:
+    """The delivery tests' stack: these uploads stay out of the shared one, whose account test_python_sdk.py
+    expects empty."""
+    return delivery_api
 
 
 @pytest.fixture
