@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -90,3 +91,27 @@ def _wait_until_serving(base_url: str, process: subprocess.Popen[bytes], log: Pa
         except httpx.TransportError:
             time.sleep(0.2)
     raise TimeoutError(f"start-api did not serve within 60 s:\n{log.read_text()[-3000:]}")
+
+
+def upload_through_session(
+    stack: RunningStack, name: str, content: bytes, mime: str, folder: str, *, timeout: float = 60
+) -> dict[str, Any]:
+    """``content`` uploaded as a client does past the direct-upload limit: a session opened with Basic auth, the
+    file posted to its presigned S3 POST, the session polled until it is no longer PENDING. Its last state."""
+    with httpx.Client(base_url=stack.base_url, auth=(stack.private_key, ""), timeout=30) as api:
+        opened = api.post(
+            "/api/v1/files/upload/sessions",
+            json={"fileName": name, "fileSize": len(content), "contentType": mime, "folder": folder,
+                  "useUniqueFileName": False},
+        )  # fmt: skip
+        assert opened.status_code == 201, opened.text
+        session = opened.json()
+        upload = session["upload"]
+        sent = httpx.post(upload["url"], data=upload["fields"], files={"file": (name, content, mime)}, timeout=timeout)
+        assert sent.status_code == 204, sent.text
+        deadline = time.monotonic() + timeout
+        while (state := api.get(f"/api/v1/files/upload/sessions/{session['sessionId']}").json())["status"] == "PENDING":
+            assert time.monotonic() < deadline, state
+            time.sleep(0.2)
+    result: dict[str, Any] = state
+    return result

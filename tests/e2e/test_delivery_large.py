@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import io
 import random
-import time
 import uuid
 from typing import Any
 
@@ -16,7 +15,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, upload_through_session
 from tests.e2e.pictures import decode
 
 pytestmark = pytest.mark.e2e
@@ -49,25 +48,9 @@ def uploaded(local_api: RunningStack) -> tuple[bytes, dict[str, Any]]:
     """The large PNG, uploaded through an upload session (too large for a direct upload): (bytes, the file)."""
     content = large_png()
     assert len(content) > LAMBDA_IMAGE_LIMIT and WIDTH * HEIGHT >= 20_000_000
-    with httpx.Client(base_url=local_api.base_url, auth=(local_api.private_key, ""), timeout=60) as api:
-        opened = api.post(
-            "/api/v1/files/upload/sessions",
-            json={"fileName": "large.png", "fileSize": len(content), "contentType": "image/png",
-                  "folder": f"/large-{uuid.uuid4().hex[:8]}", "useUniqueFileName": False},
-        )  # fmt: skip
-        assert opened.status_code == 201, opened.text
-        session = opened.json()
-        sent = httpx.post(
-            session["upload"]["url"],
-            data=session["upload"]["fields"],
-            files={"file": ("large.png", content, "image/png")},
-            timeout=120,
-        )
-        assert sent.status_code == 204, sent.text
-        deadline = time.monotonic() + 120
-        while (state := api.get(f"/api/v1/files/upload/sessions/{session['sessionId']}").json())["status"] == "PENDING":
-            assert time.monotonic() < deadline, state
-            time.sleep(0.3)
+    state = upload_through_session(
+        local_api, "large.png", content, "image/png", f"/large-{uuid.uuid4().hex[:8]}", timeout=120
+    )
     assert state["status"] == "COMPLETED", state
     file: dict[str, Any] = state["file"]
     assert (file["width"], file["height"], file["size"]) == (WIDTH, HEIGHT, len(content))

@@ -6,14 +6,12 @@ function, polled, and then read with the official Python SDK."""
 from __future__ import annotations
 
 import os
-import time
 import uuid
 
-import httpx
 import pytest
 from imagekitio import ImageKit
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, upload_through_session
 
 pytestmark = pytest.mark.e2e
 
@@ -24,28 +22,7 @@ def test_a_6_mb_file_through_an_upload_session_is_seen_by_the_sdk(local_api: Run
     its name, folder and size."""
     content = os.urandom(6 * 1024 * 1024)
     folder = f"/sessions-{uuid.uuid4().hex[:8]}"
-    auth = (local_api.private_key, "")
-    with httpx.Client(base_url=local_api.base_url, auth=auth, timeout=30) as api:
-        opened = api.post(
-            "/api/v1/files/upload/sessions",
-            json={"fileName": "launch.mp4", "fileSize": len(content), "contentType": "video/mp4", "folder": folder,
-                  "useUniqueFileName": False},
-        )  # fmt: skip
-        assert opened.status_code == 201, opened.text
-        session = opened.json()
-
-        sent = httpx.post(
-            session["upload"]["url"],
-            data=session["upload"]["fields"],
-            files={"file": ("launch.mp4", content, "video/mp4")},
-            timeout=60,
-        )
-        assert sent.status_code == 204, sent.text
-
-        deadline = time.monotonic() + 60
-        while (state := api.get(f"/api/v1/files/upload/sessions/{session['sessionId']}").json())["status"] == "PENDING":
-            assert time.monotonic() < deadline, state
-            time.sleep(0.2)
+    state = upload_through_session(local_api, "launch.mp4", content, "video/mp4", folder)
 
     assert state["status"] == "COMPLETED", state
     client = ImageKit(private_key=local_api.private_key, base_url=local_api.base_url)
