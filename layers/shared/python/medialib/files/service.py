@@ -90,10 +90,15 @@ _CHILDREN = {ListType.FILE: Child.FILE, ListType.FOLDER: Child.FOLDER, ListType.
 
 
 def get_file(account_id: str, file_id: str, base_url: str) -> FileResponse:
+    return to_file_response(current_item(account_id, file_id), base_url)
+
+
+def current_item(account_id: str, file_id: str) -> FileItem:
+    """The current record of the account's file; 404 for no such file (or another account's)."""
     item = store.get_file(account_id, file_id)
     if item is None:
         raise NotFoundError("The requested file does not exist.", reason="FILE_NOT_FOUND")
-    return to_file_response(item, base_url)
+    return item
 
 
 def file_exists(account_id: str, file_id: str) -> bool:

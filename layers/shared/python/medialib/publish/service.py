@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
+from medialib.accounts.models import Account
 from medialib.adapters import workflows as sfn_workflows
 from medialib.errors import MedialibError, NotFoundError, NotImplementedYetError, RetryableError
 from medialib.files import service as files
+from medialib.files.models import FileItem
 from medialib.jobs import service as jobs
 from medialib.publish.models import BulkPublishRequest, BulkPublishResponse, WorkerTask
 
@@ -33,6 +36,14 @@ def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_mac
         jobs.fail(account_id, job.job_id, "NOT_STARTED")  # never a job left Pending forever
         raise
     return BulkPublishResponse(job_id=job.job_id)
+
+
+def publish_file(
+    account: Account, file_id: str, *, is_published: bool, include_file_versions: bool, now: datetime
+) -> FileItem:
+    """Publish or unpublish one file (its current version, or every version): the new current record.
+    Unpublishing purges the file's URLs from the CDN (counted in the quota, never refused by it)."""
+    raise NotImplementedYetError("Publishing a file")
 
 
 def run_task(task: WorkerTask) -> dict[str, Any]:
