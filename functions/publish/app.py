@@ -1,20 +1,36 @@
-"""Bulk publish/unpublish, ``POST /v1/files/publish`` -> 202 with a job id; img-processing.com ``/v1/images``."""
+"""Bulk publish/unpublish, ``POST /v1/files/publish`` -> 202 with a job id; and the img-processing.com image routes
+``/v1/images/{imageId}[/download|/publish|/unpublish]`` (docs/img-processing.md), whose errors are that service's
+``{"error": {"code", "message"}}`` (``medialib.api`` shapes every answer under /v1/images so).
+
+The routes stay in this module rather than in a ``routes`` package as the files function has: a second package of
+that name would collide with the files function's for mypy (one module name per path entry)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from medialib.api import caller_account_id, json_response, new_resolver, not_implemented, respond
+from medialib.api import Identifier, caller_account_id, json_response, new_resolver, respond
+from medialib.api.body import JSON
 from medialib.api.contract import answers
+from medialib.api.routes import MANAGEMENT_BINARY_MEDIA_TYPES
+from medialib.delivery.models import Redirected, Served
+from medialib.images import service as images
+from medialib.images.errors import is_images_route
+from medialib.images.models import ImageErrorResponse, ImageResponse
 from medialib.observability import api_handler
 from medialib.publish import service
 from medialib.publish.models import BulkPublishRequest, BulkPublishResponse
 from medialib.settings import PublishSettings, get_settings
 
 app = new_resolver()
+Route = TypeVar("Route", bound=Callable[..., Response[bytes]])
+
+IMAGES = "img-processing.com"
 
 
 @app.post(
@@ -31,19 +47,97 @@ def create_bulk_publish(request: BulkPublishRequest) -> Response[str]:
     return json_response(202, job.model_dump(by_alias=True))
 
 
-not_implemented(
-    app,
-    "The img-processing.com image routes",
-    [
-        ("GET", "/v1/images/<imageId>"),
-        ("GET", "/v1/images/<imageId>/download"),
-        ("POST", "/v1/images/<imageId>/publish"),
-        ("POST", "/v1/images/<imageId>/unpublish"),
-    ],
-    tag="img-processing.com",
+# ---------------------------------------------------------------- img-processing.com
+
+
+def _image_answers(success: tuple[int, Any, str] | None, *statuses: int) -> dict[int, OpenAPIResponse]:
+    declared = answers(*statuses, 500, success=success, errors=ImageErrorResponse)
+    declared[400] = {**declared[400], "description": "imageId is not a valid id (code invalid_request)"}
+    declared[404] = {
+        **declared[404],
+        "description": "No such image in this account (image_not_found), or the file is not an image (not_an_image)",
+    }
+    return declared
+
+
+def _base_url() -> str:
+    return get_settings(PublishSettings).delivery_base_url
+
+
+def _binary(route: Route) -> Route:
+    """Powertools validates what a route returns against its return annotation by serialising the body as JSON;
+    image bytes are not JSON, so the resolver is shown the route without it (mypy still checks it)."""
+    route.__annotations__.pop("return", None)
+    return route
+
+
+_DOWNLOADED: dict[int, OpenAPIResponse] = _image_answers(None, 400, 404, 503) | {
+    200: {
+        "description": "The image's bytes (its stored type), as an attachment with the file's name: when the first "
+        "Accept type is image/* or application/octet-stream and the image is at most 4,706,304 bytes",
+        "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+        "headers": {"Content-Disposition": {"description": "attachment; filename=...", "schema": {"type": "string"}}},
+    },
+    302: {
+        "description": "Any other request: Location is a presigned S3 URL of the bytes, valid 5 minutes, whose "
+        "answer has the image's type and the attachment's file name",
+        "content": {},
+        "headers": {"Location": {"description": "The presigned S3 URL", "schema": {"type": "string"}}},
+    },
+}
+
+
+@app.get(
+    "/v1/images/<imageId>",
+    summary="Get an image (img-processing.com's Image object), published or not",
+    tags=[IMAGES],
+    responses=_image_answers((200, ImageResponse, "The Image object; url is null while unpublished"), 400, 404, 503),
 )
+def get_image(imageId: Identifier) -> ImageResponse:
+    return images.get_image(caller_account_id(app), imageId, _base_url())
+
+
+@app.get(
+    "/v1/images/<imageId>/download",
+    summary="Download an image's current version, published or not",
+    tags=[IMAGES],
+    responses=_DOWNLOADED,
+)
+@_binary
+def download_image(imageId: Identifier) -> Response[bytes]:
+    accept = app.current_event.headers.get("accept")
+    answer = images.download(caller_account_id(app), imageId, accept, MANAGEMENT_BINARY_MEDIA_TYPES)
+    return _downloaded(answer)
+
+
+def _downloaded(answer: Served | Redirected) -> Response[bytes]:
+    if isinstance(answer, Redirected):
+        return Response(status_code=302, body=b"", headers={**answer.headers, "Location": answer.location})
+    return Response(status_code=200, content_type=answer.content_type, body=answer.body, headers=answer.headers)
+
+
+@app.post(
+    "/v1/images/<imageId>/publish",
+    summary="Publish an image (its current version): url is its delivery URL",
+    tags=[IMAGES],
+    responses=_image_answers((200, ImageResponse, "The Image object, published"), 400, 404, 503),
+)
+def publish_image(imageId: Identifier) -> ImageResponse:
+    return images.set_published(caller_account_id(app), imageId, is_published=True, base_url=_base_url())
+
+
+@app.post(
+    "/v1/images/<imageId>/unpublish",
+    summary="Unpublish an image (every version): its URLs answer 404, url is null; download still works",
+    tags=[IMAGES],
+    responses=_image_answers((200, ImageResponse, "The Image object, unpublished (url null)"), 400, 404, 503),
+)
+def unpublish_image(imageId: Identifier) -> ImageResponse:
+    return images.set_published(caller_account_id(app), imageId, is_published=False, base_url=_base_url())
 
 
 @api_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return respond(app, event, context)
+    # The img-processing.com routes take no body: whatever a client sends with them is ignored, never refused.
+    accepts = () if is_images_route(str(event.get("path") or "")) else (JSON,)
+    return respond(app, event, context, accepts=accepts)

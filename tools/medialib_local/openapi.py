@@ -94,7 +94,9 @@ def _info() -> dict[str, Any]:
         "description": (
             "ImageKit-compatible media library API. Every error is ImageKit's JSON body "
             "`{message, help[, reason]}` with `x-should-retry` (true: retry; false: fix the request) and "
-            "`x-ik-requestId`. A path no route has answers 404, a known path with another method 405 with "
+            "`x-ik-requestId`, except under /v1/images (img-processing.com's routes), where the functions answer "
+            '`{"error": {"code", "message"}}` and API Gateway\'s own answers (401, 413, 429) stay ImageKit\'s. '
+            "A path no route has answers 404, a known path with another method 405 with "
             "`Allow`. Browsers may call the API from any origin (CORS preflight on every path)."
         ),
     }
@@ -148,7 +150,7 @@ def _completed(spec: AppSpec, route: RouteSpec, method: str, operation: dict[str
             responses.setdefault(str(status), {**_error_schema(status), "description": description})
     if method in _BODY_METHODS:
         gateway.append(413)
-        if route.api_id == "MedialibApi":
+        if route.api_id == "MedialibApi" and not _IMAGES.match(route.path):  # /v1/images ignores bodies
             gateway.append(415)
     if api.get("MethodSettings"):
         gateway.append(429)
@@ -240,6 +242,7 @@ def _error_schema(status: int) -> dict[str, Any]:
 
 
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+_IMAGES = re.compile(r"^/v1/images(/|$)")
 
 
 def _security(route: RouteSpec) -> list[dict[str, list[str]]]:
@@ -247,7 +250,7 @@ def _security(route: RouteSpec) -> list[dict[str, list[str]]]:
         return [{"privateKey": []}, {}]  # {}: no header, the client-side form fields (the operation's description)
     if not route.authorizer_id:
         return []  # public: delivery
-    if re.match(r"^/v1/images(/|$)", route.path):
+    if _IMAGES.match(route.path):
         return [{"privateKey": []}, {"imgProcessingKey": []}]
     return [{"privateKey": []}]
 

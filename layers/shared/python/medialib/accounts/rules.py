@@ -42,13 +42,14 @@ def basic_user(authorization: str | None) -> str | None:
 def presented_key(path: str, headers: Mapping[str, str | None]) -> str | None:
     """The private key a request presents: Basic everywhere; on img-processing.com routes ``x-api-key`` first,
     that service's own credential, so that a stale Basic header a client also sends does not hide it."""
-    if _is_images_route(path):
+    if is_images_route(path):
         api_key = _header(headers, "x-api-key")
         if api_key:
             return api_key
     return basic_user(_header(headers, "authorization"))
 
 
-def _is_images_route(path: str) -> bool:
-    # API Gateway gives the path with its stage prefix in some event fields; match on the suffix.
+def is_images_route(path: str) -> bool:
+    """Whether ``path`` is one of the img-processing.com routes (``/v1/images`` and below). API Gateway gives the
+    path with its stage prefix in some event fields; match on the suffix."""
     return IMAGES_PREFIX + "/" in path or path.endswith(IMAGES_PREFIX)

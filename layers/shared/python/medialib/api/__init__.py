@@ -28,6 +28,7 @@ from medialib.errors import (
     UnauthorizedError,
     UnsupportedMediaTypeError,
 )
+from medialib.images.errors import image_error, is_images_route
 from medialib.models import ID_MAX_LENGTH, ID_PATTERN
 from medialib.observability import logger
 
@@ -63,42 +64,62 @@ def json_response(status: int, body: Any, *, headers: dict[str, str] | None = No
     return Response(status_code=status, content_type=JSON, body=json.dumps(body), headers=headers or {})
 
 
-def error_response(error: MedialibError) -> Response[str]:
+def _error_headers(error: MedialibError) -> dict[str, str]:
     headers = {"x-should-retry": "true" if error.retryable else "false"}
     if isinstance(error, MethodNotAllowedError):
         headers["Allow"] = ", ".join(error.allowed)
     if error.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after)
-    return json_response(error.status, error.body(), headers=headers)
+    return headers
+
+
+def error_response(error: MedialibError) -> Response[str]:
+    """ImageKit's error body, with the headers its SDKs read."""
+    return json_response(error.status, error.body(), headers=_error_headers(error))
+
+
+def image_error_response(error: MedialibError) -> Response[str]:
+    """img-processing.com's style, for the /v1/images routes: ``{"error": {"code", "message"}}``, same headers."""
+    body = image_error(error.status, error.reason, error.message).model_dump()
+    return json_response(error.status, body, headers=_error_headers(error))
+
+
+def management_error_response(path: str, error: MedialibError) -> Response[str]:
+    """The error answer of a management API request: img-processing.com's style under /v1/images, else ImageKit's."""
+    return image_error_response(error) if is_images_route(path) else error_response(error)
 
 
 def register_error_handlers(app: APIGatewayRestResolver, routes: tuple[str, ...] = MANAGEMENT_ROUTES) -> None:
-    """Map domain errors, validation errors, unknown routes and anything unexpected to ImageKit's body."""
+    """Map domain errors, validation errors, unknown routes and anything unexpected to ImageKit's body (to
+    img-processing.com's under /v1/images on the management API)."""
+
+    def shaped(error: MedialibError) -> Response[str]:
+        if routes is MANAGEMENT_ROUTES:
+            return management_error_response(app.current_event.path, error)
+        return error_response(error)
 
     @app.exception_handler(MedialibError)
     def _domain(error: MedialibError) -> Response[str]:
         if error.status >= 500 and not isinstance(error, NotImplementedYetError):
             logger.warning("request failed", extra={"status": error.status, "error": error.message})
-        return error_response(error)
+        return shaped(error)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response[str]:
-        return error_response(_validation_error(error, _body_fields(app)))
+        return shaped(_validation_error(error, _body_fields(app)))
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported(_: RequestUnsupportedContentType) -> Response[str]:
-        return error_response(
-            UnsupportedMediaTypeError(f"The body must be sent as {JSON}.", reason="UNSUPPORTED_MEDIA_TYPE")
-        )
+        return shaped(UnsupportedMediaTypeError(f"The body must be sent as {JSON}.", reason="UNSUPPORTED_MEDIA_TYPE"))
 
     @app.not_found
     def _no_route(_: Exception) -> Response[str]:
-        return error_response(no_route_error(routes, app.current_event.http_method, app.current_event.path))
+        return shaped(no_route_error(routes, app.current_event.http_method, app.current_event.path))
 
     @app.exception_handler(Exception)
     def _unexpected(_: Exception) -> Response[str]:
         logger.exception("unexpected error")  # the trace goes to the log; the client gets no detail
-        return error_response(InternalError())
+        return shaped(InternalError())
 
 
 def no_route_error(routes: tuple[str, ...], method: str, path: str) -> MedialibError:
@@ -177,7 +198,7 @@ def respond(
 def _answer(event: dict[str, Any], error: MedialibError) -> dict[str, Any]:
     """The proxy answer of an error found before routing, with the CORS headers a route's answer would have."""
     origin = next((str(v) for k, v in (event.get("headers") or {}).items() if k.lower() == "origin"), None)
-    response = error_response(error)
+    response = management_error_response(str(event.get("path") or ""), error)
     response.headers.update(CORS.to_dict(CORS.allowed_origin(origin) if origin else None))  # as routed answers
     headers: dict[str, list[str]] = {}
     for name, value in response.headers.items():

@@ -35,16 +35,19 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-def error_answer(status: int) -> OpenAPIResponse:
-    return {"description": ERROR_DESCRIPTIONS[status], "content": {JSON: {"model": ErrorResponse}}}
+def error_answer(status: int, errors: type[BaseModel] = ErrorResponse) -> OpenAPIResponse:
+    return {"description": ERROR_DESCRIPTIONS[status], "content": {JSON: {"model": errors}}}
 
 
-def answers(*statuses: int, success: tuple[int, Any, str] | None = None) -> dict[int, OpenAPIResponse]:
-    """``responses=`` of a route: its success (status, model, description) and the errors it answers."""
+def answers(
+    *statuses: int, success: tuple[int, Any, str] | None = None, errors: type[BaseModel] = ErrorResponse
+) -> dict[int, OpenAPIResponse]:
+    """``responses=`` of a route: its success (status, model, description) and the errors it answers, in the body
+    ``errors`` (ImageKit's; the /v1/images routes answer img-processing.com's)."""
     declared: dict[int, OpenAPIResponse] = {}
     if success is not None:
         status, model, description = success
         declared[status] = {"description": description, "content": {JSON: {"model": model}}}
     for status in statuses:
-        declared[status] = error_answer(status)
+        declared[status] = error_answer(status, errors)
     return declared

@@ -51,6 +51,11 @@ MANAGEMENT_ROUTES: tuple[str, ...] = (
     "GET /v1/files/purge/{requestId}",
 )
 
+# The management API's binary media types (template.yaml, MedialibApi BinaryMediaTypes; a test holds them equal):
+# a request body of these types arrives base64-encoded, and a base64 answer reaches the client as bytes only when
+# the first media type of the request's Accept matches one of them (the img-processing download, docs/img-processing.md).
+MANAGEMENT_BINARY_MEDIA_TYPES: tuple[str, ...] = ("multipart/form-data", "image/*", "application/octet-stream")
+
 # Delivery: GET and HEAD of /{accountId}/{filePath}; the event is ANY so that other methods reach the function.
 DELIVERY_ROUTES: tuple[str, ...] = ("GET /{proxy+}", "HEAD /{proxy+}")
 
