@@ -24,7 +24,7 @@ class Mistake:
     status: int
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
-    credentials: str = "basic"  # basic | none | images (x-api-key with a stale Basic)
+    credentials: str = "basic"  # basic | none
     reason: str | None = None  # the body's reason, when the answer has one
     message: str | None = None  # a part of the message a person reads
 
@@ -32,9 +32,6 @@ class Mistake:
         headers = dict(self.headers)
         if self.credentials == "basic":
             headers.update(basic(private_key))
-        elif self.credentials == "images":
-            headers.update(basic("private_stale_key_from_an_old_config"))
-            headers["x-api-key"] = private_key
         return api.open(self.path, method=self.method, data=self.body, headers=headers)
 
 
@@ -267,11 +264,7 @@ MISTAKES = [
         Mistake("GET", "/v1/files/someone-elses-file/details", 404), id="another-accounts-or-unknown-file-is-404"
     ),
     pytest.param(Mistake("GET", "/v1/bulkJobs/someone-elses-job", 404), id="another-accounts-or-unknown-job-is-404"),
-    # ---- credentials
-    pytest.param(
-        Mistake("GET", "/v1/images/abc", 501, credentials="images", reason="NOT_IMPLEMENTED"),
-        id="x-api-key-wins-over-a-stale-basic-on-images",
-    ),
+    # ---- credentials (x-api-key on /v1/images, whose errors are img-processing.com's: tests/integration/images/)
     pytest.param(Mistake("GET", "/v1/files", 401, credentials="none"), id="no-key-is-401"),
     # ---- query strings, unknown fields
     pytest.param(

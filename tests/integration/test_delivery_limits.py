@@ -17,7 +17,7 @@ from PIL import Image
 from werkzeug.test import Client
 
 from medialib.accounts import service as accounts
-from medialib.delivery import rules, service
+from medialib.delivery import limits, rules, service
 from medialib.files import service as files
 from medialib.files.models import FileItem, NewVersion
 from medialib.transform import engine
@@ -49,7 +49,7 @@ def _noise_png(width: int, height: int) -> bytes:
 def noise(stack: Any) -> Iterator[tuple[FileItem, bytes]]:
     """A 1400 x 1300 PNG of random noise, about 5.5 MB: more than a Lambda answer carries."""
     content = _noise_png(1400, 1300)
-    assert len(content) > rules.MAX_INLINE_BYTES
+    assert len(content) > limits.MAX_INLINE_BYTES
     yield _store(stack.account.account_id, "noise.png", content, mime="image/png", image=(1400, 1300)), content
 
 
@@ -130,7 +130,7 @@ def test_the_inline_limit_fits_through_the_gateway(api: Any, stack: Any, extra: 
     """Given a file of exactly the inline limit (4,706,304 bytes) and one of a byte more, When asked through the
     local gateway (which refuses Lambda answers over 6 MB as AWS does, with a 502), Then the first is served whole
     and the second is a redirect to the same bytes."""
-    content = os.urandom(rules.MAX_INLINE_BYTES + extra)
+    content = os.urandom(limits.MAX_INLINE_BYTES + extra)
     item = _store(stack.account.account_id, "blob.bin", content, mime="application/octet-stream")
     response = api.get(sdk_path(stack, stack.account, item.file_path))
     assert response.status_code == status
@@ -213,7 +213,7 @@ def test_bad_input_is_a_clear_4xx(api: Any, photo: Uploaded, case: tuple[str, st
 
 def test_a_large_private_file_is_never_redirected_to_without_a_signature(api: Any, stack: Any) -> None:
     """Given a private file over the inline limit, When asked unsigned, Then 401 and no S3 URL; signed, Then 302."""
-    content = os.urandom(rules.MAX_INLINE_BYTES + 1)
+    content = os.urandom(limits.MAX_INLINE_BYTES + 1)
     new = NewVersion(
         name="secret.bin",
         folder="/large-" + uuid.uuid4().hex[:10],
@@ -238,7 +238,7 @@ def test_a_20_megapixel_png_is_delivered_whole_and_transformed(api: Any, stack: 
     out = io.BytesIO()
     grey.save(out, format="PNG", compress_level=1)
     content = out.getvalue()
-    assert len(content) > rules.MAX_INLINE_BYTES
+    assert len(content) > limits.MAX_INLINE_BYTES
     item = _store(stack.account.account_id, "20mp.png", content, mime="image/png", image=(5000, 4000))
     whole = api.get(sdk_path(stack, stack.account, item.file_path))
     assert whole.status_code == 302 and _fetch(whole.headers["Location"]).content == content

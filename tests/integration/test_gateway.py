@@ -49,8 +49,8 @@ def test_public_key_is_not_a_credential(api: Any, account: Any) -> None:
 
 def test_x_api_key_authenticates_img_processing_routes(api: Any, account: Any) -> None:
     """Given x-api-key with the private key, When /v1/images/{id} is called, Then the authorizer lets it in
-    (the route answers 501 until the publish issue builds it), and a wrong x-api-key is refused."""
-    assert api.get("/v1/images/abc", headers={"x-api-key": account.private_key}).status_code == 501
+    (the route answers: no such image, 404), and a wrong x-api-key is refused."""
+    assert api.get("/v1/images/abc", headers={"x-api-key": account.private_key}).status_code == 404
     assert api.get("/v1/images/abc", headers={"x-api-key": "private_wrong"}).status_code == 401
 
 

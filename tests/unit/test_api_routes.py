@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from medialib.api.body import check_body, parse_json
-from medialib.api.routes import DELIVERY_ROUTES, MANAGEMENT_ROUTES, allowed_methods
+from medialib.api.routes import DELIVERY_ROUTES, MANAGEMENT_BINARY_MEDIA_TYPES, MANAGEMENT_ROUTES, allowed_methods
 from medialib.errors import BadRequestError
 from medialib_local.template import describe
 from tests.conftest import TEMPLATE
@@ -19,6 +19,12 @@ def test_the_management_route_table_is_the_templates() -> None:
     assert declared == set(MANAGEMENT_ROUTES)
     [catch_all] = [r for r in spec.routes if r.api_id == "MedialibApi" and r.method == "ANY"]
     assert (catch_all.path, catch_all.function_id, catch_all.authorizer_id) == ("/{proxy+}", "FallbackFunction", None)
+
+
+def test_the_management_binary_media_types_are_the_templates() -> None:
+    """Given template.yaml, When MedialibApi's binary media types are read, Then they are the ones the img-processing
+    download decides by (bytes in the answer only when the gateway will decode them)."""
+    assert describe(TEMPLATE).apis["MedialibApi"].binary_media_types == MANAGEMENT_BINARY_MEDIA_TYPES
 
 
 def test_the_delivery_route_table_is_the_templates() -> None:

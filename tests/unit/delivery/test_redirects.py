@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from medialib.delivery.rules import REDIRECT_VALIDITY, redirect_validity
+from medialib.delivery.limits import REDIRECT_VALIDITY
+from medialib.delivery.rules import redirect_validity
 
 
 @pytest.mark.parametrize(

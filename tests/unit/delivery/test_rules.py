@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from medialib.delivery import rules
+from medialib.delivery import limits, rules
+from medialib.delivery.limits import content_disposition
 from medialib.delivery.models import Plan
 from medialib.delivery.rules import (
     check_access,
     check_published,
-    content_disposition,
     download_name,
     parse_request,
     plan,
@@ -322,10 +322,10 @@ def test_content_disposition(name: str, fmt: str | None, header: str) -> None:
 def test_the_inline_limit_fits_a_lambda_answer() -> None:
     """Given Lambda's 6 MiB answer and base64's 4/3, When a body of the limit is encoded, Then it fits with room for
     the headers; one more byte is redirected."""
-    assert rules.inline(rules.MAX_INLINE_BYTES) and not rules.inline(rules.MAX_INLINE_BYTES + 1)
-    encoded = (rules.MAX_INLINE_BYTES + 2) // 3 * 4
-    assert encoded + rules.RESPONSE_HEADROOM <= rules.LAMBDA_MAX_RESPONSE_BYTES
-    assert rules.MAX_INLINE_BYTES > 4_400_000
+    assert limits.inline(limits.MAX_INLINE_BYTES) and not limits.inline(limits.MAX_INLINE_BYTES + 1)
+    encoded = (limits.MAX_INLINE_BYTES + 2) // 3 * 4
+    assert encoded + limits.RESPONSE_HEADROOM <= limits.LAMBDA_MAX_RESPONSE_BYTES
+    assert limits.MAX_INLINE_BYTES > 4_400_000
 
 
 def test_custom_coordinates_are_part_of_what_fo_custom_is_keyed_by() -> None:
@@ -545,7 +545,7 @@ def test_redirects_are_cached_for_less_than_their_presigned_urls_live(expires: i
     """Given a redirect to a presigned URL valid REDIRECT_VALIDITY seconds, When cached at now=1000, Then for a
     minute at most, and never past a signed URL's expiry."""
     assert rules.redirect_cache_control(expires=expires, now=1000) == expected
-    assert rules.REDIRECT_MAX_AGE < rules.REDIRECT_VALIDITY
+    assert rules.REDIRECT_MAX_AGE < limits.REDIRECT_VALIDITY
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from PIL import Image
 from medialib.accounts import service as accounts
 from medialib.accounts.models import Account, AccountSettings
 from medialib.adapters.blobs import Bounded
-from medialib.delivery import rules, service
+from medialib.delivery import limits, rules, service
 from medialib.delivery.models import Incoming, NotModified, Redirected, Served
 from medialib.errors import BadRequestError, ForbiddenError, InternalError, NotFoundError, UnauthorizedError
 from medialib.files.models import FileItem
@@ -131,7 +131,7 @@ def test_a_large_original_is_redirected_without_being_read(store: MemoryStore) -
     _put(
         store,
         b"x",
-        size=rules.MAX_INLINE_BYTES + 1,
+        size=limits.MAX_INLINE_BYTES + 1,
         name="big.bin",
         mime="application/octet-stream",
         file_type="non-image",
@@ -193,7 +193,7 @@ def test_accounts_are_remembered_but_unknown_ones_are_not(store: MemoryStore, mo
 def test_a_redirect_of_a_signed_url_is_not_cached_past_its_expiry(store: MemoryStore) -> None:
     """Given a private file over the inline limit and a URL signed to expire in 10 s, When asked, Then 302 whose
     Cache-Control lets no cache keep it past the URL's expiry (a cached 302 is served without a signature check)."""
-    _put(store, b"x", size=rules.MAX_INLINE_BYTES + 1, is_private_file=True)
+    _put(store, b"x", size=limits.MAX_INLINE_BYTES + 1, is_private_file=True)
     expiry = str(1_700_000_000 + 10)
     request = rules.parse_request("/acc/a.png", {"ik-t": [expiry]})
     signature = rules.sign("private_key_1", rules.strings_to_sign(request)[0])

@@ -15,6 +15,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import quote
 
+from medialib.delivery.limits import (
+    REDIRECT_VALIDITY,  # limits.py: the answer-size rules, shared with the img-processing download
+)
 from medialib.delivery.models import DeliveryRequest, Plan
 from medialib.errors import BadRequestError, NotFoundError, UnauthorizedError
 from medialib.files.models import FileItem
@@ -37,18 +40,11 @@ MAX_QUERY_CHARS = 4096  # every decoded key and value together
 _EXPIRY_PATTERN = re.compile(r"[0-9]{1,18}")
 _FORBIDDEN_CHARS = re.compile("[\x00-\x1f\x7f\ufffd\ud800-\udfff]")  # controls; what invalid UTF-8 decodes to
 
-# Lambda answers at most 6 MB (6 MiB) of JSON, in which a binary body travels base64-encoded (4 characters for
-# every 3 bytes); the headers and the answer's envelope stay well under RESPONSE_HEADROOM. A larger answer is a
-# redirect to S3 (the local gateway enforces the same limit: tools/medialib_local/gateway.py LAMBDA_MAX_RESPONSE).
-LAMBDA_MAX_RESPONSE_BYTES = 6 * 1024 * 1024
-RESPONSE_HEADROOM = 16 * 1024
-MAX_INLINE_BYTES = (LAMBDA_MAX_RESPONSE_BYTES - RESPONSE_HEADROOM) // 4 * 3  # 4,706,304 bytes
 
 LONG_MAX_AGE = 31_536_000  # a year: versioned and transformed URLs
 MUTABLE_MAX_AGE = 3600  # the bare path of an original: a new version changes it
 NOT_FOUND_MAX_AGE = 60  # 400 and 404: a file may appear at the path soon
 RENDITION_OBJECT_CACHE_CONTROL = f"public, max-age={LONG_MAX_AGE}, immutable"  # stored with each rendition
-REDIRECT_VALIDITY = 300  # the presigned URL of a large answer
 REDIRECT_MAX_AGE = 60  # the redirect itself is cached for less than the URL it names stays valid
 
 _FORMAT_EXTENSION = {"jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif", "gif": "gif"}
@@ -387,20 +383,6 @@ def download_name(name: str, fmt: str | None) -> str:
         same = current == extension or (fmt == "jpeg" and current == "jpeg")  # jpeg's extension is jpg; jpeg too
         return name if same else f"{stem}.{extension}"
     return f"{name}.{extension}"
-
-
-def content_disposition(name: str) -> str:
-    """``attachment`` with the name (RFC 6266): an ASCII ``filename`` fallback, and ``filename*`` in UTF-8 when the
-    name is not plain ASCII."""
-    fallback = "".join(c if 0x20 <= ord(c) < 0x7F and c not in '"\\' else "_" for c in name)
-    if fallback == name:
-        return f'attachment; filename="{name}"'
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def inline(size: int) -> bool:
-    """Whether an answer of ``size`` bytes fits in a Lambda response (else it is a redirect to S3)."""
-    return size <= MAX_INLINE_BYTES
 
 
 def expanded(chain: Chain, named: Mapping[str, str]) -> Chain:

@@ -16,7 +16,7 @@ from email.utils import format_datetime
 
 from medialib.accounts import service as accounts
 from medialib.accounts.models import Account
-from medialib.delivery import rules
+from medialib.delivery import limits, rules
 from medialib.delivery.models import Answer, DeliveryRequest, Incoming, NotModified, Plan, Redirected, Served
 from medialib.delivery.store import DeliveryStore, S3DeliveryStore
 from medialib.errors import ForbiddenError, InternalError
@@ -119,7 +119,7 @@ def _headers(plan: Plan, version: FileItem, request: DeliveryRequest, now: int, 
     if plan.vary_accept:
         headers["Vary"] = "Accept"
     if request.attachment:
-        headers["Content-Disposition"] = rules.content_disposition(rules.download_name(version.name, plan.fmt))
+        headers["Content-Disposition"] = limits.content_disposition(rules.download_name(version.name, plan.fmt))
     return headers
 
 
@@ -140,7 +140,7 @@ def _original(version: FileItem, plan: Plan, headers: dict[str, str], redirect: 
     answers the headers itself: a presigned URL is signed for GET, so a HEAD following a redirect would fail."""
     if head:
         return Served(b"", plan.content_type, headers)
-    if not rules.inline(version.size):
+    if not limits.inline(version.size):
         url = store.original_url(version, redirect.validity, headers.get("Content-Disposition"))
         return _redirected(url, redirect)
     return Served(_original_bytes(version), plan.content_type, headers)
@@ -153,7 +153,7 @@ def _rendition(  # noqa: PLR0913 - the answer's parts: what, how, its headers an
     assert plan.fmt is not None  # plan() gives every rendition a format
     key = rules.rendition_key(version, chain, plan.fmt)
     disposition = headers.get("Content-Disposition")
-    cached = store.rendition(key, rules.MAX_INLINE_BYTES)
+    cached = store.rendition(key, limits.MAX_INLINE_BYTES)
     if cached is not None:
         metrics.add_metric(name="RenditionCacheHit", unit="Count", value=1)
         if head:
@@ -168,7 +168,7 @@ def _rendition(  # noqa: PLR0913 - the answer's parts: what, how, its headers an
     store.put_rendition(key, made.body, plan.content_type, rules.RENDITION_OBJECT_CACHE_CONTROL)
     if head:
         return Served(b"", plan.content_type, headers)
-    if not rules.inline(len(made.body)):
+    if not limits.inline(len(made.body)):
         return _redirected(store.rendition_url(key, redirect.validity, disposition), redirect)
     return Served(made.body, plan.content_type, headers)
 

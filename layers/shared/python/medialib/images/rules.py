@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from medialib.delivery import rules as delivery
+from medialib.delivery import limits
 from medialib.errors import NotFoundError
 from medialib.files.models import FileItem
 from medialib.files.rules import file_url, iso
@@ -70,13 +70,13 @@ def gateway_sends_bytes(accept: str | None, binary_media_types: tuple[str, ...])
 def download_inline(size: int, accept: str | None, binary_media_types: tuple[str, ...]) -> bool:
     """Whether a download answers the bytes itself: they fit in a Lambda answer (delivery's rule) and the gateway
     hands them over as bytes. Else the answer is a 302 to a short-lived presigned S3 URL of the same bytes."""
-    return delivery.inline(size) and gateway_sends_bytes(accept, binary_media_types)
+    return limits.inline(size) and gateway_sends_bytes(accept, binary_media_types)
 
 
 def download_headers(item: FileItem) -> dict[str, str]:
     """The headers of a downloaded image (its type goes in Content-Type): an attachment with the file's name."""
     return {
-        "Content-Disposition": delivery.content_disposition(item.name),
+        "Content-Disposition": limits.content_disposition(item.name),
         "Cache-Control": DOWNLOAD_CACHE_CONTROL,
         "X-Content-Type-Options": "nosniff",
     }

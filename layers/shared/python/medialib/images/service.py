@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from medialib.accounts import service as accounts
+from medialib.delivery.limits import REDIRECT_VALIDITY
 from medialib.delivery.models import Redirected, Served
-from medialib.delivery.rules import REDIRECT_VALIDITY
 from medialib.delivery.store import S3DeliveryStore
 from medialib.errors import InternalError, UnauthorizedError
 from medialib.files import service as files
