@@ -361,8 +361,5 @@ def set_published(
         except ConditionFailedError:
             time.sleep(random.uniform(*_BACKOFF_SECONDS))  # noqa: S311 - jitter, not a secret
             continue
-        if previous.item.version_id not in tokens:
-            return previous.item
-        token = tokens[previous.item.version_id]
-        return republished(previous.item, is_published=is_published, token=token, now=now)
+        return next((version for version in changed if version.version_id == previous.item.version_id), previous.item)
     raise BusyFileError(file_id)
