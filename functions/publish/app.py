@@ -71,6 +71,23 @@ def _binary(route: Route) -> Route:
     return route
 
 
+# Unpublishing purges the CDN: a busy CDN is the function's 429 (retryable, Retry-After) in img-processing's body;
+# API Gateway's own throttling 429 keeps ImageKit's.
+_BUSY_CDN: OpenAPIResponse = {
+    "description": "The CDN refuses more invalidations for now (code rate_limited, x-should-retry true, Retry-After): "
+    "the image is unpublished already; retry to purge. Or API Gateway's throttling (ImageKit's body)",
+    "content": {
+        JSON: {
+            "schema": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/ImageErrorResponse"},
+                    {"$ref": "#/components/schemas/ErrorResponse"},
+                ]
+            }
+        }
+    },
+}
+
 _DOWNLOADED: dict[int, OpenAPIResponse] = _image_answers(None, 400, 404, 503) | {
     200: {
         "description": "The image's bytes (its stored type), as an attachment with the file's name: when the first "
@@ -130,7 +147,8 @@ def publish_image(imageId: Identifier) -> ImageResponse:
     "/v1/images/<imageId>/unpublish",
     summary="Unpublish an image (every version): its URLs answer 404, url is null; download still works",
     tags=[IMAGES],
-    responses=_image_answers((200, ImageResponse, "The Image object, unpublished (url null)"), 400, 404, 503),
+    responses=_image_answers((200, ImageResponse, "The Image object, unpublished (url null)"), 400, 404, 503)
+    | {429: _BUSY_CDN},
 )
 def unpublish_image(imageId: Identifier) -> ImageResponse:
     return images.set_published(caller_account_id(app), imageId, is_published=False, base_url=_base_url())

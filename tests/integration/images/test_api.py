@@ -1,9 +1,6 @@
 """The img-processing.com routes through the local stack (API Gateway emulation, authorizer, the real handlers,
 moto): the Image object, the download (bytes or a redirect to S3), publish/unpublish, other accounts' ids, and
-every mistake a careless client makes, each answered in img-processing.com's error style.
-
-Tests marked ``needs_publish_core`` exercise ``medialib.publish.service.publish_file``; until the lead's
-"publish: core" commit is merged they xfail with that reason (the route answers 501), never skip silently."""
+every mistake a careless client makes, each answered in img-processing.com's error style."""
 
 from __future__ import annotations
 
@@ -40,12 +37,6 @@ def _error(response: Any) -> dict[str, str]:
     body = _json(response)
     assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, body
     return dict(body["error"])
-
-
-def _publishing(response: Any) -> None:
-    """xfail (loudly, with the reason) while publish_file is the interface stub of main."""
-    if response.status_code == 501:
-        pytest.xfail("needs the lead's 'publish: core' (publish_file answers 501 until it is merged)")
 
 
 @pytest.fixture
@@ -185,19 +176,31 @@ def test_a_file_that_is_not_an_image_is_404_not_an_image(
     assert details["isPublished"] is True
 
 
+@pytest.fixture(scope="module")
+def stranger(stack: Any) -> Any:
+    """An account of these tests' own (other_account is kept empty for the tests that list it)."""
+    from medialib.accounts.models import Account
+    from medialib.accounts.service import seed_account
+    from medialib_local.stack import DevAccount
+
+    theirs = DevAccount("imgstranger", "public_imgstranger_key", "private_imgstranger_key")
+    seed_account(Account(account_id=theirs.account_id, public_key=theirs.public_key, private_key=theirs.private_key))
+    return theirs
+
+
 @pytest.mark.parametrize(
     ("method", "suffix"),
     [("GET", ""), ("GET", "/download"), ("POST", "/publish"), ("POST", "/unpublish")],
     ids=["get", "download", "publish", "unpublish"],
 )
-def test_another_accounts_image_is_404(api: Client, account: Any, other_account: Any, method: str, suffix: str) -> None:
+def test_another_accounts_image_is_404(api: Client, account: Any, stranger: Any, method: str, suffix: str) -> None:
     """Given an image of another account, When the dev account names its id on any route, Then 404
     image_not_found (as for an unknown id: nothing tells that it exists), and it is unchanged."""
-    theirs = upload(api, other_account.private_key, image(10, 10, "PNG"))
+    theirs = upload(api, stranger.private_key, image(10, 10, "PNG"))
     response = api.open(f"/v1/images/{theirs.file_id}{suffix}", method=method, headers=_key(account.private_key))
     assert response.status_code == 404
     assert _error(response) == {"code": "image_not_found", "message": "The requested image does not exist."}
-    mine = _json(api.get(f"/v1/images/{theirs.file_id}", headers=_key(other_account.private_key)))
+    mine = _json(api.get(f"/v1/images/{theirs.file_id}", headers=_key(stranger.private_key)))
     assert mine["url"] == theirs.url
 
 
@@ -221,7 +224,6 @@ def test_unpublish_then_publish_round_trip(api: Client, stack: Any, account: Any
     older_url = versions(api, key, first.file_id)[0]["url"]
 
     unpublished = api.post(f"/v1/images/{first.file_id}/unpublish", headers=_key(key))
-    _publishing(unpublished)
     assert unpublished.status_code == 200
     body = _json(unpublished)
     assert set(body) == IMAGE_FIELDS and body["url"] is None and body["id"] == first.file_id
@@ -244,7 +246,6 @@ def test_publish_and_unpublish_are_idempotent(api: Client, account: Any, png: Up
     Image as the state asked (url set, then null twice)."""
     key = account.private_key
     again = api.post(f"/v1/images/{png.file_id}/publish", headers=_key(key))
-    _publishing(again)
     assert (again.status_code, _json(again)["url"]) == (200, png.url)
     for _ in range(2):
         response = api.post(f"/v1/images/{png.file_id}/unpublish", headers=_key(key))
