@@ -37,6 +37,10 @@ EXPECTED: dict[str, tuple[str, Any]] = {
     "upload-session-finalise": ("UploadFunction", lambda r: r["outcome"] == "UNKNOWN_SESSION"),
     "publish-bulk": ("PublishFunction", lambda r: r["statusCode"] == 202
                      and len(json.loads(r["body"])["jobId"]) == 32),
+    # img-processing.com's unpublish of an id the dev account does not have: its own error body
+    "images-unpublish": ("PublishFunction", lambda r: r["statusCode"] == 404
+                         and json.loads(r["body"]) == {"error": {"code": "image_not_found",
+                                                                 "message": "The requested image does not exist."}}),
     "publish-worker-file": ("PublishWorkerFunction", lambda r: r == {
         "fileId": "6f2b1c9e0d4a", "status": "FAILED", "reason": "FILE_NOT_FOUND",
         "message": "File 6f2b1c9e0d4a does not exist.",
