@@ -6,15 +6,14 @@ The routes call one service function (``medialib.delivery.service.deliver``) and
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from medialib.api import error_response, new_resolver, respond
+from medialib.api import binary, error_response, new_resolver, respond
 from medialib.api.contract import ErrorResponse, answers
 from medialib.api.routes import DELIVERY_ROUTES
 from medialib.delivery import rules, service
@@ -23,7 +22,6 @@ from medialib.errors import InternalError, MedialibError
 from medialib.observability import api_handler, logger
 
 app = new_resolver(DELIVERY_ROUTES)
-Route = TypeVar("Route", bound=Callable[..., Response[bytes]])
 
 
 def _header(description: str) -> OpenAPIResponseHeader:
@@ -106,23 +104,16 @@ def _shaped(answer: Answer) -> Response[bytes]:
     return Response(status_code=200, content_type=answer.content_type, body=answer.body, headers=answer.headers)
 
 
-def _binary(route: Route) -> Route:
-    """Powertools validates what a route returns against its return annotation by serialising the body as JSON;
-    image bytes are not JSON, so the resolver is shown the route without it (mypy still checks it)."""
-    route.__annotations__.pop("return", None)
-    return route
-
-
 @app.get(
     "/.+", summary="Deliver a file or its transformation", responses=_DELIVERED, tags=["Delivery"]
 )  # API Gateway's /{proxy+}
-@_binary
+@binary
 def deliver(query: Annotated[DeliveryQuery, Query()]) -> Response[bytes]:
     return _shaped(service.deliver(_incoming(head=False)))
 
 
 @app.head("/.+", summary="The headers GET would answer, without the body", responses=_DELIVERED, tags=["Delivery"])
-@_binary
+@binary
 def deliver_headers(query: Annotated[DeliveryQuery, Query()]) -> Response[bytes]:
     return _shaped(service.deliver(_incoming(head=True)))
 

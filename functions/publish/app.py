@@ -7,14 +7,13 @@ that name would collide with the files function's for mypy (one module name per 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from medialib.api import Identifier, caller_account_id, json_response, new_resolver, respond
+from medialib.api import Identifier, binary, caller_account_id, json_response, new_resolver, respond
 from medialib.api.body import JSON
 from medialib.api.contract import answers
 from medialib.api.routes import MANAGEMENT_BINARY_MEDIA_TYPES
@@ -28,7 +27,6 @@ from medialib.publish.models import BulkPublishRequest, BulkPublishResponse
 from medialib.settings import PublishSettings, get_settings
 
 app = new_resolver()
-Route = TypeVar("Route", bound=Callable[..., Response[bytes]])
 
 IMAGES = "img-processing.com"
 
@@ -62,13 +60,6 @@ def _image_answers(success: tuple[int, Any, str] | None, *statuses: int) -> dict
 
 def _base_url() -> str:
     return get_settings(PublishSettings).delivery_base_url
-
-
-def _binary(route: Route) -> Route:
-    """Powertools validates what a route returns against its return annotation by serialising the body as JSON;
-    image bytes are not JSON, so the resolver is shown the route without it (mypy still checks it)."""
-    route.__annotations__.pop("return", None)
-    return route
 
 
 # Unpublishing purges the CDN: a busy CDN is the function's 429 (retryable, Retry-After) in img-processing's body;
@@ -120,7 +111,7 @@ def get_image(imageId: Identifier) -> ImageResponse:
     tags=[IMAGES],
     responses=_DOWNLOADED,
 )
-@_binary
+@binary
 def download_image(imageId: Identifier) -> Response[bytes]:
     accept = app.current_event.headers.get("accept")
     answer = images.download(caller_account_id(app), imageId, accept, MANAGEMENT_BINARY_MEDIA_TYPES)

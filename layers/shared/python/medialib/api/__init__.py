@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, cast
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar, cast
 from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
@@ -55,6 +56,17 @@ def new_resolver(routes: tuple[str, ...] = MANAGEMENT_ROUTES) -> APIGatewayRestR
     app = APIGatewayRestResolver(enable_validation=True, cors=CORS, json_body_deserializer=parse_json)
     register_error_handlers(app, routes)
     return app
+
+
+BinaryRoute = TypeVar("BinaryRoute", bound=Callable[..., Response[bytes]])
+
+
+def binary(route: BinaryRoute) -> BinaryRoute:
+    """For a route that answers bytes (delivery, a download): Powertools validates what a route returns against its
+    return annotation by serialising the body as JSON; bytes are not JSON, so the resolver is shown the route
+    without it (mypy still checks it)."""
+    route.__annotations__.pop("return", None)
+    return route
 
 
 def new_router() -> Router:
