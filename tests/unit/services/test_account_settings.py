@@ -70,7 +70,7 @@ def test_a_patch_changes_only_what_it_sends(body: dict[str, Any], changes: dict[
         pytest.param({"namedTransformations": {"x" * 101: "w-1"}}, "a name is letters", id="name-too-long"),
         pytest.param({"namedTransformations": {"card": ""}}, "1 to 1024 characters", id="empty-definition"),
         pytest.param({"namedTransformations": {"card": "w-1," * 300}}, "1 to 1024 characters", id="definition-too-long"),
-        pytest.param({"namedTransformations": {f"n{i}": "w-1" for i in range(MAX_NAMED_TRANSFORMATIONS + 1)}}, "at most 100 items", id="too-many-names"),
+        pytest.param({"namedTransformations": {f"n{i}": "w-1" for i in range(MAX_NAMED_TRANSFORMATIONS + 1)}}, "at most 100 named transformations, not 101", id="too-many-names"),
     ],
 )  # fmt: skip
 def test_a_patch_a_careless_client_sends_is_refused(body: dict[str, Any], said: str) -> None:

@@ -64,6 +64,16 @@ class Account(ItemModel):
 _READ_ONLY = {"purgeMonthlyQuota", "purge_monthly_quota"}
 
 
+def _sent_values_only(schema: dict[str, Any]) -> None:
+    """The JSON schema of an optional field whose null is refused: its type without ``null``, and no default."""
+    kinds = [kind for kind in schema.pop("anyOf", []) if kind != {"type": "null"}]
+    if len(kinds) == 1:
+        schema.update(kinds[0])
+    elif kinds:
+        schema["anyOf"] = kinds
+    schema.pop("default", None)
+
+
 class AccountSettingsResponse(WireModel):
     """The caller's account settings, as ``GET`` and ``PATCH /v1/accounts/settings`` answer them."""
 
@@ -85,15 +95,18 @@ class UpdateAccountSettingsRequest(WireModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    # None stands for "not sent" only: a null sent is refused, so the document shows the types without null.
     upload_as_draft: StrictBool | None = Field(
-        default=None, description="true: uploads without isPublished are drafts; false: they are published."
+        default=None,
+        description="true: uploads without isPublished are drafts; false: they are published.",
+        json_schema_extra=_sent_values_only,
     )
     named_transformations: NamedTransformations | None = Field(
         default=None,
-        max_length=MAX_NAMED_TRANSFORMATIONS,
         description="Replaces the account's named transformations as a whole ({} removes them all): at most "
         f"{MAX_NAMED_TRANSFORMATIONS} names of letters, digits, _ . - (at most 100 characters), each standing for "
         f"1 to {_MAX_DEFINITION} characters of transformation text.",
+        json_schema_extra=_sent_values_only,
     )
 
     @model_validator(mode="before")
@@ -110,6 +123,13 @@ class UpdateAccountSettingsRequest(WireModel):
         if value is None:
             raise ValueError("null is not a value of this field; leave the field out to keep its value")
         return value
+
+    @field_validator("named_transformations")
+    @classmethod
+    def _not_too_many(cls, named: dict[str, str] | None) -> dict[str, str] | None:
+        if named is not None and len(named) > MAX_NAMED_TRANSFORMATIONS:
+            raise ValueError(f"at most {MAX_NAMED_TRANSFORMATIONS} named transformations, not {len(named)}")
+        return named
 
     @model_validator(mode="after")
     def _something_to_change(self) -> UpdateAccountSettingsRequest:
