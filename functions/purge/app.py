@@ -9,11 +9,17 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from medialib.accounts import service as accounts
-from medialib.api import PURGE_REMAINING_HEADER, Identifier, caller_account_id, json_response, new_resolver, respond
+from medialib.api import (
+    PURGE_REMAINING_HEADER,
+    Identifier,
+    caller_account,
+    caller_account_id,
+    json_response,
+    new_resolver,
+    respond,
+)
 from medialib.api.body import JSON
 from medialib.api.contract import answers
-from medialib.errors import NotFoundError
 from medialib.observability import api_handler, logger, metrics, task_handler
 from medialib.purge import service
 from medialib.purge.models import PurgeDryRunResponse, PurgeRequest, PurgeResponse, PurgeStatusResponse
@@ -57,10 +63,7 @@ def _with_remaining(responses: dict[int, OpenAPIResponse]) -> dict[int, OpenAPIR
     ),
 )
 def create_purge(request: PurgeRequest) -> Response[str]:
-    account_id = caller_account_id(app)
-    account = accounts.get_account(account_id)
-    if account is None:  # the authorizer let it in: deleted since
-        raise NotFoundError("The account does not exist.", reason="ACCOUNT_NOT_FOUND")
+    account = caller_account(app)
     answer = service.request_purge(account, request.url, datetime.now(UTC), dry_run=request.dry_run)
     headers = {PURGE_REMAINING_HEADER: str(answer.remaining)}
     return json_response(200 if answer.request_id is None else 201, answer.body(), headers=headers)

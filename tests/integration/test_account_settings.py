@@ -51,16 +51,30 @@ def details(api: Any, key: str, file_id: str) -> dict[str, Any]:
     return answer
 
 
+def fresh_account(settings: AccountSettings | None = None) -> str:
+    """A new account of its own (the shared ``other_account`` must stay without uploads); its private key."""
+    suffix = uuid.uuid4().hex[:10]
+    key = f"private_{suffix}"
+    accounts.seed_account(
+        Account(
+            account_id=f"settings-{suffix}",
+            public_key=f"public_{suffix}",
+            private_key=key,
+            settings=settings or AccountSettings(),
+        )
+    )
+    return key
+
+
 @pytest.fixture
-def kept_settings(stack: Any, account: Any, other_account: Any) -> Iterator[None]:
-    """The development accounts' settings as they were, put back after the test (other tests share them)."""
+def kept_settings(stack: Any, account: Any) -> Iterator[None]:
+    """The development account's settings as they were, put back after the test (other tests share it)."""
     store = TableAccountStore()
-    before = [store.get(a.account_id) for a in (account, other_account)]
+    saved = store.get(account.account_id)
+    assert saved is not None
     yield
-    for saved in before:
-        assert saved is not None
-        store.save(saved)
-        accounts.forget_authenticated(saved.account_id)
+    store.save(saved)
+    accounts.forget_authenticated(saved.account_id)
 
 
 @pytest.mark.usefixtures("kept_settings")
@@ -107,20 +121,11 @@ def test_the_answer_is_the_whole_settings_object(api: Any, account: Any) -> None
     assert json.loads(changed.get_data()) == read(api, key) == {**before, "namedTransformations": names}
 
 
-@pytest.mark.usefixtures("kept_settings")
 def test_the_purge_quota_is_read_only(api: Any, stack: Any) -> None:
     """Given an account whose operator set a purge quota of 5000, When it reads its settings, Then 5000; When it
     PATCHes purgeMonthlyQuota (alone, or with a writable field), Then 400 saying it is read-only, and nothing
     changed: neither the quota nor the field sent with it."""
-    quota_key = "private_quota_" + uuid.uuid4().hex[:8]
-    accounts.seed_account(
-        Account(
-            account_id="quota-" + uuid.uuid4().hex[:8],
-            public_key="public_" + uuid.uuid4().hex[:8],
-            private_key=quota_key,
-            settings=AccountSettings(purge_monthly_quota=5000),
-        )
-    )
+    quota_key = fresh_account(AccountSettings(purge_monthly_quota=5000))
     before = read(api, quota_key)
     assert before["purgeMonthlyQuota"] == 5000
     for body in ({"purgeMonthlyQuota": 1_000_000}, {"purgeMonthlyQuota": 1_000_000, "uploadAsDraft": True}):
@@ -131,11 +136,11 @@ def test_the_purge_quota_is_read_only(api: Any, stack: Any) -> None:
 
 
 @pytest.mark.usefixtures("kept_settings")
-def test_another_account_neither_sees_nor_changes_these_settings(api: Any, account: Any, other_account: Any) -> None:
+def test_another_account_neither_sees_nor_changes_these_settings(api: Any, account: Any) -> None:
     """Given two accounts, When one sets uploadAsDraft and a named transformation, Then the other reads its own
     settings unchanged and its uploads stay published; When the other changes its own settings, Then the first's
     are untouched. (The route names no account: each caller reaches only its own.)"""
-    mine, theirs = account.private_key, other_account.private_key
+    mine, theirs = account.private_key, fresh_account()
     their_before = read(api, theirs)
     assert patch(api, mine, {"uploadAsDraft": True, "namedTransformations": {"mine": "w-10"}}).status_code == 200
 
@@ -182,11 +187,8 @@ def test_two_patches_of_different_fields_both_stay(api: Any, account: Any, monke
 def test_an_account_row_without_settings_gets_them_on_its_first_patch(api: Any, stack: Any) -> None:
     """Given an account row written before settings existed (no settings map), When it PATCHes uploadAsDraft,
     Then 200 and the setting is stored (the update gives the row its map, it does not fail on the missing path)."""
-    key = "private_bare_" + uuid.uuid4().hex[:8]
-    account = Account(
-        account_id="bare-" + uuid.uuid4().hex[:8], public_key="public_" + uuid.uuid4().hex[:8], private_key=key
-    )
-    accounts.seed_account(account)
+    key = fresh_account()
+    account = accounts.authenticate(key)
     row = table.get(f"ACCOUNT#{account.account_id}", "ACCOUNT")
     assert row is not None
     table.put({k: v for k, v in row.items() if k != "settings"})

@@ -139,3 +139,22 @@ def test_is_published_other_than_true_or_false_is_400(api: Any, account: Any, te
     body = json.loads(response.get_data())
     assert body["reason"] == "INVALID_PARAMETER"
     assert "isPublished: must be true or false" in body["message"]
+
+
+def test_a_file_unpublished_through_the_api_is_listed_as_a_draft(api: Any, account: Any) -> None:
+    """Given a published file, When it is unpublished with PATCH details {publish} (as the SDKs send it), Then the
+    drafts listing has it and the published listing does not; When published again, Then the other way round."""
+    key, folder = account.private_key, "/published-filter-" + uuid.uuid4().hex[:10]
+    file_id = upload(api, key, folder, "toggled.png")["fileId"]
+
+    def names(is_published: str) -> list[str]:
+        return [e["name"] for e in listing(api, key, f"path={folder}&isPublished={is_published}")]
+
+    for state, drafts, published in ((False, ["toggled.png"], []), (True, [], ["toggled.png"])):
+        changed = api.patch(
+            f"/v1/files/{file_id}/details",
+            json={"publish": {"isPublished": state, "includeFileVersions": True}},
+            headers=basic(key),
+        )
+        assert changed.status_code == 200, changed.get_data()
+        assert (names("false"), names("true")) == (drafts, published)

@@ -1,15 +1,19 @@
-"""Files: list and search, details, and (later) update, delete, copy, move, rename, tags and metadata."""
+"""Files: list and search, details, publish, and (later) update, delete, copy, move, rename, tags and metadata."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from medialib.api import Identifier, caller_account_id, new_router, not_implemented
+from medialib.api import Identifier, caller_account, caller_account_id, new_router, not_implemented
 from medialib.api.contract import answers, error_answer
+from medialib.errors import NotImplementedYetError
 from medialib.files import service
-from medialib.files.models import FileResponse, FolderResponse, ListFilesQuery
+from medialib.files.models import FileResponse, FolderResponse, ListFilesQuery, UpdateFileDetailsRequest
+from medialib.files.rules import to_file_response
+from medialib.publish import service as publish
 from medialib.settings import FilesSettings, get_settings
 
 router = new_router()
@@ -38,11 +42,32 @@ def get_file_details(fileId: Identifier) -> FileResponse:
     return service.get_file(caller_account_id(router), fileId, get_settings(FilesSettings).delivery_base_url)
 
 
+@router.patch(
+    "/v1/files/<fileId>/details",
+    summary="Publish or unpublish a file (publish); updating other details is on the medialib roadmap",
+    tags=["Files"],
+    responses={
+        **answers(400, 404, 415, 429, 503, success=(200, FileResponse, "The file, as it is now")),
+        501: {**error_answer(501), "description": "Details other than publish: on the medialib roadmap"},
+    },
+)
+def update_file_details(fileId: Identifier, request: UpdateFileDetailsRequest) -> FileResponse:
+    if request.publish is None:
+        raise NotImplementedYetError("Updating a file's details other than publish")
+    item = publish.publish_file(
+        caller_account(router),
+        fileId,
+        is_published=request.publish.is_published,
+        include_file_versions=request.publish.include_file_versions,
+        now=datetime.now(UTC),
+    )
+    return to_file_response(item, get_settings(FilesSettings).delivery_base_url)
+
+
 not_implemented(
     router,
-    "Updating, deleting, copying, moving and renaming files, their tags and metadata",
+    "Deleting, copying, moving and renaming files, their tags and metadata",
     [
-        ("PATCH", "/v1/files/<fileId>/details"),
         ("DELETE", "/v1/files/<fileId>"),
         ("POST", "/v1/files/batch/deleteByFileIds"),
         ("POST", "/v1/files/copy"),

@@ -134,6 +134,20 @@ class FakeFileStore(Failing):
         key = self._unchanged(previous)
         self._make_current(key, current, previous.item)
 
+    def set_published(self, previous: VersionedFile, changed: list[FileItem]) -> None:
+        self.check()
+        key = self._unchanged(previous)
+        fields = ("is_published", "object_token", "updated_at")
+        for version in changed:
+            update = {name: getattr(version, name) for name in fields}
+            rows = self.rows.setdefault(key, {})
+            if version.version_id in rows:
+                rows[version.version_id] = rows[version.version_id].model_copy(update=update)
+            self.entries[key] = [
+                e.model_copy(update=update) if isinstance(e, FileItem) and e.version_id == version.version_id else e
+                for e in self.entries[key]
+            ]
+
     def delete_version(self, account_id: str, file_id: str, version_id: str) -> None:
         self.check()
         key = (account_id, file_id)
@@ -214,6 +228,7 @@ class FakeJobStore(Failing):
         expected: Collection[JobStatus],
         succeeded: int | None = None,
         failures: list[dict[str, Any]] | None = None,
+        purge_request_id: str | None = None,
     ) -> None:
         self.check()
         if not expected:
@@ -226,6 +241,8 @@ class FakeJobStore(Failing):
             changes["succeeded"] = succeeded
         if failures is not None:
             changes["failures"] = failures
+        if purge_request_id is not None:
+            changes["purge_request_id"] = purge_request_id
         self.jobs[(account_id, job_id)] = job.model_copy(update=changes, deep=True)
 
 
@@ -313,19 +330,19 @@ class FakePurgeStore(Failing):
         self.check()
         return self.resets.get(period)
 
-    def consume(self, account_id: str, period: str, limit: int, *, force: bool, expires_at: int) -> int:
+    def consume(self, account_id: str, period: str, limit: int, *, force: bool, expires_at: int, count: int = 1) -> int:
         self.check()
         used = self.counters.get((account_id, period), 0)
         if not force and used >= limit:
             raise ConditionFailedError()
-        self.counters[(account_id, period)] = used + 1
-        return used + 1
+        self.counters[(account_id, period)] = used + count
+        return used + count
 
-    def give_back(self, account_id: str, period: str) -> None:
+    def give_back(self, account_id: str, period: str, count: int = 1) -> None:
         self.check()
         used = self.counters.get((account_id, period), 0)
-        if used > 0:
-            self.counters[(account_id, period)] = used - 1
+        if used >= count:
+            self.counters[(account_id, period)] = used - count
 
     def used(self, account_id: str, period: str) -> int:
         self.check()

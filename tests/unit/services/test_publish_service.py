@@ -60,17 +60,29 @@ def test_a_job_whose_execution_cannot_start_is_failed_and_the_error_surfaces(
     assert workflows.started == {}
 
 
-@pytest.mark.parametrize(
-    ("file_id", "reason"),
-    [("missing", "FILE_NOT_FOUND"), ("present", "NOT_IMPLEMENTED")],
-    ids=["a-missing-file-fails-alone", "an-existing-file-is-not-publishable-yet"],
-)
-def test_one_file_outcome_is_a_result_not_an_error(file_store: FakeFileStore, file_id: str, reason: str) -> None:
-    """Given a file step, When the file is missing (or exists: publishing is a later issue), Then the step
-    answers that file's failure with its reason; the job goes on."""
+def test_a_missing_file_fails_alone(file_store: FakeFileStore) -> None:
+    """Given a file step for an id with no file, When it runs, Then it answers that file's failure with its
+    reason (FILE_NOT_FOUND); the job goes on."""
+    result = publish.run_task(task("file", fileId="missing", isPublished=True))
+    assert (result["fileId"], result["status"], result["reason"]) == ("missing", "FAILED", "FILE_NOT_FOUND")
+
+
+def test_a_file_step_changes_the_file_and_reports_its_path(file_store: FakeFileStore) -> None:
+    """Given a published file, When a file step unpublishes it (twice, as a retry would), Then each step answers
+    SUCCEEDED with the file's path (what the purge step clears) and the file is unpublished."""
     file_store.add(file("present", "/p.png", 0))
-    result = publish.run_task(task("file", fileId=file_id, isPublished=True))
-    assert (result["fileId"], result["status"], result["reason"]) == (file_id, "FAILED", reason)
+    for _ in range(2):
+        result = publish.run_task(task("file", fileId="present", isPublished=False))
+        assert result == {"fileId": "present", "status": "SUCCEEDED", "filePath": "/p.png"}
+    stored = file_store.get_file(ACCOUNT, "present")
+    assert stored is not None
+    assert stored.is_published is False
+
+
+def test_a_publish_job_has_nothing_to_purge() -> None:
+    """Given a publish job's results, When the purge step runs, Then no purge request (no CDN, no quota)."""
+    done = [{"fileId": "f1", "status": "SUCCEEDED", "filePath": "/p.png"}]
+    assert publish.run_task(task("purge", isPublished=True, results=done)) == {"purgeRequestId": None}
 
 
 def test_a_throttled_file_is_retried_not_failed(file_store: FakeFileStore) -> None:

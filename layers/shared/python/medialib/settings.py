@@ -72,7 +72,7 @@ class FilesSettings(ApiSettings, DeliverySettings, CdnSettings):
     """Media library API (rename with purgeCache purges)."""
 
 
-class PublishSettings(ApiSettings, DeliverySettings, JobSettings):
+class PublishSettings(ApiSettings, DeliverySettings, JobSettings, CdnSettings):
     """Bulk publish API and img-processing.com routes."""
 
 

@@ -15,6 +15,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupp
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from medialib.accounts import service as accounts
+from medialib.accounts.models import Account
 from medialib.api.body import JSON, check_body, expected_object, parse_json
 from medialib.api.contract import answers
 from medialib.api.routes import MANAGEMENT_ROUTES, PREFLIGHT, allowed_methods
@@ -168,6 +170,14 @@ def caller_account_id(app: APIGatewayRestResolver | Router) -> str:
     if not account_id:
         raise UnauthorizedError("Your account cannot be authenticated.")
     return str(account_id)
+
+
+def caller_account(app: APIGatewayRestResolver | Router) -> Account:
+    """The caller's account (for its settings and quota); 404 when it was deleted since the authorizer let it in."""
+    account = accounts.get_account(caller_account_id(app))
+    if account is None:
+        raise NotFoundError("The account does not exist.", reason="ACCOUNT_NOT_FOUND")
+    return account
 
 
 def respond(

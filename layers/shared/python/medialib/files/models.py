@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from medialib.models import ItemModel, WireModel
 
@@ -185,3 +185,34 @@ class VersionedFile(ItemModel):
     item: FileItem
     seq: int = Field(ge=1)
     count: int = Field(ge=1)
+
+
+class PublishStatus(WireModel):
+    """``publish`` of ``PATCH /v1/files/{fileId}/details``: the state to set, on the current version or on all."""
+
+    is_published: StrictBool  # JSON true/false only: "false" or 0 is a 400, not a guess
+    include_file_versions: StrictBool = False
+
+
+class UpdateFileDetailsRequest(WireModel):
+    """``PATCH /v1/files/{fileId}/details``: either ``publish`` alone (as the SDKs send it), or the details fields
+    (tags, customCoordinates, ...; built by the media-library issue, 501 until then). Unknown fields are a 400."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    publish: PublishStatus | None = None
+    tags: Any = None
+    custom_coordinates: Any = None
+    custom_metadata: Any = None
+    remove_ai_tags: Any = Field(default=None, alias="removeAITags")
+    webhook_url: Any = None
+    extensions: Any = None
+    description: Any = None
+
+    @model_validator(mode="after")
+    def _publish_alone(self) -> UpdateFileDetailsRequest:
+        if not self.model_fields_set:
+            raise ValueError("nothing to update: send publish, or the details to change")
+        if self.publish is not None and self.model_fields_set - {"publish"}:
+            raise ValueError("publish cannot be combined with other fields: send it in a request of its own")
+        return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -175,3 +176,22 @@ def restored_item(version: FileItem, now: datetime) -> FileItem:
     """Restoring makes a version current again: the file's current record becomes that version (same version id
     and name), updated now; the version that was current stays in the history."""
     return version.model_copy(update={"type": "file", "updated_at": now})
+
+
+# ------------------------------------------------------------------ published state (seed 000)
+
+
+def to_republish(
+    current: FileItem, versions: Iterable[FileItem], *, is_published: bool, include_file_versions: bool
+) -> list[FileItem]:
+    """The versions whose published state a publish request changes: the current one, or every version with
+    ``includeFileVersions``. A version already in the state asked for is left alone, its token still valid."""
+    chosen = {version.version_id: version for version in versions} if include_file_versions else {}
+    chosen.setdefault(current.version_id, current)
+    return [version for version in chosen.values() if version.is_published != is_published]
+
+
+def republished(version: FileItem, *, is_published: bool, token: str, now: datetime) -> FileItem:
+    """A version after its published state changed: a new ``ik-obj-version`` token, so that the old one stops
+    working (seed 000: the version's URL changes on publish and on unpublish)."""
+    return version.model_copy(update={"is_published": is_published, "object_token": token, "updated_at": now})

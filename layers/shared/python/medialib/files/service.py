@@ -36,9 +36,11 @@ from medialib.files.rules import (
     matches_file_type,
     matches_published,
     new_version_item,
+    republished,
     restored_item,
     to_file_response,
     to_folder_response,
+    to_republish,
 )
 from medialib.files.store import Child, Entry, FileStore, Listing, TableFileStore
 from medialib.observability import logger
@@ -332,4 +334,38 @@ def delete_version(account_id: str, file_id: str, version_id: str) -> None:
             continue
         _discard([blob_key(account_id, file_id, version_id)])
         return
+    raise BusyFileError(file_id)
+
+
+# ------------------------------------------------------------------ published state
+
+
+def set_published(
+    account_id: str, file_id: str, *, is_published: bool, include_file_versions: bool, now: datetime
+) -> FileItem:
+    """Publish or unpublish the file's current version, or every version with ``include_file_versions``; each
+    version whose state changes gets a new ik-obj-version token. Returns the file's current record. A request
+    that changes nothing writes nothing (a retry is harmless). Concurrent writers of the file: retried on a fresh read."""
+    for _ in range(MAX_ATTEMPTS):
+        previous = _versioned(account_id, file_id)
+        versions = store.versions(account_id, file_id) if include_file_versions else []
+        tokens = {
+            version.version_id: secrets.token_urlsafe(16)
+            for version in to_republish(
+                previous.item, versions, is_published=is_published, include_file_versions=include_file_versions
+            )
+        }
+        if not tokens:
+            return previous.item
+        by_id = {version.version_id: version for version in versions} | {previous.item.version_id: previous.item}
+        changed = [
+            republished(by_id[version_id], is_published=is_published, token=token, now=now)
+            for version_id, token in tokens.items()
+        ]
+        try:
+            store.set_published(previous, changed)
+        except ConditionFailedError:
+            time.sleep(random.uniform(*_BACKOFF_SECONDS))  # noqa: S311 - jitter, not a secret
+            continue
+        return next((version for version in changed if version.version_id == previous.item.version_id), previous.item)
     raise BusyFileError(file_id)

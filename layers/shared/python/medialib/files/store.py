@@ -79,6 +79,12 @@ class FileStore(Protocol):
         file changed since ``previous`` was read."""
         ...
 
+    def set_published(self, previous: VersionedFile, changed: list[FileItem]) -> None:
+        """Write the changed versions' published state and tokens (the current record's too, when the current
+        version is among them). ConditionFailedError when the file changed since ``previous`` was read: the
+        first transaction (the current record and up to 99 versions) is then not written."""
+        ...
+
     def delete_version(self, account_id: str, file_id: str, version_id: str) -> None:
         """Remove a non-current version's record. ConditionFailedError when it is current or absent."""
         ...
@@ -188,6 +194,20 @@ def _unchanged(previous: VersionedFile) -> dict[str, Any]:
     }
 
 
+def _publication(
+    key: tuple[str, str], version: FileItem, *, condition: str, values: dict[str, Any] | None = None
+) -> table.Update:
+    """Set a record's published state, its ik-obj-version token and its update time from ``version``."""
+    row = _row(version)
+    return table.Update(
+        *key,
+        expression="SET isPublished = :published, objectToken = :token, updatedAt = :updated",
+        values={":published": row["isPublished"], ":token": row["objectToken"], ":updated": row["updatedAt"]}
+        | (values or {}),
+        condition=condition,
+    )
+
+
 def _entry(item: dict[str, Any]) -> Entry:
     return FolderItem.model_validate(item) if "folderId" in item else FileItem.model_validate(item)
 
@@ -274,6 +294,22 @@ class TableFileStore:
                 _into_history(previous.item),
             ]
         )
+
+    def set_published(self, previous: VersionedFile, changed: list[FileItem]) -> None:
+        current = next((v for v in changed if v.version_id == previous.item.version_id), None)
+        guard = _unchanged(previous)
+        first: table.Write = (
+            _publication(_file_key(current.account_id, current.file_id), current, **guard)
+            if current is not None
+            else table.Check(*_file_key(previous.item.account_id, previous.item.file_id), **guard)
+        )
+        versions = [
+            _publication(_version_key(v.account_id, v.file_id, v.version_id), v, condition="attribute_exists(PK)")
+            for v in changed
+        ]
+        writes = [first, *versions]
+        for start in range(0, len(writes), table.MAX_TRANSACTION_WRITES):
+            table.transact_write(writes[start : start + table.MAX_TRANSACTION_WRITES])
 
     def delete_version(self, account_id: str, file_id: str, version_id: str) -> None:
         table.transact_write(

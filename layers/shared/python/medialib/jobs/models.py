@@ -25,6 +25,7 @@ class JobItem(ItemModel):
     total: int = 0
     succeeded: int = 0
     failures: list[dict[str, Any]] = Field(default_factory=list)
+    purge_request_id: str | None = Field(default=None, alias="purgeRequestId")
 
 
 class JobResponse(WireModel):
@@ -36,3 +37,6 @@ class JobResponse(WireModel):
     total_files: int
     succeeded_files: int
     failed_files: list[dict[str, Any]]
+    purge_request_id: str | None = Field(
+        default=None, description="The purge request that cleared the CDN of the files a job unpublished."
+    )

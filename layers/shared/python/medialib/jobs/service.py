@@ -33,6 +33,7 @@ def get_job(account_id: str, job_id: str) -> JobResponse:
         total_files=job.total,
         succeeded_files=job.succeeded,
         failed_files=job.failures,
+        purge_request_id=job.purge_request_id,
     )
 
 
@@ -46,10 +47,14 @@ def mark_running(account_id: str, job_id: str) -> None:
     )
 
 
-def finish(account_id: str, job_id: str, results: list[dict[str, Any]]) -> JobStatus:
-    """RUNNING -> SUCCEEDED with the per-file outcome. Idempotent: a repeat finds it finished and keeps it."""
+def finish(
+    account_id: str, job_id: str, results: list[dict[str, Any]], *, purge_request_id: str | None = None
+) -> JobStatus:
+    """RUNNING -> SUCCEEDED with the per-file outcome (and the purge that cleared the CDN of what it unpublished).
+    Idempotent: a repeat finds it finished and keeps it."""
     failures = [rules.failure(r) for r in results if r.get("status") != "SUCCEEDED"]
-    return _close(account_id, job_id, JobStatus.SUCCEEDED, len(results) - len(failures), failures)
+    ok = len(results) - len(failures)
+    return _close(account_id, job_id, JobStatus.SUCCEEDED, ok, failures, purge_request_id=purge_request_id)
 
 
 def fail(account_id: str, job_id: str, error_name: str | None) -> JobStatus:
@@ -58,11 +63,25 @@ def fail(account_id: str, job_id: str, error_name: str | None) -> JobStatus:
     return _close(account_id, job_id, JobStatus.FAILED, 0, [failure])
 
 
-def _close(account_id: str, job_id: str, status: JobStatus, ok: int, failures: list[dict[str, Any]]) -> JobStatus:
+def _close(  # noqa: PLR0913 - the job, its final status and what it records
+    account_id: str,
+    job_id: str,
+    status: JobStatus,
+    ok: int,
+    failures: list[dict[str, Any]],
+    *,
+    purge_request_id: str | None = None,
+) -> JobStatus:
     """The job's final status: ``status`` now, or the one it already had (a finished job keeps its outcome)."""
     outcome = transition(
         lambda: store.set_status(
-            account_id, job_id, status, expected=rules.sources(status), succeeded=ok, failures=failures
+            account_id,
+            job_id,
+            status,
+            expected=rules.sources(status),
+            succeeded=ok,
+            failures=failures,
+            purge_request_id=purge_request_id,
         ),
         reread=lambda: _existing(account_id, job_id),
         settled=lambda job: job.status in rules.FINAL,

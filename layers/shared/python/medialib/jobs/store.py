@@ -29,6 +29,7 @@ class JobStore(Protocol):
         expected: Collection[JobStatus],
         succeeded: int | None = None,
         failures: list[dict[str, Any]] | None = None,
+        purge_request_id: str | None = None,
     ) -> None:
         """Set ``status`` (and the counts, when given) only if the job exists and its status is one of
         ``expected``; otherwise raise ConditionFailedError and change nothing."""
@@ -57,6 +58,7 @@ class TableJobStore:
         expected: Collection[JobStatus],
         succeeded: int | None = None,
         failures: list[dict[str, Any]] | None = None,
+        purge_request_id: str | None = None,
     ) -> None:
         if not expected:
             raise ValueError("a status move needs at least one expected status")
@@ -68,6 +70,9 @@ class TableJobStore:
         if failures is not None:
             sets.append("failures = :failures")
             values[":failures"] = failures
+        if purge_request_id is not None:
+            sets.append("purgeRequestId = :purge")
+            values[":purge"] = purge_request_id
         allowed = {f":from{i}": state.value for i, state in enumerate(sorted(expected))}
         table.update(
             *_key(account_id, job_id),

@@ -24,11 +24,12 @@ class BulkPublishResponse(WireModel):
 class WorkerTask(WireModel):
     """One step of a bulk publish execution (see statemachines/publish.asl.json)."""
 
-    action: Literal["start", "file", "finish", "fail"]
+    action: Literal["start", "file", "purge", "finish", "fail"]
     account_id: str
     job_id: str
     file_id: str | None = None
     is_published: bool | None = None
     include_file_versions: bool = False
     results: list[dict[str, Any]] = Field(default_factory=list)
+    purge_request_id: str | None = None
     error: dict[str, Any] = Field(default_factory=dict)

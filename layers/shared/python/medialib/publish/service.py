@@ -1,17 +1,22 @@
-"""Bulk publish: validate, record a job, start the state machine; and the worker's steps."""
+"""Publish and unpublish: one file now (``publish_file``, PATCH details and the img-processing.com routes), or up to
+100 files as a bulk job (``request_bulk_publish``) whose state machine runs the worker's steps (``run_task``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from medialib.accounts import service as accounts
 from medialib.accounts.models import Account
 from medialib.adapters import workflows as sfn_workflows
-from medialib.errors import MedialibError, NotFoundError, NotImplementedYetError, RetryableError
+from medialib.errors import MedialibError, NotFoundError, RetryableError
 from medialib.files import service as files
 from medialib.files.models import FileItem
 from medialib.jobs import service as jobs
+from medialib.observability import metrics
+from medialib.publish import rules
 from medialib.publish.models import BulkPublishRequest, BulkPublishResponse, WorkerTask
+from medialib.purge import service as purge
 
 JOB_TYPE = "PUBLISH_FILES"
 
@@ -23,27 +28,37 @@ class Workflows(Protocol):
 workflows: Workflows = sfn_workflows  # the one seam: unit tests put an in-memory Workflows here
 
 
-def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_machine_arn: str) -> BulkPublishResponse:
-    file_ids = list(dict.fromkeys(request.file_ids))
-    job = jobs.create_job(account_id, JOB_TYPE, len(file_ids), request.model_dump(by_alias=True))
-    item = {"action": "file", "accountId": account_id, "jobId": job.job_id}
-    options = {"isPublished": request.is_published, "includeFileVersions": request.include_file_versions}
-    # Each Map item is the whole task input of one file (ItemSelector with $$ paths is not portable).
-    items = [{**item, "fileId": file_id, **options} for file_id in file_ids]
-    try:
-        workflows.start(state_machine_arn, job.job_id, {"accountId": account_id, "jobId": job.job_id, "items": items})
-    except MedialibError:
-        jobs.fail(account_id, job.job_id, "NOT_STARTED")  # never a job left Pending forever
-        raise
-    return BulkPublishResponse(job_id=job.job_id)
-
-
 def publish_file(
     account: Account, file_id: str, *, is_published: bool, include_file_versions: bool, now: datetime
 ) -> FileItem:
     """Publish or unpublish one file (its current version, or every version): the new current record.
-    Unpublishing purges the file's URLs from the CDN (counted in the quota, never refused by it)."""
-    raise NotImplementedYetError("Publishing a file")
+
+    Unpublishing then purges the file's URLs from the CDN (counted in the quota, never refused by it). Every
+    unpublish purges, also of a file that was unpublished already: when the CDN refuses (busy, unavailable) the
+    error reaches the client as retryable, the file stays unpublished, and the retried request purges."""
+    item = files.set_published(
+        account.account_id, file_id, is_published=is_published, include_file_versions=include_file_versions, now=now
+    )
+    metrics.add_metric(name="FilePublished" if is_published else "FileUnpublished", unit="Count", value=1)
+    if not is_published:
+        purge.purge_unpublished(account, [item.file_path], now, request_id=purge.new_request_id())
+    return item
+
+
+def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_machine_arn: str) -> BulkPublishResponse:
+    file_ids = list(dict.fromkeys(request.file_ids))
+    job = jobs.create_job(account_id, JOB_TYPE, len(file_ids), request.model_dump(by_alias=True))
+    options = {"isPublished": request.is_published, "includeFileVersions": request.include_file_versions}
+    item = {"action": "file", "accountId": account_id, "jobId": job.job_id, **options}
+    # Each Map item is the whole task input of one file (ItemSelector with $$ paths is not portable).
+    items = [{**item, "fileId": file_id} for file_id in file_ids]
+    payload = {"accountId": account_id, "jobId": job.job_id, "isPublished": request.is_published, "items": items}
+    try:
+        workflows.start(state_machine_arn, job.job_id, payload)
+    except MedialibError:
+        jobs.fail(account_id, job.job_id, "NOT_STARTED")  # never a job left Pending forever
+        raise
+    return BulkPublishResponse(job_id=job.job_id)
 
 
 def run_task(task: WorkerTask) -> dict[str, Any]:
@@ -63,20 +78,41 @@ def _run(task: WorkerTask) -> dict[str, Any]:
         return {"jobId": task.job_id, "status": "RUNNING"}
     if task.action == "file":
         return _publish_file(task)
+    if task.action == "purge":
+        return {"purgeRequestId": _purge(task)}
     if task.action == "finish":
-        return {"jobId": task.job_id, "status": jobs.finish(task.account_id, task.job_id, task.results).value}
+        status = jobs.finish(task.account_id, task.job_id, task.results, purge_request_id=task.purge_request_id)
+        return {"jobId": task.job_id, "status": status.value}
     return {"jobId": task.job_id, "status": jobs.fail(task.account_id, task.job_id, task.error.get("Error")).value}
 
 
 def _publish_file(task: WorkerTask) -> dict[str, Any]:
     """One file's outcome. A domain error is this file's failure, reported in the job, not a task error;
-    a retryable one is re-raised so that the state machine retries the file."""
+    a retryable one is re-raised so that the state machine retries the file. The CDN is cleared once for the
+    whole job afterwards (``_purge``): one invalidation, not one per file."""
     file_id = task.file_id or ""
     try:
-        if not files.file_exists(task.account_id, file_id):
-            raise NotFoundError(f"File {file_id} does not exist.", reason="FILE_NOT_FOUND")
-        raise NotImplementedYetError("Publishing a file")
+        item = files.set_published(
+            task.account_id,
+            file_id,
+            is_published=bool(task.is_published),
+            include_file_versions=task.include_file_versions,
+            now=datetime.now(UTC),
+        )
     except MedialibError as error:
         if error.retryable:
             raise
         return {"fileId": file_id, "status": "FAILED", "reason": error.reason, "message": error.message}
+    return {"fileId": file_id, "status": "SUCCEEDED", "filePath": item.file_path}
+
+
+def _purge(task: WorkerTask) -> str | None:
+    """An unpublish job's one purge of every file it unpublished; its request id derives from the job, so a retried
+    step (or a re-run of the job) finds it done. Nothing to purge for a publish job."""
+    paths = rules.unpublished_paths(task.is_published, task.results)
+    if not paths:
+        return None
+    account = accounts.get_account(task.account_id)
+    if account is None:
+        raise NotFoundError("The account does not exist.", reason="ACCOUNT_NOT_FOUND")
+    return purge.purge_unpublished(account, paths, datetime.now(UTC), request_id=rules.purge_request_id(task.job_id))

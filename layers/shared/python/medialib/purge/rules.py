@@ -244,3 +244,39 @@ def invalidation_paths(target: PurgeTarget) -> list[str]:
     (see the module docstring: the ``*`` clears the query-string variants)."""
     prefix = target.path.removesuffix(WILDCARD) if target.wildcard else target.path
     return [f"/{target.account_id}{encoded}{WILDCARD}" for encoded in encodings(prefix)]
+
+
+# CloudFront allows 15 invalidation paths with a wildcard in progress at once per distribution (developer guide,
+# "Concurrent invalidation request maximum"); an unpublish leaves room for the account's own purges.
+MAX_UNPUBLISH_WILDCARDS = 10
+PATH_TRANSFORMATIONS = "/tr:"
+
+
+def unpublish_paths(account_id: str, file_paths: Sequence[str]) -> list[str]:
+    """The CloudFront paths that clear every public URL form of unpublished files: each file's path with every
+    query variant (its versions' ``?ik-obj-version=``, ``?tr=``), in each viewer encoding, and the account's path
+    transformations (``/{acc}/tr:*``: ImageKit keeps those cached; medialib clears them, so that no transformed
+    copy of an unpublished file outlives the purge). At most MAX_UNPUBLISH_WILDCARDS paths: when there are more,
+    the deepest paths fold into their folders, level by level (``/{acc}/*`` at worst): clearing more, never less."""
+    prefixes = {encoded for path in file_paths for encoded in encodings(path)}
+    while len(prefixes) + 1 > MAX_UNPUBLISH_WILDCARDS and prefixes != {"/"}:
+        deepest = max(_depth(prefix) for prefix in prefixes)
+        prefixes = _outermost({_parent(p) if _depth(p) == deepest else p for p in prefixes})
+    if prefixes == {"/"}:
+        return [f"/{account_id}/{WILDCARD}"]
+    paths = [f"/{account_id}{prefix}{WILDCARD}" for prefix in sorted(prefixes)]
+    return [*paths, f"/{account_id}{PATH_TRANSFORMATIONS}{WILDCARD}"]
+
+
+def _depth(prefix: str) -> int:
+    return prefix.rstrip("/").count("/")
+
+
+def _parent(prefix: str) -> str:
+    """The folder holding ``prefix`` (``/a/b.jpg`` and ``/a/b/`` are both in ``/a/``)."""
+    return prefix.rstrip("/").rsplit("/", 1)[0] + "/"
+
+
+def _outermost(prefixes: set[str]) -> set[str]:
+    """The prefixes that no other prefix of the set covers."""
+    return {p for p in prefixes if not any(p != other and p.startswith(other) for other in prefixes)}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from medialib.files import service as files
 from medialib.files.models import FileItem
 from medialib.observability import logger, metrics
 from medialib.purge.period import next_reset, period_of, seconds_until_reset
-from medialib.purge.rules import PurgeTarget, invalidation_paths, parse_purge_url
+from medialib.purge.rules import PurgeTarget, invalidation_paths, parse_purge_url, unpublish_paths
 from medialib.purge.store import PurgeStore, TablePurgeStore
 from medialib.settings import CdnSettings, PurgeSettings, get_settings
 
@@ -50,8 +51,8 @@ def quota_limit(account: Account) -> int:
     return override if override is not None else get_settings(CdnSettings).purge_monthly_quota
 
 
-def consume_quota(account: Account, now: datetime, *, force: bool = False) -> int:
-    """Count one purge toward the month of ``now`` and return how many remain in it (never below 0).
+def consume_quota(account: Account, now: datetime, *, force: bool = False, count: int = 1) -> int:
+    """Count ``count`` purges toward the month of ``now`` and return how many remain in it (never below 0).
 
     A spent quota raises QuotaExceededError (429, not retried, Retry-After = seconds to the next reset) and
     counts nothing. ``force`` (a purge caused by unpublishing: taking a file down must clear the CDN) counts
@@ -60,7 +61,7 @@ def consume_quota(account: Account, now: datetime, *, force: bool = False) -> in
     period = period_of(now)
     expires_at = int((next_reset(now) + COUNTER_KEPT_FOR).timestamp())
     try:
-        used = store.consume(account.account_id, period, limit, force=force, expires_at=expires_at)
+        used = store.consume(account.account_id, period, limit, force=force, expires_at=expires_at, count=count)
     except ConditionFailedError:
         raise QuotaExceededError(
             f"The monthly limit of {limit} purge requests of this account is reached; "
@@ -73,10 +74,10 @@ def consume_quota(account: Account, now: datetime, *, force: bool = False) -> in
     return max(0, limit - used)
 
 
-def give_back_quota(account: Account, now: datetime) -> None:
-    """Give back the purge counted by ``consume_quota(account, now)`` (pass the same ``now``: the same month) when
-    the purge failed after being counted. Never takes the count below 0."""
-    store.give_back(account.account_id, period_of(now))
+def give_back_quota(account: Account, now: datetime, count: int = 1) -> None:
+    """Give back the purges counted by ``consume_quota(account, now, count=...)`` (pass the same ``now``: the same
+    month) when the purge failed after being counted. Never takes the count below 0."""
+    store.give_back(account.account_id, period_of(now), count)
 
 
 def remaining_quota(account: Account, now: datetime) -> int:
@@ -158,6 +159,32 @@ def request_purge(account: Account, url: str, now: datetime, *, dry_run: bool = 
     logger.info("purge requested", extra={"request_id": request_id, "paths": len(paths), "files": len(covered)})
     metrics.add_metric(name="PurgeRequested", unit="Count", value=1)
     return PurgeAnswer(request_id, paths, len(covered), left)
+
+
+def purge_unpublished(account: Account, file_paths: Sequence[str], now: datetime, *, request_id: str) -> str:
+    """Clear every public URL form of files just unpublished from the CDN (``unpublish_paths``), as one purge
+    request ``request_id``: counted in the quota, one per file, past the limit if need be (taking a file down is
+    never refused, seed 000). Idempotent: a request id already recorded is that purge, done. A failure gives
+    the count back and leaves as the CDN's error (429 or 503, retryable); nothing is recorded."""
+    account_id = account.account_id
+    if store.get_request(account_id, request_id) is not None:
+        return request_id
+    paths = unpublish_paths(account_id, file_paths)
+    consume_quota(account, now, force=True, count=len(file_paths))
+    try:
+        invalidation_id = cdn.create_invalidation(
+            get_settings(CdnSettings).distribution_id, paths, caller_reference=request_id
+        )
+        store.record_request(
+            account_id, request_id, url=f"unpublished: {len(file_paths)} file(s)", paths=paths,
+            invalidation_id=invalidation_id, at=now,
+        )  # fmt: skip
+    except Exception:
+        give_back_quota(account, now, len(file_paths))
+        raise
+    logger.info("unpublish purge requested", extra={"request_id": request_id, "files": len(file_paths)})
+    metrics.add_metric(name="UnpublishPurgeRequested", unit="Count", value=1)
+    return request_id
 
 
 def _files_of(target: PurgeTarget) -> list[FileItem]:

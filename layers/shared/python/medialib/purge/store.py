@@ -47,14 +47,17 @@ class PurgeStore(Protocol):
         """When the reset of ``period`` ran, or None."""
         ...
 
-    def consume(self, account_id: str, period: str, limit: int, *, force: bool, expires_at: int) -> int:
-        """Count one purge of ``period`` in one atomic conditional write and return the count after it. Unless
-        ``force``, a count already at ``limit`` raises ConditionFailedError and nothing is counted.
+    def consume(  # noqa: PLR0913 - the counter, the limit, and how the count moves
+        self, account_id: str, period: str, limit: int, *, force: bool, expires_at: int, count: int = 1
+    ) -> int:
+        """Count ``count`` purges of ``period`` in one atomic write and return the count after it. Unless
+        ``force`` (which counts ``count`` past any limit), a count already at ``limit`` raises
+        ConditionFailedError and nothing is counted.
         ``expires_at`` (Unix seconds) is the counter's TTL, set by its first write."""
         ...
 
-    def give_back(self, account_id: str, period: str) -> None:
-        """Take one purge of ``period`` back off the count; a count at 0 (or none) stays as it is."""
+    def give_back(self, account_id: str, period: str, count: int = 1) -> None:
+        """Take ``count`` purges of ``period`` back off the count; a count below ``count`` (or none) stays as it is."""
         ...
 
     def used(self, account_id: str, period: str) -> int:
@@ -121,26 +124,28 @@ class TablePurgeStore:
         item = table.get(*_reset_key(period))
         return None if item is None else datetime.fromisoformat(str(item["firedAt"]))
 
-    def consume(self, account_id: str, period: str, limit: int, *, force: bool, expires_at: int) -> int:
+    def consume(  # noqa: PLR0913 - the counter, the limit, and how the count moves
+        self, account_id: str, period: str, limit: int, *, force: bool, expires_at: int, count: int = 1
+    ) -> int:
         # One UpdateItem: DynamoDB checks the condition and adds under the item's lock, so under any concurrency
         # exactly ``limit`` writes pass. ``count`` is a reserved word, hence #count.
         item = table.update(
             *_quota_key(account_id, period),
             expression="ADD #count :one SET expiresAt = if_not_exists(expiresAt, :expires)",
-            values={":one": 1, ":expires": expires_at} | ({} if force else {":limit": limit}),
+            values={":one": count, ":expires": expires_at} | ({} if force else {":limit": limit}),
             names={"#count": "count"},
             condition=None if force else "attribute_not_exists(#count) OR #count < :limit",
         )
         return int(item["count"])
 
-    def give_back(self, account_id: str, period: str) -> None:
+    def give_back(self, account_id: str, period: str, count: int = 1) -> None:
         with suppress(ConditionFailedError):  # nothing counted to give back
             table.update(
                 *_quota_key(account_id, period),
                 expression="ADD #count :minus",
-                values={":minus": -1, ":zero": 0},
+                values={":minus": -count, ":n": count},
                 names={"#count": "count"},
-                condition="#count > :zero",  # false on a missing item too: never below 0, never a new item
+                condition="#count >= :n",  # false on a missing item too: never below 0, never a new item
             )
 
     def used(self, account_id: str, period: str) -> int:

@@ -1,0 +1,85 @@
+"""Pure rules of publishing: which versions a request changes, their new tokens, and what a bulk job purges."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from medialib.files.models import FileItem
+from medialib.files.rules import republished, to_republish
+from medialib.publish.rules import purge_request_id, unpublished_paths
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def version(number: int, *, published: bool = True) -> FileItem:
+    return FileItem.model_validate(
+        {
+            "accountId": "acme",
+            "fileId": "f1",
+            "versionId": f"v{number}",
+            "versionNumber": number,
+            "name": "a.png",
+            "filePath": "/a.png",
+            "fileType": "image",
+            "mime": "image/png",
+            "size": 1,
+            "isPublished": published,
+            "objectToken": f"t{number}",
+            "createdAt": T0,
+            "updatedAt": T0,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("states", "published", "include", "changed"),
+    [
+        pytest.param([True, True], False, False, ["v2"], id="unpublish-current-only"),
+        pytest.param([True, True], False, True, ["v1", "v2"], id="unpublish-every-version"),
+        pytest.param([True, False], False, True, ["v1"], id="a-version-already-unpublished-is-left-alone"),
+        pytest.param([False, True], False, False, ["v2"], id="older-draft-untouched-without-versions"),
+        pytest.param([True, True], True, True, [], id="publishing-published-versions-changes-nothing"),
+        pytest.param([False, False], True, False, ["v2"], id="publish-current-only"),
+        pytest.param([False, False], True, True, ["v1", "v2"], id="publish-every-version"),
+    ],
+)
+def test_the_versions_a_request_changes(states: list[bool], published: bool, include: bool, changed: list[str]) -> None:
+    versions = [version(n + 1, published=state) for n, state in enumerate(states)]
+    current = versions[-1].model_copy(update={"type": "file"})
+
+    chosen = to_republish(current, versions, is_published=published, include_file_versions=include)
+
+    assert sorted(v.version_id for v in chosen) == changed
+
+
+def test_a_republished_version_has_the_new_state_token_and_time() -> None:
+    later = datetime(2026, 2, 1, tzinfo=UTC)
+
+    after = republished(version(1), is_published=False, token="new", now=later)
+
+    assert (after.is_published, after.object_token, after.updated_at) == (False, "new", later)
+    assert after.model_copy(update={"is_published": True, "object_token": "t1", "updated_at": T0}) == version(1)
+
+
+@pytest.mark.parametrize(
+    ("published", "results", "paths"),
+    [
+        pytest.param(False, [{"status": "SUCCEEDED", "filePath": "/b.png"}, {"status": "SUCCEEDED", "filePath": "/a.png"}],
+                     ["/a.png", "/b.png"], id="unpublished-files-sorted"),
+        pytest.param(False, [{"status": "FAILED", "fileId": "x"}], [], id="failed-files-are-not-purged"),
+        pytest.param(False, [{"status": "SUCCEEDED", "filePath": "/a.png"}] * 2, ["/a.png"], id="once-each"),
+        pytest.param(True, [{"status": "SUCCEEDED", "filePath": "/a.png"}], [], id="a-publish-job-purges-nothing"),
+        pytest.param(None, [{"status": "SUCCEEDED", "filePath": "/a.png"}], [], id="no-state-purges-nothing"),
+        pytest.param(False, [{"status": "SUCCEEDED"}, {"status": "SUCCEEDED", "filePath": 3}], [], id="no-path"),
+    ],
+)  # fmt: skip
+def test_what_a_bulk_job_purges(published: bool | None, results: list[dict[str, object]], paths: list[str]) -> None:
+    assert unpublished_paths(published, list(results)) == paths
+
+
+def test_a_jobs_purge_request_id_is_fixed_by_the_job() -> None:
+    job_id = "0123456789abcdef0123456789abcdef"
+    assert purge_request_id(job_id) == "0123456789abcdef01234567"
+    assert purge_request_id(job_id) == purge_request_id(job_id)
