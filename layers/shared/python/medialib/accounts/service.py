@@ -1,4 +1,5 @@
-"""Account lookup by API key (constant-time comparison) and seeding of an account.
+"""Account lookup by API key (constant-time comparison), seeding of an account, and the account's own settings
+(``GET``/``PATCH /v1/accounts/settings``, docs/settings.md).
 
 A warm execution environment remembers each account it authenticated for ``AUTHENTICATION_TTL_SECONDS``, keyed by
 the private key's digest (or by the public key), so that a burst of requests with one key costs one table read
