@@ -43,7 +43,7 @@ EXPECTED: dict[str, tuple[str, Any]] = {
                                                                  "message": "The requested image does not exist."}}),
     "publish-worker-file": ("PublishWorkerFunction", lambda r: r == {
         "fileId": "6f2b1c9e0d4a", "status": "FAILED", "reason": "FILE_NOT_FOUND",
-        "message": "File 6f2b1c9e0d4a does not exist.",
+        "message": "The requested file does not exist.",
     }),
     "purge-status": ("PurgeFunction", lambda r: r["statusCode"] == 404),
     "purge-schedule": ("PurgeFunction", lambda r: r == {"reset": True, "period": "2026-12"}),

@@ -368,6 +368,6 @@ def test_unpublishing_while_versions_are_uploaded_keeps_every_record_consistent(
     table = boto3.resource("dynamodb").Table(stack.provisioned.physical["MediaTable"])
     pk = f"ACCOUNT#{account.account_id}#FILE#{first.file_id}"
     current = table.get_item(Key={"PK": pk, "SK": "FILE"})["Item"]
-    row = table.get_item(Key={"PK": pk, "SK": f"VERSION#{current['versionId']}"})["Item"]
+    row = table.get_item(Key={"PK": pk, "SK": f"VERSION#{current['versionId']!s}"})["Item"]
     assert (current["isPublished"], current["objectToken"]) == (row["isPublished"], row["objectToken"])
     assert len(versions(api, key, first.file_id)) == 7

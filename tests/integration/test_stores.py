@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from medialib.accounts.models import Account
+from medialib.accounts.models import Account, AccountSettings
 from medialib.accounts.store import AccountStore, TableAccountStore
 from medialib.adapters import table
 from medialib.adapters.errors import ConditionFailedError
@@ -244,6 +244,33 @@ def test_account_store_finds_nobody_by_a_public_key_the_account_changed(stack: A
     store.claim_public_key(new, account.account_id)
     assert store.public_key_owner(old) == account.account_id
     assert store.get_by_public_key(old) is None and store.get_by_public_key(new) == account
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_account_store_updates_only_the_settings_it_is_given(stack: Any, backend: str) -> None:
+    """Given an account with a quota override and a named transformation, When uploadAsDraft is updated, then the
+    named transformations, Then each answer and the stored account have the change and keep every other setting
+    (keys included); and an account nobody has is not created by an update (None)."""
+    store: AccountStore = FakeAccountStore() if backend == "in-memory-fake" else TableAccountStore()
+    settings = AccountSettings(purge_monthly_quota=5000, named_transformations={"card": "w-400"})
+    account = Account(
+        account_id=_unique("acc"), public_key=_unique("public"), private_key="private_key_123", settings=settings
+    )
+    store.save(account)
+
+    drafted = store.update_settings(account.account_id, {"upload_as_draft": True})
+    expected = account.model_copy(update={"settings": settings.model_copy(update={"upload_as_draft": True})})
+    assert drafted == expected and store.get(account.account_id) == expected
+
+    renamed = store.update_settings(account.account_id, {"named_transformations": {}})
+    expected = expected.model_copy(
+        update={"settings": expected.settings.model_copy(update={"named_transformations": {}})}
+    )
+    assert renamed == expected and store.get(account.account_id) == expected
+
+    nobody = _unique("acc")
+    assert store.update_settings(nobody, {"upload_as_draft": True}) is None
+    assert store.get(nobody) is None
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -300,6 +300,13 @@ def test_expected_object_reads_as_a_sentence(fields: list[str], said: str) -> No
     assert expected_object(fields) == said
 
 
+def test_an_object_of_optional_fields_reads_with_or() -> None:
+    """Given a body model whose fields are all optional (any will do), When described, Then joined by "or"."""
+    assert expected_object(["uploadAsDraft", "namedTransformations"], conjunction="or") == (
+        "an object with uploadAsDraft or namedTransformations"
+    )
+
+
 # --- check_body and media_type alone ---------------------------------------------------------------------
 
 

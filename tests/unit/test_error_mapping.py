@@ -25,7 +25,7 @@ from botocore.exceptions import (
     ParamValidationError,
     ReadTimeoutError,
 )
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from medialib.adapters.errors import ConditionFailedError, error_code, translate
 from medialib.api import (
@@ -287,6 +287,19 @@ class SearchQuery(BaseModel):
     limit: int = Field(default=1, ge=1)
 
 
+class Change(BaseModel):
+    """A body of optional fields with a rule of its own (as PATCH /v1/accounts/settings has)."""
+
+    colour: str | None = None
+    size: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _something(self) -> Change:
+        if not self.model_fields_set:
+            raise ValueError("Nothing to change: send colour, size or both.")
+        return self
+
+
 @pytest.fixture
 def app() -> APIGatewayRestResolver:
     """A resolver built as every function builds its own (built per test: what runs at a handler's import
@@ -296,6 +309,10 @@ def app() -> APIGatewayRestResolver:
     @app.post("/things")
     def create_thing(request: Thing) -> dict[str, Any]:
         return {"name": request.name}
+
+    @app.patch("/things")
+    def change_thing(request: Change) -> dict[str, Any]:
+        return request.model_dump(exclude_unset=True)
 
     @app.get("/search")
     def search(query: Annotated[SearchQuery, Query()]) -> dict[str, Any]:
@@ -380,6 +397,28 @@ def test_invalid_body_is_400_naming_each_field_never_422(
     assert (status, headers["x-should-retry"], answer_body["reason"]) == (400, "false", "INVALID_PARAMETER")
     assert [problem.split(":")[0] for problem in problems(answer_body["message"])] == fields
     assert "request.name" not in answer_body["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "reason", "message"),
+    [
+        pytest.param({}, 400, "INVALID_PARAMETER", "Your request contains invalid parameters. Nothing to change: send colour, size or both.", id="a-models-own-rule-is-its-sentence-alone"),
+        pytest.param({"size": 0}, 400, "INVALID_PARAMETER", "Your request contains invalid parameters. size: Input should be greater than or equal to 1", id="a-field-is-still-named"),
+        pytest.param(None, 400, "INVALID_BODY", "The body is empty; expected an object with colour or size.", id="no-body-names-the-optional-fields-with-or"),
+        pytest.param([1], 400, "INVALID_BODY", "The body must be a JSON object; expected an object with colour or size.", id="a-list-is-not-the-object"),
+        pytest.param({"size": 2}, 200, None, None, id="one-field-is-enough"),
+    ],
+)  # fmt: skip
+def test_a_body_of_optional_fields_says_what_it_expects(
+    app: APIGatewayRestResolver, body: Any, status: int, reason: str | None, message: str | None
+) -> None:
+    """Given a route whose body fields are all optional and whose model has a rule of its own, When sent a body
+    that breaks the rule, a field, or the shape, Then 400 saying so in plain words (no "Value error," prefix, no
+    parameter name for the model's own rule), and a valid change passes."""
+    got_status, _, got = answer(app, event("PATCH", "/things", body))
+    assert got_status == status
+    if message is not None:
+        assert (got["reason"], got["message"]) == (reason, message)
 
 
 QUERIES = {

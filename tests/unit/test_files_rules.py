@@ -1,13 +1,14 @@
-"""The wire mapping of files: URLs, version tokens, timestamps and folder paths."""
+"""The wire mapping of files: URLs, version tokens, timestamps and folder paths; the listing's isPublished filter."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
-from medialib.files.models import FileItem
-from medialib.files.rules import folder_of, iso, to_file_response
+from medialib.files.models import FileItem, FolderItem, ListFilesQuery
+from medialib.files.rules import folder_of, iso, matches_published, to_file_response
 
 
 def _item(**overrides: object) -> FileItem:
@@ -72,3 +73,51 @@ def test_iso_is_utc_with_milliseconds() -> None:
 def test_folder_of(path: str, folder: str) -> None:
     """Given a path query value, When normalised, Then it is the folder path without a trailing slash."""
     assert folder_of(path) == folder
+
+
+@pytest.mark.parametrize(
+    ("entry", "is_published", "kept"),
+    [
+        pytest.param("published", None, True, id="no-filter-keeps-published"),
+        pytest.param("draft", None, True, id="no-filter-keeps-drafts"),
+        pytest.param("published", True, True, id="true-keeps-published"),
+        pytest.param("draft", True, False, id="true-drops-drafts"),
+        pytest.param("published", False, False, id="false-drops-published"),
+        pytest.param("draft", False, True, id="false-keeps-drafts"),
+        pytest.param("folder", True, True, id="folders-pass-true"),
+        pytest.param("folder", False, True, id="folders-pass-false"),
+    ],
+)
+def test_the_published_filter_applies_to_files_not_folders(entry: str, is_published: bool | None, kept: bool) -> None:
+    """Given a published file, a draft or a folder, When the isPublished filter reads it, Then kept as the table says."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    candidates: dict[str, FileItem | FolderItem] = {
+        "published": _item(),
+        "draft": _item(isPublished=False),
+        "folder": FolderItem(
+            account_id="acme", folder_id="f", name="f", folder_path="/f", created_at=at, updated_at=at
+        ),
+    }
+    assert matches_published(candidates[entry], is_published) is kept
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [pytest.param("true", True, id="true"), pytest.param("false", False, id="false")],
+)
+def test_is_published_in_a_query_string_is_true_or_false(text: str, parsed: bool) -> None:
+    """Given isPublished as the SDKs write booleans in a query string, When parsed, Then that boolean."""
+    assert ListFilesQuery.model_validate({"isPublished": text}).is_published is parsed
+    assert ListFilesQuery.model_validate({}).is_published is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["True", "FALSE", "1", "0", "yes", "no", "on", "", " true", "published"],
+    ids=["capitalised", "upper-case", "one", "zero", "yes", "no", "on", "empty", "leading-space", "a-word"],
+)
+def test_any_other_is_published_text_is_refused(text: str) -> None:
+    """Given isPublished text that is not exactly true or false, When parsed, Then refused (a 400 at the API)
+    naming the accepted values, never guessed."""
+    with pytest.raises(ValidationError, match="must be true or false"):
+        ListFilesQuery.model_validate({"isPublished": text})

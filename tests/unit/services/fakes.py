@@ -4,7 +4,7 @@ same contract against both), so that service tests run in milliseconds. Typed ag
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -260,6 +260,15 @@ class FakeAccountStore(Failing):
     def save(self, account: Account) -> None:
         self.check()
         self.accounts[account.account_id] = account
+
+    def update_settings(self, account_id: str, changes: Mapping[str, Any]) -> Account | None:
+        self.check()
+        account = self.accounts.get(account_id)
+        if account is None:
+            return None
+        settings = account.settings.model_copy(update=dict(changes), deep=True)
+        self.accounts[account_id] = account.model_copy(update={"settings": settings})
+        return self.accounts[account_id]
 
     def claim_key(self, digest: str, account_id: str) -> None:
         self.check()

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, SecretStr, StrictBool, field_validator, model_validator
 
 from medialib.accounts.rules import RESERVED_ACCOUNT_IDS
-from medialib.models import ItemModel
+from medialib.models import ItemModel, WireModel
 
 # The grammar of n-<name> (medialib.transform.parse). A definition is checked against the transformation grammar when
 # a URL or an upload uses it (medialib.delivery.rules.named_definition): every function reads accounts, and each
 # read would otherwise parse every definition.
 _TRANSFORMATION_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
 _MAX_DEFINITION = 1024
+MAX_NAMED_TRANSFORMATIONS = 100  # what PATCH /v1/accounts/settings accepts (the account row stays far below 400 KB)
+
+
+def _valid_named_transformations(named: dict[str, str]) -> dict[str, str]:
+    for name, text in named.items():
+        if not _TRANSFORMATION_NAME.match(name):
+            raise ValueError(f"named transformation {name!r}: a name is letters, digits, _ . - (at most 100)")
+        if not text or len(text) > _MAX_DEFINITION:
+            raise ValueError(f"named transformation {name!r}: its text must be 1 to {_MAX_DEFINITION} characters")
+    return named
+
+
+NamedTransformations = Annotated[dict[str, str], AfterValidator(_valid_named_transformations)]
 
 
 class AccountSettings(ItemModel):
@@ -21,22 +35,12 @@ class AccountSettings(ItemModel):
     purge_monthly_quota: int | None = Field(
         default=None, ge=1, description="Per-account override of the purge quota; None means the default."
     )
-    named_transformations: dict[str, str] = Field(
+    named_transformations: NamedTransformations = Field(
         default_factory=dict,
         description="The account's named transformations: `n-<name>` in a delivery URL stands for its "
         "transformation text (e.g. {'product_card': 'w-400,h-300,c-at_max'}). Built-in names win; a definition "
         "that does not parse is a 400 naming it when a URL uses it.",
     )
-
-    @field_validator("named_transformations")
-    @classmethod
-    def _valid_names(cls, named: dict[str, str]) -> dict[str, str]:
-        for name, text in named.items():
-            if not _TRANSFORMATION_NAME.match(name):
-                raise ValueError(f"named transformation {name!r}: a name is letters, digits, _ . - (at most 100)")
-            if not text or len(text) > _MAX_DEFINITION:
-                raise ValueError(f"named transformation {name!r}: its text must be 1 to {_MAX_DEFINITION} characters")
-        return named
 
 
 class Account(ItemModel):
@@ -53,3 +57,86 @@ class Account(ItemModel):
         if account_id in RESERVED_ACCOUNT_IDS:
             raise ValueError(f"{account_id!r} is reserved: it names API routes or a storage prefix")
         return account_id
+
+
+# ------------------------------------------------------------------ GET / PATCH /v1/accounts/settings
+
+_READ_ONLY = {"purgeMonthlyQuota", "purge_monthly_quota"}
+
+
+def _sent_values_only(schema: dict[str, Any]) -> None:
+    """The JSON schema of an optional field whose null is refused: its type without ``null``, and no default."""
+    kinds = [kind for kind in schema.pop("anyOf", []) if kind != {"type": "null"}]
+    if len(kinds) == 1:
+        schema.update(kinds[0])
+    elif kinds:
+        schema["anyOf"] = kinds
+    schema.pop("default", None)
+
+
+class AccountSettingsResponse(WireModel):
+    """The caller's account settings, as ``GET`` and ``PATCH /v1/accounts/settings`` answer them."""
+
+    upload_as_draft: bool = Field(
+        description="Uploads that do not send isPublished are unpublished (drafts). isPublished in an upload wins."
+    )
+    purge_monthly_quota: int = Field(
+        description="Read-only. The purge requests this account may make per calendar month (UTC): its own "
+        "override, else the stack's PURGE_MONTHLY_QUOTA. Only an operator changes it."
+    )
+    named_transformations: dict[str, str] = Field(
+        description="`n-<name>` in a delivery URL stands for the transformation text of `<name>`."
+    )
+
+
+class UpdateAccountSettingsRequest(WireModel):
+    """``PATCH /v1/accounts/settings``: the fields sent are changed, the others kept. At least one field; a field
+    this route does not know is a 400, and so is a read-only one (purgeMonthlyQuota)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # None stands for "not sent" only: a null sent is refused, so the document shows the types without null.
+    upload_as_draft: StrictBool | None = Field(
+        default=None,
+        description="true: uploads without isPublished are drafts; false: they are published.",
+        json_schema_extra=_sent_values_only,
+    )
+    named_transformations: NamedTransformations | None = Field(
+        default=None,
+        description="Replaces the account's named transformations as a whole ({} removes them all): at most "
+        f"{MAX_NAMED_TRANSFORMATIONS} names of letters, digits, _ . - (at most 100 characters), each standing for "
+        f"1 to {_MAX_DEFINITION} characters of transformation text.",
+        json_schema_extra=_sent_values_only,
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _writable_fields_only(cls, data: Any) -> Any:
+        read_only = sorted(_READ_ONLY & set(data)) if isinstance(data, dict) else []
+        if read_only:
+            raise ValueError(f"{read_only[0]} is read-only: an account cannot change its own purge quota")
+        return data
+
+    @field_validator("upload_as_draft", "named_transformations", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("null is not a value of this field; leave the field out to keep its value")
+        return value
+
+    @field_validator("named_transformations")
+    @classmethod
+    def _not_too_many(cls, named: dict[str, str] | None) -> dict[str, str] | None:
+        if named is not None and len(named) > MAX_NAMED_TRANSFORMATIONS:
+            raise ValueError(f"at most {MAX_NAMED_TRANSFORMATIONS} named transformations, not {len(named)}")
+        return named
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> UpdateAccountSettingsRequest:
+        if not self.model_fields_set:
+            raise ValueError("Nothing to change: send uploadAsDraft, namedTransformations or both.")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The settings to change, by AccountSettings field name."""
+        return self.model_dump(exclude_unset=True)

@@ -1,4 +1,5 @@
-"""Account lookup by API key (constant-time comparison) and seeding of an account.
+"""Account lookup by API key (constant-time comparison), seeding of an account, and the account's own settings
+(``GET``/``PATCH /v1/accounts/settings``, docs/settings.md).
 
 A warm execution environment remembers each account it authenticated for ``AUTHENTICATION_TTL_SECONDS``, keyed by
 the private key's digest (or by the public key), so that a burst of requests with one key costs one table read
@@ -15,11 +16,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from medialib.accounts.models import Account
+from medialib.accounts.models import Account, AccountSettingsResponse, UpdateAccountSettingsRequest
 from medialib.accounts.rules import key_digest
 from medialib.accounts.store import AccountStore, TableAccountStore
 from medialib.adapters.transition import transition
 from medialib.errors import UnauthorizedError
+from medialib.observability import logger
 
 store: AccountStore = TableAccountStore()  # the one seam: unit tests put an in-memory AccountStore here
 
@@ -115,4 +117,41 @@ def seed_account(account: Account) -> None:
         lambda: store.claim_public_key(account.public_key, account.account_id),
         reread=lambda: store.public_key_owner(account.public_key),
         settled=lambda owner: owner == account.account_id,
+    )
+
+
+# ------------------------------------------------------------------ the account's own settings (/v1/accounts/settings)
+
+
+def account_settings(account_id: str) -> AccountSettingsResponse:
+    """The settings of the caller's account, read from the table (not from the remembered accounts)."""
+    account = store.get(account_id)
+    if account is None:  # the account went away after the authorizer let the request in
+        raise UnauthorizedError("Your account cannot be authenticated.")
+    return _settings_response(account)
+
+
+def update_account_settings(account_id: str, request: UpdateAccountSettingsRequest) -> AccountSettingsResponse:
+    """Change the settings the request sends, and only those (one conditional write: a concurrent change of other
+    settings is kept); answer the settings after it. This process forgets the account at once; other warm
+    environments see the change within ``AUTHENTICATION_TTL_SECONDS``."""
+    changes = request.changes()
+    account = store.update_settings(account_id, changes)
+    forget_authenticated(account_id)
+    if account is None:
+        raise UnauthorizedError("Your account cannot be authenticated.")
+    logger.info("account settings changed", extra={"account_id": account_id, "settings": sorted(changes)})
+    return _settings_response(account)
+
+
+def _settings_response(account: Account) -> AccountSettingsResponse:
+    # The effective quota is purge's rule. Imported here, not at the top: the authorizer imports this module, and
+    # purge's imports (files, CloudFront) would only add to its cold start.
+    from medialib.purge.service import quota_limit  # noqa: PLC0415 - see the comment above
+
+    settings = account.settings
+    return AccountSettingsResponse(
+        upload_as_draft=settings.upload_as_draft,
+        purge_monthly_quota=quota_limit(account),
+        named_transformations=settings.named_transformations,
     )

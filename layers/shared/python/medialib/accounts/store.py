@@ -7,10 +7,12 @@ name their account by its public key). The private key itself is never a table k
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from medialib.accounts.models import Account, AccountSettings
 from medialib.adapters import table
+from medialib.adapters.errors import ConditionFailedError
 
 
 class AccountStore(Protocol):
@@ -18,6 +20,11 @@ class AccountStore(Protocol):
 
     def save(self, account: Account) -> None:
         """Create or replace the account item."""
+        ...
+
+    def update_settings(self, account_id: str, changes: Mapping[str, Any]) -> Account | None:
+        """Set only the settings named in ``changes`` (AccountSettings field names), in one conditional write: a
+        concurrent change of other settings is kept. The account as it is after the write, or None: no account."""
         ...
 
     def claim_key(self, digest: str, account_id: str) -> None:
@@ -42,6 +49,7 @@ class AccountStore(Protocol):
 
 
 _ALL_ACCOUNTS = "ACCOUNTS"  # GSI1 partition of every account
+_SETTINGS = "settings"  # the account item's map of AccountSettings, by field name (upload_as_draft, ...)
 
 
 def _account_key(account_id: str) -> tuple[str, str]:
@@ -72,9 +80,29 @@ class TableAccountStore:
                 "accountId": account.account_id,
                 "publicKey": account.public_key,
                 "privateKey": account.private_key.get_secret_value(),
-                "settings": account.settings.model_dump(exclude_none=True),
+                _SETTINGS: account.settings.model_dump(exclude_none=True),
             }
         )
+
+    def update_settings(self, account_id: str, changes: Mapping[str, Any]) -> Account | None:
+        if not changes:
+            return self.get(account_id)
+        try:
+            return _to_account(_set_settings(account_id, changes))
+        except ConditionFailedError:
+            pass
+        # No settings map (an account written before settings existed), or no account: give it an empty map.
+        try:
+            table.update(
+                *_account_key(account_id),
+                expression="SET #settings = if_not_exists(#settings, :empty)",
+                values={":empty": {}},
+                names={"#settings": _SETTINGS},
+                condition="attribute_exists(PK)",
+            )
+        except ConditionFailedError:
+            return None
+        return _to_account(_set_settings(account_id, changes))
 
     def claim_key(self, digest: str, account_id: str) -> None:
         pk, sk = _api_key_key(digest)
@@ -98,10 +126,25 @@ class TableAccountStore:
         return account if account is not None and account.public_key == public_key else None
 
 
+def _set_settings(account_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings map's members are set one by one (``SET settings.x = :x``), never the whole item, so a
+    concurrent writer of another member is not overwritten. ConditionFailedError: no account, or no map."""
+    names = {"#settings": _SETTINGS, **{f"#s{i}": name for i, name in enumerate(changes)}}
+    values = {f":s{i}": value for i, value in enumerate(changes.values())}
+    sets = ", ".join(f"#settings.#s{i} = :s{i}" for i in range(len(changes)))
+    return table.update(
+        *_account_key(account_id),
+        expression=f"SET {sets}",
+        values=values,
+        names=names,
+        condition="attribute_exists(#settings)",
+    )
+
+
 def _to_account(item: dict[str, Any]) -> Account:
     return Account(
         account_id=str(item["accountId"]),
         public_key=str(item["publicKey"]),
         private_key=str(item["privateKey"]),
-        settings=AccountSettings.model_validate(item.get("settings") or {}),
+        settings=AccountSettings.model_validate(item.get(_SETTINGS) or {}),
     )

@@ -120,7 +120,7 @@ def register_error_handlers(app: APIGatewayRestResolver, routes: tuple[str, ...]
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response[str]:
-        return shaped(_validation_error(error, _body_fields(app)))
+        return shaped(_validation_error(error, _expected_body(app)))
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported(_: RequestUnsupportedContentType) -> Response[str]:
@@ -149,40 +149,50 @@ def no_route_error(routes: tuple[str, ...], method: str, path: str) -> MedialibE
 _MODEL_PARAMETERS = {"query", "request"}
 
 
-def _validation_error(error: RequestValidationError, body_fields: list[str]) -> MedialibError:
-    """A 400 naming each invalid field (by its wire name) and why; a 422 never reaches a client."""
+def _validation_error(error: RequestValidationError, expected_body: str | None) -> MedialibError:
+    """A 400 naming each invalid field (by its wire name) and why; a 422 never reaches a client. A rule of the
+    body as a whole (a model's own validator) is said without a field name."""
     problems = []
     for detail in error.errors():
         location = [str(part) for part in detail.get("loc", ())]
         parts = location[1:]  # [0] is the location: query, body, path
-        if location == ["body"] and body_fields:  # the body as a whole: missing, or not an object
-            return _body_shape_error(detail.get("type", ""), body_fields)
+        kind = detail.get("type", "")
+        message = str(detail.get("msg", "invalid value"))
+        if kind == "value_error":  # our validators' own sentences, without pydantic's prefix
+            message = message.removeprefix("Value error, ")
+        if location == ["body"] and expected_body and kind != "value_error":  # the body: missing, or not an object
+            return _body_shape_error(kind, expected_body)
         if len(parts) > 1 and parts[0] in _MODEL_PARAMETERS:
             parts = parts[1:]
-        problems.append(f"{'.'.join(parts) or 'request'}: {detail.get('msg', 'invalid value')}")
+        if kind == "value_error" and location == ["body"]:  # a body model's own rule: its sentence says it all
+            problems.append(message)
+        else:
+            problems.append(f"{'.'.join(parts) or 'request'}: {message}")
     return BadRequestError(
         "Your request contains invalid parameters. " + "; ".join(problems), reason="INVALID_PARAMETER"
     )
 
 
-def _body_shape_error(kind: str, fields: list[str]) -> MedialibError:
+def _body_shape_error(kind: str, expected: str) -> MedialibError:
     if kind == "missing":
-        return BadRequestError(f"The body is empty; expected {expected_object(fields)}.", reason="INVALID_BODY")
-    return BadRequestError(
-        f"The body must be a JSON object; expected {expected_object(fields)}.", reason="INVALID_BODY"
-    )
+        return BadRequestError(f"The body is empty; expected {expected}.", reason="INVALID_BODY")
+    return BadRequestError(f"The body must be a JSON object; expected {expected}.", reason="INVALID_BODY")
 
 
-def _body_fields(app: APIGatewayRestResolver) -> list[str]:
-    """The required wire names of the current route's body model (empty: the route takes no body)."""
+def _expected_body(app: APIGatewayRestResolver) -> str | None:
+    """The object the current route's body model expects, in words: its required fields, else (every field
+    optional) any of its fields. None: the route takes no body."""
     route = app.context.get("_route")
     params = getattr(getattr(route, "dependant", None), "body_params", None) or []
     for param in params:
         model = getattr(getattr(param, "field_info", None), "annotation", None)
         fields = getattr(model, "model_fields", None)
         if fields:
-            return [info.alias or name for name, info in fields.items() if info.is_required()]
-    return []
+            required = [info.alias or name for name, info in fields.items() if info.is_required()]
+            if required:
+                return expected_object(required)
+            return expected_object([info.alias or name for name, info in fields.items()], conjunction="or")
+    return None
 
 
 def caller_account_id(app: APIGatewayRestResolver | Router) -> str:

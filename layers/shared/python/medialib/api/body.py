@@ -72,5 +72,8 @@ def parse_json(text: str) -> Any:
         raise BadRequestError("The body is not valid JSON: it is nested too deeply.", reason="INVALID_BODY") from None
 
 
-def expected_object(fields: list[str]) -> str:
-    return "an object with " + (" and ".join([", ".join(fields[:-1]), fields[-1]] if len(fields) > 1 else fields))
+def expected_object(fields: list[str], *, conjunction: str = "and") -> str:
+    """``an object with a, b and c``; ``conjunction="or"`` when any of the fields will do."""
+    return "an object with " + (
+        f" {conjunction} ".join([", ".join(fields[:-1]), fields[-1]]) if len(fields) > 1 else fields[0]
+    )

@@ -42,6 +42,8 @@ MANAGEMENT_ROUTES: tuple[str, ...] = (
     "GET /v1/customMetadataFields",
     "PATCH /v1/customMetadataFields/{fieldId}",
     "DELETE /v1/customMetadataFields/{fieldId}",
+    "GET /v1/accounts/settings",
+    "PATCH /v1/accounts/settings",
     "POST /v1/files/publish",
     "POST /v1/images/{imageId}/publish",
     "POST /v1/images/{imageId}/unpublish",

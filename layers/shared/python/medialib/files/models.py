@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, StrictBool, model_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from medialib.models import ItemModel, WireModel
 
@@ -32,6 +32,9 @@ SortKey = Literal[
 ]  # fmt: skip
 
 
+_BOOLEAN_TEXT = {"true": True, "false": False}
+
+
 class ListFilesQuery(WireModel):
     """``GET /v1/files`` query parameters, with ImageKit's defaults and bounds."""
 
@@ -42,6 +45,21 @@ class ListFilesQuery(WireModel):
     file_type: FileTypeFilter = FileTypeFilter.ALL
     limit: int = Field(default=1000, ge=1, le=1000)
     skip: int = Field(default=0, ge=0)
+    is_published: bool | None = Field(
+        default=None,
+        description="medialib extension: true lists only published files (or versions), false only drafts; "
+        "folders are listed either way. Applied before skip and limit.",
+    )
+
+    @field_validator("is_published", mode="before")
+    @classmethod
+    def _true_or_false(cls, value: Any) -> Any:
+        """A query string carries text: exactly ``true`` or ``false`` (what the SDKs send), nothing else."""
+        if isinstance(value, str):
+            if value not in _BOOLEAN_TEXT:
+                raise ValueError(f"must be true or false, not {value[:20]!r}")
+            return _BOOLEAN_TEXT[value]
+        return value
 
 
 class AITag(WireModel):

@@ -96,6 +96,12 @@ def matches_file_type(entry: FileItem | FolderItem, file_type: FileTypeFilter) -
     return isinstance(entry, FolderItem) or file_type is FileTypeFilter.ALL or entry.file_type == file_type.value
 
 
+def matches_published(entry: FileItem | FolderItem, is_published: bool | None) -> bool:
+    """The ``isPublished`` filter of a listing applies to files and to versions (each version by its own state);
+    folders are always listed, and no filter (None) lists everything."""
+    return isinstance(entry, FolderItem) or is_published is None or entry.is_published is is_published
+
+
 # ------------------------------------------------------------------ versions (seed 001)
 
 MAX_VERSIONS = 100

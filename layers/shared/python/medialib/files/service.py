@@ -34,6 +34,7 @@ from medialib.files.rules import (
     blob_key,
     folder_of,
     matches_file_type,
+    matches_published,
     new_version_item,
     republished,
     restored_item,
@@ -154,13 +155,18 @@ def versions_of(account_id: str, file_id: str) -> list[FileItem]:
 
 
 def list_files(account_id: str, query: ListFilesQuery, base_url: str) -> list[FileResponse | FolderResponse]:
-    """One page of ``GET /v1/files``: the account's own partition only, read with Query, never Scan."""
+    """One page of ``GET /v1/files``: the account's own partition only, read with Query, never Scan. The
+    ``fileType`` and ``isPublished`` filters apply to what is read, before ``skip`` and ``limit``."""
     if query.search_query:
         raise NotImplementedYetError("searchQuery")
     if query.sort not in _NATIVE_SORTS:
         raise NotImplementedYetError(f"sort={query.sort}")
-    entries = (entry for entry in _entries(account_id, query) if matches_file_type(entry, query.file_type))
-    page = islice(entries, query.skip, query.skip + query.limit)
+    entries = (
+        entry
+        for entry in _entries(account_id, query)
+        if matches_file_type(entry, query.file_type) and matches_published(entry, query.is_published)
+    )
+    page = islice(entries, query.skip, query.skip + query.limit)  # after the filters: a page holds what matched
     return [_to_response(entry, base_url) for entry in page]
 
 
