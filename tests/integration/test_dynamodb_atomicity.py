@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
+from boto3.dynamodb.conditions import Key
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -74,3 +75,70 @@ def test_concurrent_read_modify_write_loses_no_update(stack: Any, frequent_threa
     final = int(client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]["n"]["N"])
     assert refused > 0, "the writers never raced: the test proves nothing"
     assert final == accepted, f"{accepted - final} of {accepted} accepted updates were lost"
+
+
+# ------------------------------------------------------------------ transactions: all or nothing, by item
+
+
+def _table(stack: Any) -> Any:
+    return boto3.resource("dynamodb").Table(stack.provisioned.physical["MediaTable"])
+
+
+@pytest.mark.parametrize("failure", ["condition", "invalid-expression"])
+def test_a_failed_transaction_writes_nothing(stack: Any, failure: str) -> None:
+    """Given an item, When a transaction puts a new item, updates the existing one, deletes another, then fails
+    on its last write (a condition that does not hold, or an update moto refuses mid-way), Then every item is as
+    it was: the new one absent, the updated and the deleted one back with their attributes."""
+    table, pk = _table(stack), f"TXN#{uuid.uuid4().hex}"
+    table.put_item(Item={"PK": pk, "SK": "kept", "n": 1, "tags": ["a"]})
+    table.put_item(Item={"PK": pk, "SK": "doomed", "n": 2})
+    client = boto3.client("dynamodb")
+    name = stack.provisioned.physical["MediaTable"]
+    last: Any = (
+        {"ConditionCheck": {"TableName": name, "Key": {"PK": {"S": pk}, "SK": {"S": "kept"}},
+                            "ConditionExpression": "n = :nine", "ExpressionAttributeValues": {":nine": {"N": "9"}}}}
+        if failure == "condition"
+        else {"Update": {"TableName": name, "Key": {"PK": {"S": pk}, "SK": {"S": "other"}},
+                         "UpdateExpression": "SET n = n + :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}
+    )  # fmt: skip
+
+    with pytest.raises(ClientError):
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": name, "Item": {"PK": {"S": pk}, "SK": {"S": "new"}, "n": {"N": "3"}}}},
+                {"Update": {"TableName": name, "Key": {"PK": {"S": pk}, "SK": {"S": "kept"}},
+                            "UpdateExpression": "SET n = :five REMOVE tags",
+                            "ExpressionAttributeValues": {":five": {"N": "5"}}}},
+                {"Delete": {"TableName": name, "Key": {"PK": {"S": pk}, "SK": {"S": "doomed"}}}},
+                last,
+            ]
+        )  # fmt: skip
+
+    rows = {row["SK"]: row for row in table.query(KeyConditionExpression=Key("PK").eq(pk))["Items"]}
+    assert rows == {
+        "kept": {"PK": pk, "SK": "kept", "n": 1, "tags": ["a"]},
+        "doomed": {"PK": pk, "SK": "doomed", "n": 2},
+    }
+
+
+def test_a_transaction_does_not_copy_the_table(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given the local stack, When a transaction writes one item, Then no table is deep-copied (its cost is the
+    items it names, not the rows of the table) and the item is written."""
+    from moto.dynamodb.models.table import Table
+
+    copied: list[Any] = []
+    real = Table.__reduce_ex__
+
+    def counted(self: Any, protocol: Any) -> Any:
+        copied.append(self)
+        return real(self, protocol)
+
+    monkeypatch.setattr(Table, "__reduce_ex__", counted)
+    table, pk = _table(stack), f"TXN#{uuid.uuid4().hex}"
+
+    boto3.client("dynamodb").transact_write_items(
+        TransactItems=[{"Put": {"TableName": table.name, "Item": {"PK": {"S": pk}, "SK": {"S": "one"}}}}]
+    )
+
+    assert copied == []
+    assert table.get_item(Key={"PK": pk, "SK": "one"})["Item"] == {"PK": pk, "SK": "one"}

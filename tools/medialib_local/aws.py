@@ -3,6 +3,7 @@
 Gaps of moto that are closed here (docs/local-stack.md lists every gap and where it is closed):
 - DynamoDB: moto holds no lock per request, so concurrent conditional writes can lose updates. Every
   DynamoDB request is serialised by a lock around the WSGI app, which gives DynamoDB's per-item atomicity.
+  Its transactions copy whole tables for their rollback; :mod:`medialib_local.dynamodb` copies the items.
 - Step Functions: executions run moto's interpreter; its Lambda tasks call our handlers in-process
   (``LambdaFunction._invoke_lambda`` is routed to :class:`medialib_local.functions.LocalFunctions`).
 - S3: presigned URLs and POST policies are verified (:mod:`medialib_local.s3auth`); moto accepts anything.
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from medialib_local import ACCOUNT_ID, REGION
+from medialib_local import ACCOUNT_ID, REGION, dynamodb
 from medialib_local.provision import Provisioner, Stack
 from medialib_local.s3auth import WsgiApp, verify_s3_signatures
 from medialib_local.template import AppSpec, to_cloudformation
@@ -88,6 +89,7 @@ class MotoServer:
 
         os.environ["MOTO_PORT"] = str(self.port)  # where moto's Step Functions interpreter calls Lambda
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
+        dynamodb.install()
         app = serialise_dynamodb(verify_s3_signatures(DomainDispatcherApplication(create_backend_app)))
         self._server = make_server(self.host, self.port, app, threaded=True, request_handler=quiet(MotoRequestHandler))
         threading.Thread(target=self._server.serve_forever, name="moto", daemon=True).start()
