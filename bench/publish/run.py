@@ -64,7 +64,6 @@ DEFAULT_VARIANT_ROUNDS = 2
 DEFAULT_FILES = 100
 DEFAULT_POLL_MS = 20.0
 JOB_TIMEOUT_SECONDS = 120
-MOTO_DYNAMODB_OPERATIONS = ("get_item", "put_item", "update_item", "query", "transact_write_items")
 
 
 # ------------------------------------------------------------------ who made each AWS call
@@ -172,14 +171,14 @@ def _timed_step(recorder: Recorder, run_task: Any) -> Any:
     return timed_step
 
 
-def _inside_moto(recorder: Recorder, name: str, method: Any) -> Any:
+def _inside_moto(recorder: Recorder, call_action: Any) -> Any:
     def timed(self: Any) -> Any:
         started = time.thread_time()  # CPU time of this thread: the GIL's waits left out
         try:
-            return method(self)
+            return call_action(self)  # the operation, then its response's serialisation
         finally:
             with recorder.lock:
-                recorder.moto_dynamodb.append((name, (time.thread_time() - started) * 1000))
+                recorder.moto_dynamodb.append((self._get_action(), (time.thread_time() - started) * 1000))
 
     return timed
 
@@ -200,7 +199,7 @@ def _timed_client(recorder: Recorder, boto_client_for: Any) -> Any:
 def recording(recorder: Recorder) -> Iterator[None]:
     """Wrap botocore's ``BaseClient._make_api_call`` (every API call of every client passes there), the publish
     worker's ``run_task`` (worker.py looks it up at each call: each step, tagged by its action), moto's DynamoDB
-    operations, and the function that makes moto's interpreter a Lambda client for each task. Counting and timing
+    operations (``DynamoHandler.call_action``: the operation and its response's serialisation), and the function that makes moto's interpreter a Lambda client for each task. Counting and timing
     only: every call goes through."""
     from botocore.client import BaseClient
     from moto.dynamodb.responses import DynamoHandler
@@ -214,9 +213,7 @@ def recording(recorder: Recorder) -> Iterator[None]:
             patched(client_class, "_make_api_call", _counted_api_call(recorder, client_class._make_api_call))
         )
         stack.enter_context(patched(service, "run_task", _timed_step(recorder, service.run_task)))
-        for name in MOTO_DYNAMODB_OPERATIONS:
-            method = getattr(DynamoHandler, name)
-            stack.enter_context(patched(DynamoHandler, name, _inside_moto(recorder, name, method)))
+        stack.enter_context(patched(DynamoHandler, "call_action", _inside_moto(recorder, DynamoHandler.call_action)))
         make_client = getattr(lambda_eval_utils, "boto_client_for")  # noqa: B009 - moto does not export it
         stack.enter_context(patched(lambda_eval_utils, "boto_client_for", _timed_client(recorder, make_client)))
         yield
@@ -665,7 +662,7 @@ def _calls_table(run: Run, files: int, unpublish: Job, publish: Job) -> list[str
 
 
 def _one_transaction(job: Job) -> float:
-    return _med([ms for name, ms in job.moto_dynamodb if name == "transact_write_items"])
+    return _med([ms for name, ms in job.moto_dynamodb if name == "TransactWriteItems"])
 
 
 def _budget_table(run: Run, unpublish: list[Job], publish: list[Job]) -> list[str]:
@@ -677,8 +674,8 @@ def _budget_table(run: Run, unpublish: list[Job], publish: list[Job]) -> list[st
     return [
         "### Where the time goes",
         "",
-        "Median over each column's jobs, ms. The DynamoDB time is measured inside moto (`DynamoHandler`'s"
-        " operations wrapped) and the Lambda clients' inside the function that makes them, both in CPU time of their"
+        "Median over each column's jobs, ms. The DynamoDB time is measured inside moto (`DynamoHandler.call_action`"
+        " wrapped: the operation and the serialisation of its answer) and the Lambda clients' inside the function that makes them, both in CPU time of their"
         " thread (`time.thread_time`: the other threads' turns at the GIL left out, so they add up to no more than the"
         " process's CPU time). The local stack runs DynamoDB requests one at a time (its lock: DynamoDB's per-item"
         " atomicity), so these add up in the job's time whatever the Map's concurrency.",
@@ -687,13 +684,19 @@ def _budget_table(run: Run, unpublish: list[Job], publish: list[Job]) -> list[st
         "|---|---:|---:|" + "---:|" * len(run.variants),
         budget("job, POST to the *finish* step's return", lambda job: job.exact_ms),
         budget("CPU time of the process over the job", lambda job: job.cpu_ms),
-        budget("inside moto: `TransactWriteItems`, all", lambda job: moto_ms(job, "transact_write_items")),
-        budget("inside moto: one `TransactWriteItems` (median)", _one_transaction, "{:.1f}"),
+        budget("CPU inside moto: `TransactWriteItems`, all", lambda job: moto_ms(job, "TransactWriteItems")),
+        budget("CPU inside moto: one `TransactWriteItems` (median)", _one_transaction, "{:.1f}"),
         budget(
-            "inside moto: the other DynamoDB operations",
-            lambda job: moto_ms(job) - moto_ms(job, "transact_write_items"),
+            "CPU inside moto: the other DynamoDB operations",
+            lambda job: moto_ms(job) - moto_ms(job, "TransactWriteItems"),
         ),
-        budget("moto's interpreter: making a boto3 Lambda client, all tasks", lambda job: sum(job.lambda_clients)),
+        budget(
+            "CPU of moto's interpreter making a boto3 Lambda client, all tasks", lambda job: sum(job.lambda_clients)
+        ),
+        budget(
+            "the rest of the CPU: the interpreter, HTTP, Lambda's emulation, our functions, botocore, the polls",
+            lambda job: job.cpu_ms - moto_ms(job) - sum(job.lambda_clients),
+        ),
         budget(
             "one *file* step, wall (median)",
             lambda job: _med([step.ms for step in job.steps if step.action == "file"]),
@@ -710,7 +713,8 @@ def analysis(run: Run, timed: list[Job]) -> list[str]:
     """What the figures say, with the run's own numbers."""
     exact = _med([job.exact_ms for job in timed])
     cpu = _med([job.cpu_ms for job in timed])
-    transact = _med([moto_ms(job, "transact_write_items") for job in timed])
+    transact = _med([moto_ms(job, "TransactWriteItems") for job in timed])
+    dynamodb = _med([moto_ms(job) for job in timed])
     clients = _med([sum(job.lambda_clients) for job in timed])
     in_flight = max(job.max_in_flight for job in timed)
     floor = {variant.label: _med([job.exact_ms for job in jobs]) for variant, jobs in run.variants}
@@ -718,16 +722,18 @@ def analysis(run: Run, timed: list[Job]) -> list[str]:
     return [
         "",
         f"What this says. The job is CPU-bound in one process: {cpu / 1000:.1f} s of CPU for {exact / 1000:.1f} s"
-        " (exact, medians). moto's `TransactWriteItems` takes most of it: it deep-copies the whole table (its"
-        " rollback snapshot) once for each write of the transaction, and the *file* step's transaction has 2 writes,"
-        f" so {transact / 1000:.1f} s of the job are table copies, made one at a time under the local stack's"
-        " DynamoDB lock, growing with the table (see the upload section). Copying once per transaction (variant 1,"
-        f" the same result) brings the job to {once / 1000:.1f} s; no copy at all (variant 2) to {none / 1000:.1f} s."
-        " What is left is mostly the emulation of Step Functions and Lambda: moto's interpreter makes a new boto3"
-        f" client for each Lambda task ({clients / 1000:.1f} s of the job, {len(timed[0].lambda_clients)} tasks), each"
-        " task is an HTTP request to the moto server, and every function runs in this one process; with the client"
-        f" made once as well (variant 3) the job takes {cached / 1000:.1f} s. The worker's steps and their botocore"
-        " calls are the rest.",
+        f" (exact; medians of the timed jobs). {dynamodb / 1000:.1f} s of that CPU is moto's DynamoDB,"
+        f" {transact / 1000:.1f} s of it the file steps' `TransactWriteItems`: moto deep-copies the whole table (its"
+        " rollback snapshot) once for each write of a transaction, the *file* step's transaction has 2 writes, and"
+        " the copies grow with the table (see the upload section); they run one at a time under the local stack's"
+        " DynamoDB lock. Copying once per transaction (variant 1, the same result) brings the job to"
+        f" {once / 1000:.1f} s; no copy at all (variant 2) to {none / 1000:.1f} s. Most of what is left is the"
+        " emulation of Step Functions and Lambda: moto's interpreter makes a new boto3 client for each Lambda task"
+        f" ({clients / 1000:.1f} s of CPU for {len(timed[0].lambda_clients)} tasks), each task is an HTTP request to"
+        " the moto server, moto serialises every answer through its botocore-model serialiser, and every function"
+        f" runs in this one process; with the client made once as well (variant 3) the job takes {cached / 1000:.1f}"
+        " s. Our own code (the worker's steps, pydantic, Powertools' decorators, botocore on the client side) is a"
+        " part of that rest: `--profile --variant 3` shows it.",
         "",
         "moto's interpreter runs an inline Map's iterations in MaxConcurrency threads (here 10:"
         " `inline_iteration_component.py` starts that many workers on one job pool; without MaxConcurrency, one per"
@@ -748,7 +754,7 @@ def detail(run: Run, files: int) -> str:
                 f"{label}{job.kind}: {job.total_ms:.0f} ms to Completed (exact {job.exact_ms:.0f}, CPU"
                 f" {job.cpu_ms:.0f}, 202 after {job.accepted_ms:.0f}), {job.polls} polls,"
                 f" (a) {ours_per_file(job, files):.2f}/file, (b) {lambda_per_file(job, files):.2f}/file,"
-                f" TransactWriteItems inside moto {moto_ms(job, 'transact_write_items'):.0f} ms, all DynamoDB inside"
+                f" TransactWriteItems inside moto {moto_ms(job, 'TransactWriteItems'):.0f} ms, all DynamoDB inside"
                 f" moto {moto_ms(job):.0f} ms, Lambda clients {sum(job.lambda_clients):.0f} ms, max in flight"
                 f" {job.max_in_flight}"
             )
