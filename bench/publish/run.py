@@ -4,13 +4,16 @@ Setup (not timed): the local stack built in this process (as tests/conftest.py's
 ``bench/upload/run.py --profile`` build it: moto's server on a loopback port, the template's resources, the
 functions loaded in-process, the gateway), and 100 small PNGs uploaded through it.
 
-Each round is one job over the same 100 files, unpublish and publish alternating: ``POST /v1/files/publish`` (Basic
-auth, through the gateway, werkzeug's test client: no socket on the API side), then ``GET /v1/bulkJobs/{jobId}``
-every ``--poll-ms`` (20) until it reads Completed. The figure is that span: from the POST to the first poll that
-reads Completed. The job is also timed exactly: the publish worker's ``finish`` step is wrapped, so the instant the
-job's record was written is known, and the poll's lateness (at most one interval plus one GET) is printed. A first
-job (a publish of files already published: every file a no-op) warms the functions' execution environments and is
-reported apart, as the cold job.
+A job is ``POST /v1/files/publish`` of the 100 files (Basic auth, through the gateway, werkzeug's test client: no
+socket on the API side), then ``GET /v1/bulkJobs/{jobId}`` every ``--poll-ms`` (20) until it reads Completed. The
+figure is that span: from the POST to the first poll that reads Completed. The job is also timed exactly: the publish
+worker's ``finish`` step is wrapped, so the instant the job's record was written is known, and the poll's lateness is
+reported. A first job (a publish of files already published: every file a read, no write) warms the functions'
+execution environments and is reported apart, as the cold job. Then each round runs one job as the local stack runs
+it and one of each variant (the same job with one of moto's own costs changed: its rollback copy of the table in
+``TransactWriteItems`` made once per transaction or not at all, the boto3 client its interpreter makes for each
+Lambda task made once), interleaved, the order reversed every other round; each job is the opposite of the one
+before it (unpublish, publish, ...), over the same files.
 
 Every botocore API call in the process is counted (``BaseClient._make_api_call`` wrapped), by service and operation
 and by who made it: the POST's request (API function, authorizer), each step of the publish worker (start, file,
@@ -22,6 +25,7 @@ own, the Lambda invocations.
     .venv/bin/python bench/publish/run.py                # measure, rewrite the publish section of bench/README.md
     .venv/bin/python bench/publish/run.py --no-write     # print only
     .venv/bin/python bench/publish/run.py --profile      # cProfile of one unpublish job (every thread), printed
+    .venv/bin/python bench/publish/run.py --profile --variant 3   # the same, with moto's two costs cut
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import statistics
 import sys
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -60,7 +65,6 @@ UPLOAD_PATH = "/api/v1/files/upload"
 TARGET_SECONDS = 3.0
 TARGET_CALLS_PER_FILE = 3.0
 DEFAULT_ROUNDS = 6
-DEFAULT_VARIANT_ROUNDS = 2
 DEFAULT_FILES = 100
 DEFAULT_POLL_MS = 20.0
 JOB_TIMEOUT_SECONDS = 120
@@ -427,10 +431,12 @@ class Run:
     items: int  # the table's items at the end
 
 
-def measure(files: int, rounds: int, variant_rounds: int, poll_ms: float) -> Run:
-    """The stack, the files, the cold job, ``rounds`` jobs (unpublish first, alternating), and ``variant_rounds``
-    more of each variant."""
+def measure(files: int, rounds: int, poll_ms: float) -> Run:
+    """The stack, the files, the cold job, then ``rounds`` rounds of one job as moto runs it and one of each
+    variant, interleaved (the order reversed every other round, so that each alternates unpublish and publish)."""
     recorder = Recorder()
+    subjects: list[Variant | None] = [None, *VARIANTS]
+    done: dict[Variant | None, list[Job]] = {subject: [] for subject in subjects}
     # stdout: the gateway's access log and the functions' logs and metrics
     with contextlib.redirect_stdout(io.StringIO()):
         bench = Bench()
@@ -439,21 +445,18 @@ def measure(files: int, rounds: int, variant_rounds: int, poll_ms: float) -> Run
             with recording(recorder):
                 cold = bench.job(recorder, file_ids, True, poll_ms)
                 published = True
-
-                def alternate() -> Job:  # unpublish when published, and the other way round
-                    nonlocal published
-                    published = not published
-                    return bench.job(recorder, file_ids, published, poll_ms)
-
-                jobs = [alternate() for _ in range(rounds)]
-                variants = []
-                for variant in VARIANTS:
-                    with table_copy(variant.table_copy), lambda_client(variant.cached_lambda_client):
-                        variants.append((variant, [alternate() for _ in range(variant_rounds)]))
+                for index in range(rounds):
+                    for subject in subjects if index % 2 == 0 else reversed(subjects):
+                        published = not published  # unpublish when published, and the other way round
+                        copy_mode, cached = (
+                            (subject.table_copy, subject.cached_lambda_client) if subject else ("moto", False)
+                        )
+                        with table_copy(copy_mode), lambda_client(cached):
+                            done[subject].append(bench.job(recorder, file_ids, published, poll_ms))
             items = _table_items(bench)
         finally:
             bench.stop()
-    return Run(cold, jobs, variants, items)
+    return Run(cold, done[None], [(variant, done[variant]) for variant in VARIANTS], items)
 
 
 def _table_items(bench: Bench) -> int:
@@ -583,9 +586,10 @@ def render(run: Run, files: int, poll_ms: float, command: str) -> str:
         " *time* is from the POST to that poll, *exact* from the POST to the return of the publish worker's *finish*"
         " step (the job's record written, known in-process), *CPU* the process's CPU time over the job. The *cold*"
         " job publishes files already published (a read per file, no write) with every execution environment new"
-        f" (the worker's module loaded once for each concurrent invocation). Then {len(run.jobs)} jobs alternate"
-        " unpublish and publish over the same files; then the *variants*: the same jobs with one of moto's own costs"
-        " changed (never our code), to size that cost. In seconds.",
+        f" (the worker's module loaded once for each concurrent invocation). Then {len(run.jobs)} rounds, each of one"
+        " job as the local stack runs it and one of each *variant* (the same job with one of moto's own costs"
+        " changed, never our code, to size that cost), interleaved, the order reversed every other round, every job"
+        " the opposite of the one before it (unpublish, publish, ...) over the same files. In seconds.",
         "",
         f"| Job | Jobs | Time, median s | min-max s | Exact, median s | CPU, median s | Within {TARGET_SECONDS:g} s |",
         "|---|---:|---:|---:|---:|---:|:---:|",
@@ -766,9 +770,8 @@ def detail(run: Run, files: int) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--files", type=int, default=DEFAULT_FILES, help="files per job (default 100, the most)")
-    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, help="timed jobs after the cold one (default 6)")
     parser.add_argument(
-        "--variant-rounds", type=int, default=DEFAULT_VARIANT_ROUNDS, help="jobs of each variant (default 2)"
+        "--rounds", type=int, default=DEFAULT_ROUNDS, help="rounds of a job and one of each variant (default 6)"
     )
     parser.add_argument("--poll-ms", type=float, default=DEFAULT_POLL_MS, help="poll interval (default 20)")
     parser.add_argument("--no-write", action="store_true", help=f"print the section, leave {README.name} alone")
@@ -779,17 +782,19 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=40, help="functions the profile lists (default 40)")
     parser.add_argument("--profile-out", type=Path, metavar="FILE", help="with --profile: also save the stats")
     args = parser.parse_args()
+    # Powertools warns when an invocation records no business metric (as pytest's configuration silences it)
+    warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
     if args.profile:
         variant = VARIANTS[args.variant - 1] if args.variant else None
         print(profile(args.files, args.poll_ms, args.top, args.profile_out, variant))
         return 0
-    run = measure(args.files, args.rounds, args.variant_rounds, args.poll_ms)
+    run = measure(args.files, args.rounds, args.poll_ms)
     print(detail(run, args.files), file=sys.stderr)
     command = shlex.join([".venv/bin/python", "bench/publish/run.py", *sys.argv[1:]])
     section = render(run, args.files, args.poll_ms, command)
     print(section)
-    chosen = (args.files, args.rounds, args.variant_rounds, args.poll_ms)
-    defaults = chosen == (DEFAULT_FILES, DEFAULT_ROUNDS, DEFAULT_VARIANT_ROUNDS, DEFAULT_POLL_MS)
+    chosen = (args.files, args.rounds, args.poll_ms)
+    defaults = chosen == (DEFAULT_FILES, DEFAULT_ROUNDS, DEFAULT_POLL_MS)
     if not args.no_write and defaults:
         write_section(section)
         print(f"wrote {README.relative_to(ROOT)}", file=sys.stderr)
