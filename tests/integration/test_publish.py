@@ -61,6 +61,15 @@ def paths_invalidated_for(stack: Any, file: Uploaded, account_id: str) -> list[s
     return list(found[-1]["InvalidationBatch"]["Paths"]["Items"])
 
 
+def fresh_account(**settings: Any) -> DevAccount:
+    """A new account of its own (its purge quota untouched by other tests), with ``settings``."""
+    seeded = DevAccount(f"pub{uuid.uuid4().hex[:8]}", f"pub_{uuid.uuid4().hex}", f"priv_{uuid.uuid4().hex}")
+    keys = {"account_id": seeded.account_id, "public_key": seeded.public_key, "private_key": seeded.private_key}
+    seed_account(Account(**keys, settings=AccountSettings(**settings)))
+    forget_authenticated()
+    return seeded
+
+
 @pytest.fixture
 def two_versions(api: Any, account: Any) -> Uploaded:
     """A published file with two versions (the second current)."""
@@ -170,16 +179,7 @@ def test_unpublishing_purges_every_form_of_every_version(
 def test_an_unpublish_purge_counts_in_the_quota_and_is_never_refused(api: Any, stack: Any) -> None:
     """Given an account whose monthly purge quota (1) is spent, When it unpublishes a file, Then the unpublish
     succeeds, its URLs are invalidated, and the purge is counted past the limit; a purge request is refused."""
-    seeded = DevAccount(f"quota{uuid.uuid4().hex[:8]}", f"pub_{uuid.uuid4().hex}", f"priv_{uuid.uuid4().hex}")
-    seed_account(
-        Account(
-            account_id=seeded.account_id,
-            public_key=seeded.public_key,
-            private_key=seeded.private_key,
-            settings=AccountSettings(purge_monthly_quota=1),
-        )
-    )
-    forget_authenticated()
+    seeded = fresh_account(purge_monthly_quota=1)
     photo = upload(api, seeded.private_key, halves(40, 20))
     purge = {"url": photo.url}
     assert api.post("/v1/files/purge", headers=basic(seeded.private_key), json=purge).status_code == 201
@@ -371,3 +371,31 @@ def test_unpublishing_while_versions_are_uploaded_keeps_every_record_consistent(
     row = table.get_item(Key={"PK": pk, "SK": f"VERSION#{current['versionId']!s}"})["Item"]
     assert (current["isPublished"], current["objectToken"]) == (row["isPublished"], row["objectToken"])
     assert len(versions(api, key, first.file_id)) == 7
+
+
+def test_a_retried_purge_step_is_the_same_purge_counted_once(api: Any, stack: Any, account: Any, invoke: Any) -> None:
+    """Given a file unpublished by a job's file step, When the job's purge step runs twice (a retry, or the job's
+    execution started again), Then both answer the same purge request id, derived from the job; one invalidation
+    exists for it, and the quota counted one purge, not two."""
+    account = fresh_account()
+    photo = upload(api, account.private_key, halves(40, 20))
+    job_id = uuid.uuid4().hex
+    results = [invoke("PublishWorkerFunction", {"action": "file", "accountId": account.account_id, "jobId": job_id,
+                                                "fileId": photo.file_id, "isPublished": False})]  # fmt: skip
+    left = api.post("/v1/files/purge", headers=basic(account.private_key), json={"url": photo.url, "dryRun": True})
+    before = int(left.headers["x-ik-purge-remaining"])
+    step = {
+        "action": "purge",
+        "accountId": account.account_id,
+        "jobId": job_id,
+        "isPublished": False,
+        "results": results,
+    }
+
+    answers = [invoke("PublishWorkerFunction", step) for _ in range(2)]
+
+    assert answers[0] == answers[1] == {"purgeRequestId": job_id[:24]}
+    made = [i for i in invalidations(stack) if i["InvalidationBatch"]["CallerReference"] == job_id[:24]]
+    assert len(made) == 1
+    left = api.post("/v1/files/purge", headers=basic(account.private_key), json={"url": photo.url, "dryRun": True})
+    assert int(left.headers["x-ik-purge-remaining"]) == before - 1
