@@ -41,7 +41,7 @@ def publish_file(
     )
     metrics.add_metric(name="FilePublished" if is_published else "FileUnpublished", unit="Count", value=1)
     if not is_published:
-        purge.purge_unpublished(account, [item.file_path], now, request_id=purge.new_request_id())
+        purge.purge_unpublished(account, [item.file_path], now, request_id=purge.new_request_id(), force=True)
     return item
 
 
@@ -115,4 +115,5 @@ def _purge(task: WorkerTask) -> str | None:
     account = accounts.get_account(task.account_id)
     if account is None:
         raise NotFoundError("The account does not exist.", reason="ACCOUNT_NOT_FOUND")
-    return purge.purge_unpublished(account, paths, datetime.now(UTC), request_id=rules.purge_request_id(task.job_id))
+    request_id = rules.purge_request_id(task.job_id)
+    return purge.purge_unpublished(account, paths, datetime.now(UTC), request_id=request_id, force=True)

@@ -161,16 +161,19 @@ def request_purge(account: Account, url: str, now: datetime, *, dry_run: bool = 
     return PurgeAnswer(request_id, paths, len(covered), left)
 
 
-def purge_unpublished(account: Account, file_paths: Sequence[str], now: datetime, *, request_id: str) -> str:
-    """Clear every public URL form of files just unpublished from the CDN (``unpublish_paths``), as one purge
-    request ``request_id``: counted in the quota, one per file, past the limit if need be (taking a file down is
-    never refused, seed 000). Idempotent: a request id already recorded is that purge, done. A failure gives
-    the count back and leaves as the CDN's error (429 or 503, retryable); nothing is recorded."""
+def purge_unpublished(
+    account: Account, file_paths: Sequence[str], now: datetime, *, request_id: str, force: bool
+) -> str:
+    """Clear every public URL form of unpublished files from the CDN (``unpublish_paths``), as one purge request
+    ``request_id``, counted in the quota, one per file. ``force`` (the request took something down) counts past
+    the limit: taking a file down is never refused (seed 000); a repeated unpublish that changed nothing is an
+    ordinary purge, refused with the quota spent. Idempotent: a request id already recorded is that purge, done.
+    A failure gives the count back and leaves as the CDN's error (429 or 503, retryable); nothing is recorded."""
     account_id = account.account_id
     if store.get_request(account_id, request_id) is not None:
         return request_id
     paths = unpublish_paths(account_id, file_paths)
-    consume_quota(account, now, force=True, count=len(file_paths))
+    consume_quota(account, now, force=force, count=len(file_paths))
     try:
         invalidation_id = cdn.create_invalidation(
             get_settings(CdnSettings).distribution_id, paths, caller_reference=request_id
