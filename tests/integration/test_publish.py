@@ -4,9 +4,11 @@ delivery then serves on every URL form, the ik-obj-version tokens, and the purge
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -16,6 +18,7 @@ from medialib.accounts.models import Account, AccountSettings
 from medialib.accounts.service import forget_authenticated, seed_account
 from medialib.adapters import clients
 from medialib.purge.rules import PATH_TRANSFORMATIONS
+from medialib_local.functions import FunctionError
 from medialib_local.stack import DevAccount
 from tests.conftest import basic
 from tests.integration.delivery_helpers import Uploaded, halves, token_of, upload, versions
@@ -399,3 +402,93 @@ def test_a_retried_purge_step_is_the_same_purge_counted_once(api: Any, stack: An
     assert len(made) == 1
     left = api.post("/v1/files/purge", headers=basic(account.private_key), json={"url": photo.url, "dryRun": True})
     assert int(left.headers["x-ik-purge-remaining"]) == before - 1
+
+
+@dataclass(frozen=True)
+class PurgeStep:
+    """A job's purge step after its file step unpublished a file of ``account``: the event, its purge request id."""
+
+    account: DevAccount
+    photo: Uploaded
+    event: dict[str, Any]
+    request_id: str
+
+
+def unpublished_purge_step(api: Any, invoke: Any) -> PurgeStep:
+    account = fresh_account()
+    photo = upload(api, account.private_key, halves(40, 20))
+    job_id = uuid.uuid4().hex
+    results = [invoke("PublishWorkerFunction", {"action": "file", "accountId": account.account_id, "jobId": job_id,
+                                                "fileId": photo.file_id, "isPublished": False})]  # fmt: skip
+    event = {"action": "purge", "accountId": account.account_id, "jobId": job_id, "isPublished": False,
+             "results": results}  # fmt: skip
+    return PurgeStep(account, photo, event, job_id[:24])
+
+
+def remaining_purges(api: Any, step: PurgeStep) -> int:
+    dry = {"url": step.photo.url, "dryRun": True}
+    answer = api.post("/v1/files/purge", headers=basic(step.account.private_key), json=dry)
+    return int(answer.headers["x-ik-purge-remaining"])
+
+
+def purge_row(stack: Any, step: PurgeStep) -> dict[str, Any]:
+    table = boto3.resource("dynamodb").Table(stack.provisioned.physical["MediaTable"])
+    key = {"PK": f"ACCOUNT#{step.account.account_id}#PURGE#{step.request_id}", "SK": "PURGE"}
+    row: dict[str, Any] = table.get_item(Key=key)["Item"]
+    return row
+
+
+def invalidations_of(stack: Any, request_id: str) -> list[Any]:
+    return [i for i in invalidations(stack) if i["InvalidationBatch"]["CallerReference"] == request_id]
+
+
+def test_two_overlapping_runs_of_a_purge_step_count_it_once(
+    api: Any, stack: Any, invoke: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a job's purge step, When two runs of it overlap (Lambda's at-least-once delivery: both are inside
+    their CloudFront call at once), Then both answer the same purge request id, one invalidation exists for it,
+    the request's row holds that invalidation, and the quota counted one purge."""
+    step = unpublished_purge_step(api, invoke)
+    before = remaining_purges(api, step)
+    cloudfront = clients.cloudfront()
+    original = cloudfront.create_invalidation
+    both_inside = threading.Barrier(2, timeout=20)
+
+    def meet_then_create(**kwargs: Any) -> Any:
+        both_inside.wait()  # neither run leaves its CloudFront call before the other is in its own
+        return original(**kwargs)
+
+    monkeypatch.setattr(cloudfront, "create_invalidation", meet_then_create)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda _: invoke("PublishWorkerFunction", step.event), range(2)))
+
+    assert answers == [{"purgeRequestId": step.request_id}] * 2
+    made = invalidations_of(stack, step.request_id)
+    assert len(made) == 1
+    assert purge_row(stack, step)["invalidationId"] == made[0]["Id"]
+    assert remaining_purges(api, step) == before - 1
+
+
+def test_a_purge_step_retried_after_a_cdn_failure_is_counted_once(
+    api: Any, stack: Any, invoke: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a job's purge step, When CloudFront fails its first run (503) and the step is retried, Then the first
+    run fails and counts nothing, the retry answers the purge request id, one invalidation exists for it and the
+    quota counted one purge."""
+    step = unpublished_purge_step(api, invoke)
+    before = remaining_purges(api, step)
+    inject = Injector(monkeypatch)
+    inject.fail(
+        clients.cloudfront(), "create_invalidation", client_error("ServiceUnavailable", 503, "CreateInvalidation")
+    )
+
+    with pytest.raises(FunctionError):
+        invoke("PublishWorkerFunction", step.event)
+    assert remaining_purges(api, step) == before
+    monkeypatch.undo()
+    answer = invoke("PublishWorkerFunction", step.event)
+
+    assert answer == {"purgeRequestId": step.request_id}
+    assert len(invalidations_of(stack, step.request_id)) == 1
+    assert remaining_purges(api, step) == before - 1

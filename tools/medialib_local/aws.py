@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from medialib_local import ACCOUNT_ID, REGION, dynamodb
+from medialib_local import ACCOUNT_ID, REGION, cloudfront, dynamodb
 from medialib_local.provision import Provisioner, Stack
 from medialib_local.s3auth import WsgiApp, verify_s3_signatures
 from medialib_local.template import AppSpec, to_cloudformation
@@ -90,6 +90,7 @@ class MotoServer:
         os.environ["MOTO_PORT"] = str(self.port)  # where moto's Step Functions interpreter calls Lambda
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
         dynamodb.install()
+        cloudfront.install()
         app = serialise_dynamodb(verify_s3_signatures(DomainDispatcherApplication(create_backend_app)))
         self._server = make_server(self.host, self.port, app, threaded=True, request_handler=quiet(MotoRequestHandler))
         threading.Thread(target=self._server.serve_forever, name="moto", daemon=True).start()

@@ -3,6 +3,7 @@ local stack creates the distribution from the template's own settings, not from 
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 
@@ -79,3 +80,24 @@ def to_api_config(config: dict[str, Any]) -> dict[str, Any]:
         if cfn_key in config:
             api[api_key] = config[cfn_key]
     return api
+
+
+def install() -> None:
+    """Make moto's ``create_invalidation`` honour CallerReference as CloudFront does: a second request with the
+    same reference on the same distribution answers the first invalidation, it makes no new one (idempotent)."""
+    from moto.cloudfront.models import CloudFrontBackend  # noqa: PLC0415 - local-only dependency
+
+    original: Any = CloudFrontBackend.create_invalidation
+    if getattr(original, "medialib_caller_reference", False):
+        return
+    lock = threading.Lock()
+
+    def create_invalidation(self: Any, dist_id: str, paths: list[str], caller_ref: str) -> Any:
+        with lock:
+            for made in self.invalidations.get(dist_id, []):
+                if made.caller_ref == caller_ref:
+                    return made
+            return original(self, dist_id, paths, caller_ref)
+
+    create_invalidation.medialib_caller_reference = True  # type: ignore[attr-defined]
+    CloudFrontBackend.create_invalidation = create_invalidation  # type: ignore[method-assign]

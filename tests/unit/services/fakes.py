@@ -315,6 +315,43 @@ class FakePurgeStore(Failing):
             raise ConditionFailedError()
         self.requests[(account_id, request_id)] = PurgeRecord("Pending", invalidation_id)
 
+    def claim(
+        self,
+        account_id: str,
+        request_id: str,
+        period: str,
+        limit: int,
+        *,
+        force: bool,
+        count: int,
+        expires_at: int,
+        url: str,
+        paths: list[str],
+        at: datetime,
+    ) -> None:
+        self.check()
+        used = self.counters.get((account_id, period), 0)
+        if (account_id, request_id) in self.requests or (not force and used >= limit):
+            raise ConditionFailedError()
+        self.requests[(account_id, request_id)] = PurgeRecord("Pending")
+        self.counters[(account_id, period)] = used + count
+
+    def set_invalidation(self, account_id: str, request_id: str, invalidation_id: str) -> None:
+        self.check()
+        previous = self.requests.get((account_id, request_id))
+        if previous is None or previous.invalidation_id not in (None, invalidation_id):
+            raise ConditionFailedError()
+        self.requests[(account_id, request_id)] = PurgeRecord(previous.status, invalidation_id)
+
+    def unclaim(self, account_id: str, request_id: str, period: str, count: int) -> None:
+        self.check()
+        previous = self.requests.get((account_id, request_id))
+        used = self.counters.get((account_id, period), 0)
+        if previous is None or previous.invalidation_id is not None or used < count:
+            raise ConditionFailedError()
+        del self.requests[(account_id, request_id)]
+        self.counters[(account_id, period)] = used - count
+
     def mark_completed(self, account_id: str, request_id: str) -> None:
         self.check()
         previous = self.requests[(account_id, request_id)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,13 +14,13 @@ from medialib.accounts.models import Account
 from medialib.adapters import blobs, cdn
 from medialib.adapters.errors import ConditionFailedError
 from medialib.adapters.transition import transition
-from medialib.errors import NotFoundError, QuotaExceededError
+from medialib.errors import NotFoundError, QuotaExceededError, ServiceUnavailableError
 from medialib.files import service as files
 from medialib.files.models import FileItem
 from medialib.observability import logger, metrics
 from medialib.purge.period import next_reset, period_of, seconds_until_reset
 from medialib.purge.rules import PurgeTarget, invalidation_paths, parse_purge_url, unpublish_paths
-from medialib.purge.store import PurgeStore, TablePurgeStore
+from medialib.purge.store import PurgeRecord, PurgeStore, TablePurgeStore
 from medialib.settings import CdnSettings, PurgeSettings, get_settings
 
 store: PurgeStore = TablePurgeStore()  # the one seam: unit tests put an in-memory PurgeStore here
@@ -59,19 +60,27 @@ def consume_quota(account: Account, now: datetime, *, force: bool = False, count
     past the limit and never refuses."""
     limit = quota_limit(account)
     period = period_of(now)
-    expires_at = int((next_reset(now) + COUNTER_KEPT_FOR).timestamp())
+    expires_at = _counter_expiry(now)
     try:
         used = store.consume(account.account_id, period, limit, force=force, expires_at=expires_at, count=count)
     except ConditionFailedError:
-        raise QuotaExceededError(
-            f"The monthly limit of {limit} purge requests of this account is reached; "
-            f"it resets at {next_reset(now).strftime('%Y-%m-%dT%H:%M:%SZ')}.",
-            help="Purge requests are counted per calendar month (UTC). Retry after the reset, or ask your "
-            "medialib administrator to raise the account's purge quota.",
-            reason="PURGE_QUOTA_EXCEEDED",
-            retry_after=seconds_until_reset(now),
-        ) from None
+        raise _quota_exceeded(limit, now) from None
     return max(0, limit - used)
+
+
+def _quota_exceeded(limit: int, now: datetime) -> QuotaExceededError:
+    return QuotaExceededError(
+        f"The monthly limit of {limit} purge requests of this account is reached; "
+        f"it resets at {next_reset(now).strftime('%Y-%m-%dT%H:%M:%SZ')}.",
+        help="Purge requests are counted per calendar month (UTC). Retry after the reset, or ask your "
+        "medialib administrator to raise the account's purge quota.",
+        reason="PURGE_QUOTA_EXCEEDED",
+        retry_after=seconds_until_reset(now),
+    )
+
+
+def _counter_expiry(now: datetime) -> int:
+    return int((next_reset(now) + COUNTER_KEPT_FOR).timestamp())
 
 
 def give_back_quota(account: Account, now: datetime, count: int = 1) -> None:
@@ -161,33 +170,70 @@ def request_purge(account: Account, url: str, now: datetime, *, dry_run: bool = 
     return PurgeAnswer(request_id, paths, len(covered), left)
 
 
+# A claim that failed on a request whose row is then absent (a concurrent run undid its claim) is tried again.
+CLAIM_ATTEMPTS = 3
+
+
 def purge_unpublished(
     account: Account, file_paths: Sequence[str], now: datetime, *, request_id: str, force: bool
 ) -> str:
     """Clear every public URL form of unpublished files from the CDN (``unpublish_paths``), as one purge request
     ``request_id``, counted in the quota, one per file. ``force`` (the request took something down) counts past
     the limit: taking a file down is never refused (seed 000); a repeated unpublish that changed nothing is an
-    ordinary purge, refused with the quota spent. Idempotent: a request id already recorded is that purge, done.
-    A failure gives the count back and leaves as the CDN's error (429 or 503, retryable); nothing is recorded."""
+    ordinary purge, refused with the quota spent.
+
+    Idempotent under overlapping runs (Lambda's at-least-once delivery, a Step Functions retry while the first run
+    goes on): the request's row and its count are written in one transaction only if the row is new, so the
+    request is counted once. A run that finds the request claimed counts nothing; if the row has no invalidation
+    yet (its first run crashed, or is still calling CloudFront) it asks CloudFront again with the same
+    CallerReference, which answers the same invalidation. A CloudFront failure of the run that claimed undoes the
+    claim and the count together and leaves as the CDN's error (429 or 503, retryable)."""
     account_id = account.account_id
-    if store.get_request(account_id, request_id) is not None:
-        return request_id
     paths = unpublish_paths(account_id, file_paths)
-    consume_quota(account, now, force=force, count=len(file_paths))
+    count = len(file_paths)
+    claimed = _claim(account, request_id, now, force=force, count=count, paths=paths)
+    if claimed is not None and claimed.invalidation_id is not None:
+        return request_id  # done before
     try:
         invalidation_id = cdn.create_invalidation(
             get_settings(CdnSettings).distribution_id, paths, caller_reference=request_id
         )
-        store.record_request(
-            account_id, request_id, url=f"unpublished: {len(file_paths)} file(s)", paths=paths,
-            invalidation_id=invalidation_id, at=now,
-        )  # fmt: skip
     except Exception:
-        give_back_quota(account, now, len(file_paths))
+        if claimed is None:  # this run counted: undo both (a concurrent run that recorded its invalidation wins)
+            with suppress(ConditionFailedError):
+                store.unclaim(account_id, request_id, period_of(now), count)
         raise
-    logger.info("unpublish purge requested", extra={"request_id": request_id, "files": len(file_paths)})
-    metrics.add_metric(name="UnpublishPurgeRequested", unit="Count", value=1)
+    with suppress(ConditionFailedError):  # the row is gone (a failed concurrent run undid it) or already recorded
+        store.set_invalidation(account_id, request_id, invalidation_id)
+    if claimed is None:
+        logger.info("unpublish purge requested", extra={"request_id": request_id, "files": count})
+        metrics.add_metric(name="UnpublishPurgeRequested", unit="Count", value=1)
     return request_id
+
+
+def _claim(  # noqa: PLR0913 - the request and how it counts
+    account: Account, request_id: str, now: datetime, *, force: bool, count: int, paths: list[str]
+) -> PurgeRecord | None:
+    """Claim ``request_id`` and count it: None when this run claimed it, else the request as a run before claimed
+    it (nothing counted). QuotaExceededError when the quota is spent (nothing written)."""
+    account_id = account.account_id
+    limit = quota_limit(account)
+    period = period_of(now)
+    for _ in range(CLAIM_ATTEMPTS):
+        try:
+            store.claim(
+                account_id, request_id, period, limit, force=force, count=count, expires_at=_counter_expiry(now),
+                url=f"unpublished: {count} file(s)", paths=paths, at=now,
+            )  # fmt: skip
+        except ConditionFailedError:
+            existing = store.get_request(account_id, request_id)
+            if existing is not None:
+                return existing
+            if not force and store.used(account_id, period) >= limit:
+                raise _quota_exceeded(limit, now) from None
+            continue  # the row that refused the claim is gone: claim again
+        return None
+    raise ServiceUnavailableError()  # claimed and undone under us each time: retryable
 
 
 def _files_of(target: PurgeTarget) -> list[FileItem]:

@@ -35,6 +35,35 @@ class PurgeStore(Protocol):
         """Store a new purge request (Pending) with its CloudFront invalidation."""
         ...
 
+    def claim(  # noqa: PLR0913 - the request's row and the month's counter, in one transaction
+        self,
+        account_id: str,
+        request_id: str,
+        period: str,
+        limit: int,
+        *,
+        force: bool,
+        count: int,
+        expires_at: int,
+        url: str,
+        paths: list[str],
+        at: datetime,
+    ) -> None:
+        """In one transaction: the request's row, new (Pending, no invalidation yet), and ``count`` purges counted
+        in ``period`` (as ``consume`` counts them). ConditionFailedError when the request exists already or the
+        quota is spent (unless ``force``): then nothing is written; the caller tells which by reading the row."""
+        ...
+
+    def set_invalidation(self, account_id: str, request_id: str, invalidation_id: str) -> None:
+        """Record the CloudFront invalidation of a claimed request. ConditionFailedError when the request is gone
+        or holds another invalidation already."""
+        ...
+
+    def unclaim(self, account_id: str, request_id: str, period: str, count: int) -> None:
+        """Undo ``claim`` in one transaction: the request's row goes and ``count`` purges of ``period`` are given
+        back. ConditionFailedError (nothing undone) when the row is gone or has its invalidation already."""
+        ...
+
     def mark_completed(self, account_id: str, request_id: str) -> None:
         """Remember that CloudFront finished the request's invalidation (status reads stop asking it)."""
         ...
@@ -105,6 +134,60 @@ class TablePurgeStore:
                 "createdAt": at.isoformat(),
             },
             only_if_new=True,
+        )
+
+    def claim(  # noqa: PLR0913 - see PurgeStore
+        self,
+        account_id: str,
+        request_id: str,
+        period: str,
+        limit: int,
+        *,
+        force: bool,
+        count: int,
+        expires_at: int,
+        url: str,
+        paths: list[str],
+        at: datetime,
+    ) -> None:
+        pk, sk = _request_key(account_id, request_id)
+        row = {"PK": pk, "SK": sk, "status": "Pending", "url": url, "paths": paths, "createdAt": at.isoformat()}
+        table.transact_write(
+            [
+                table.Put(row, only_if_new=True),
+                table.Update(
+                    *_quota_key(account_id, period),
+                    expression="ADD #count :n SET expiresAt = if_not_exists(expiresAt, :expires)",
+                    values={":n": count, ":expires": expires_at} | ({} if force else {":limit": limit}),
+                    names={"#count": "count"},
+                    condition=None if force else "attribute_not_exists(#count) OR #count < :limit",
+                ),
+            ]
+        )
+
+    def set_invalidation(self, account_id: str, request_id: str, invalidation_id: str) -> None:
+        table.update(
+            *_request_key(account_id, request_id),
+            expression="SET invalidationId = :id",
+            values={":id": invalidation_id},
+            condition="attribute_exists(PK) AND (attribute_not_exists(invalidationId) OR invalidationId = :id)",
+        )
+
+    def unclaim(self, account_id: str, request_id: str, period: str, count: int) -> None:
+        table.transact_write(
+            [
+                table.Delete(
+                    *_request_key(account_id, request_id),
+                    condition="attribute_exists(PK) AND attribute_not_exists(invalidationId)",
+                ),
+                table.Update(
+                    *_quota_key(account_id, period),
+                    expression="ADD #count :minus",
+                    values={":minus": -count, ":n": count},
+                    names={"#count": "count"},
+                    condition="#count >= :n",
+                ),
+            ]
         )
 
     def mark_completed(self, account_id: str, request_id: str) -> None:
