@@ -342,3 +342,40 @@ def test_purge_quota_store_contract(stack: Any, backend: str) -> None:
             "count": 1,
             "expiresAt": 1,
         }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_purge_claim_store_contract(stack: Any, backend: str) -> None:
+    """Given a limit of 3, When a request of 2 purges is claimed, claimed again, given its invalidation, and another
+    is claimed past the limit, claimed forced and unclaimed, Then each backend: the first claim counts 2 and the
+    row is Pending without an invalidation; the second claim is a conflict that counts nothing; the invalidation is
+    recorded once (another id is a conflict) and a recorded request cannot be unclaimed; a claim on a spent quota
+    is a conflict that writes nothing; an unclaim removes the row and gives its count back."""
+    store: PurgeStore = FakePurgeStore() if backend == "in-memory-fake" else TablePurgeStore()
+    acc, at = _unique("acc"), datetime(2999, 1, 1, tzinfo=UTC)
+
+    def claim(request_id: str, *, force: bool = False, count: int = 2) -> None:
+        store.claim(acc, request_id, "2999-01", 3, force=force, count=count, expires_at=1, url="u", paths=["/p"], at=at)
+
+    claim("r1")
+    assert (store.used(acc, "2999-01"), store.get_request(acc, "r1")) == (2, PurgeRecord("Pending"))
+    with pytest.raises(ConditionFailedError):
+        claim("r1", force=True)
+    assert store.used(acc, "2999-01") == 2
+    store.set_invalidation(acc, "r1", "I1")
+    store.set_invalidation(acc, "r1", "I1")
+    with pytest.raises(ConditionFailedError):
+        store.set_invalidation(acc, "r1", "I2")
+    with pytest.raises(ConditionFailedError):
+        store.unclaim(acc, "r1", "2999-01", 2)
+    assert store.get_request(acc, "r1") == PurgeRecord("Pending", "I1")
+    claim("r2", count=1)  # 2 < 3: counted, 3 now
+    with pytest.raises(ConditionFailedError):
+        claim("r3")
+    assert (store.get_request(acc, "r3"), store.used(acc, "2999-01")) == (None, 3)
+    claim("r3", force=True)
+    assert store.used(acc, "2999-01") == 5
+    store.unclaim(acc, "r3", "2999-01", 2)
+    assert (store.get_request(acc, "r3"), store.used(acc, "2999-01")) == (None, 3)
+    with pytest.raises(ConditionFailedError):
+        store.set_invalidation(acc, "r3", "I3")

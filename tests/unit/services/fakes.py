@@ -41,6 +41,7 @@ class FakeFileStore(Failing):
         self.entries: dict[tuple[str, str], list[Entry]] = {}
         self.rows: dict[tuple[str, str], dict[str, FileItem]] = {}
         self.counters: dict[tuple[str, str], tuple[int, int]] = {}
+        self.publish_seqs: dict[tuple[str, str], int] = {}  # a file's publish generation (absent = 0)
 
     def add(self, *entries: Entry) -> None:
         for entry in entries:
@@ -90,7 +91,8 @@ class FakeFileStore(Failing):
         if item is None:
             return None
         seq, count = self.counters.get((account_id, file_id), (item.version_number, 1))
-        return VersionedFile(item=item, seq=seq, count=count)
+        publish_seq = self.publish_seqs.get((account_id, file_id), 0)
+        return VersionedFile(item=item, seq=seq, count=count, publish_seq=publish_seq)
 
     def create_file(self, item: FileItem, folders: list[FolderItem]) -> None:
         self.check()
@@ -137,6 +139,9 @@ class FakeFileStore(Failing):
     def set_published(self, previous: VersionedFile, changed: list[FileItem]) -> None:
         self.check()
         key = self._unchanged(previous)
+        if self.publish_seqs.get(key, 0) != previous.publish_seq:
+            raise ConditionFailedError()
+        self.publish_seqs[key] = previous.publish_seq + 1
         fields = ("is_published", "object_token", "updated_at")
         for version in changed:
             update = {name: getattr(version, name) for name in fields}

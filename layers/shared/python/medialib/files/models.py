@@ -180,11 +180,14 @@ class NewVersion(ItemModel):
 
 class VersionedFile(ItemModel):
     """A file's current record with its version counters: ``seq`` numbers versions (``Version N``) and is the
-    condition of every write to the file; ``count`` is how many versions exist (at most 100)."""
+    condition of every write to the file; ``count`` is how many versions exist (at most 100); ``publish_seq``
+    counts the file's publish/unpublish writes (0 before the first): every ``set_published`` moves it on, so that
+    the later transactions of a write too big for one see whether another came in between."""
 
     item: FileItem
     seq: int = Field(ge=1)
     count: int = Field(ge=1)
+    publish_seq: int = Field(default=0, ge=0)
 
 
 class PublishStatus(WireModel):

@@ -16,6 +16,9 @@ from medialib.files.models import FileItem, FolderItem, VersionedFile
 
 Entry = FileItem | FolderItem
 
+# The writes of one set_published transaction (DynamoDB's limit); a module constant so tests can lower it.
+PUBLISH_CHUNK_WRITES = table.MAX_TRANSACTION_WRITES
+
 
 class Listing(StrEnum):
     """What an account-wide listing holds: current files, non-current versions, or folders."""
@@ -81,8 +84,11 @@ class FileStore(Protocol):
 
     def set_published(self, previous: VersionedFile, changed: list[FileItem]) -> None:
         """Write the changed versions' published state and tokens (the current record's too, when the current
-        version is among them). ConditionFailedError when the file changed since ``previous`` was read: the
-        first transaction (the current record and up to 99 versions) is then not written."""
+        version is among them), and move the file's publish generation on. More versions than one transaction holds
+        are written in several: the first (the current record and up to 99 versions) under the condition that the
+        file is as ``previous`` read it (its version and its publish generation), each later one under the
+        condition that the file still holds the generation the first wrote. ConditionFailedError when a condition
+        fails: that transaction is not written (earlier ones stay; a retry on a fresh read completes them)."""
         ...
 
     def delete_version(self, account_id: str, file_id: str, version_id: str) -> None:
@@ -134,8 +140,9 @@ def _row(item: FileItem | FolderItem) -> dict[str, Any]:
     return item.model_dump(by_alias=True, mode="json", exclude_none=True)
 
 
-def _file_row(item: FileItem, seq: int, count: int) -> dict[str, Any]:
-    """The current record: in its folder (GSI1) and in the account's files (GSI2), with the version counters."""
+def _file_row(item: FileItem, seq: int, count: int, publish_seq: int = 0) -> dict[str, Any]:
+    """The current record: in its folder (GSI1) and in the account's files (GSI2), with the version counters and
+    the publish generation (``publishSeq``, absent = 0; see ``set_published``)."""
     row = _row(item.model_copy(update={"type": "file"}))
     pk, sk = _file_key(item.account_id, item.file_id)
     return {
@@ -148,6 +155,7 @@ def _file_row(item: FileItem, seq: int, count: int) -> dict[str, Any]:
         "GSI2SK": f"{row['createdAt']}#{item.file_id}",
         "versionSeq": seq,
         "versionCount": count,
+        "publishSeq": publish_seq or None,  # absent = 0 (None is not written)
     }
 
 
@@ -195,13 +203,20 @@ def _unchanged(previous: VersionedFile) -> dict[str, Any]:
 
 
 def _publication(
-    key: tuple[str, str], version: FileItem, *, condition: str, values: dict[str, Any] | None = None
+    key: tuple[str, str],
+    version: FileItem,
+    *,
+    condition: str,
+    values: dict[str, Any] | None = None,
+    also: str | None = None,
 ) -> table.Update:
-    """Set a record's published state, its ik-obj-version token and its update time from ``version``."""
+    """Set a record's published state, its ik-obj-version token and its update time from ``version`` (and
+    ``also``, more SET clauses)."""
     row = _row(version)
+    more = f", {also}" if also else ""
     return table.Update(
         *key,
-        expression="SET isPublished = :published, objectToken = :token, updatedAt = :updated",
+        expression=f"SET isPublished = :published, objectToken = :token, updatedAt = :updated{more}",
         values={":published": row["isPublished"], ":token": row["objectToken"], ":updated": row["updatedAt"]}
         | (values or {}),
         condition=condition,
@@ -250,6 +265,7 @@ class TableFileStore:
             item=FileItem.model_validate(item),
             seq=int(item.get("versionSeq") or item.get("versionNumber") or 1),
             count=int(item.get("versionCount", 1)),
+            publish_seq=int(item.get("publishSeq", 0)),
         )
 
     def create_file(self, item: FileItem, folders: list[FolderItem]) -> None:
@@ -267,7 +283,12 @@ class TableFileStore:
     def add_version(self, item: FileItem, previous: VersionedFile) -> None:
         table.transact_write(
             [
-                table.Put(_file_row(item, seq=item.version_number, count=previous.count + 1), **_unchanged(previous)),
+                table.Put(
+                    _file_row(
+                        item, seq=item.version_number, count=previous.count + 1, publish_seq=previous.publish_seq
+                    ),
+                    **_unchanged(previous),
+                ),
                 table.Put(_version_row(item), only_if_new=True),
                 _into_history(previous.item),
             ]
@@ -285,7 +306,10 @@ class TableFileStore:
     def restore_version(self, current: FileItem, previous: VersionedFile) -> None:
         table.transact_write(
             [
-                table.Put(_file_row(current, seq=previous.seq, count=previous.count), **_unchanged(previous)),
+                table.Put(
+                    _file_row(current, seq=previous.seq, count=previous.count, publish_seq=previous.publish_seq),
+                    **_unchanged(previous),
+                ),
                 table.Update(
                     *_version_key(current.account_id, current.file_id, current.version_id),
                     expression="REMOVE GSI2PK, GSI2SK",
@@ -296,20 +320,34 @@ class TableFileStore:
         )
 
     def set_published(self, previous: VersionedFile, changed: list[FileItem]) -> None:
-        current = next((v for v in changed if v.version_id == previous.item.version_id), None)
+        # The first transaction moves the file's publish generation on (under the version guard and the
+        # generation read), every later one checks the file still holds that generation: a set_published that
+        # came in between (it moved the generation on) makes the later chunk fail, and the service re-reads.
+        account_id, file_id = previous.item.account_id, previous.item.file_id
+        file_key = _file_key(account_id, file_id)
+        generation = previous.publish_seq + 1
         guard = _unchanged(previous)
-        first: table.Write = (
-            _publication(_file_key(current.account_id, current.file_id), current, **guard)
-            if current is not None
-            else table.Check(*_file_key(previous.item.account_id, previous.item.file_id), **guard)
+        was = "publishSeq = :pseq" if previous.publish_seq else "attribute_not_exists(publishSeq)"
+        condition = f"{guard['condition']} AND {was}"
+        values = (
+            guard["values"] | {":next": generation} | ({":pseq": previous.publish_seq} if previous.publish_seq else {})
         )
+        current = next((v for v in changed if v.version_id == previous.item.version_id), None)
+        first = (
+            _publication(file_key, current, condition=condition, values=values, also="publishSeq = :next")
+            if current is not None
+            else table.Update(*file_key, expression="SET publishSeq = :next", values=values, condition=condition)
+        )
+        # The current version's own record first: it is written with the current record, so the two never disagree.
+        in_order = sorted(changed, key=lambda v: v.version_id != previous.item.version_id)
         versions = [
             _publication(_version_key(v.account_id, v.file_id, v.version_id), v, condition="attribute_exists(PK)")
-            for v in changed
+            for v in in_order
         ]
-        writes = [first, *versions]
-        for start in range(0, len(writes), table.MAX_TRANSACTION_WRITES):
-            table.transact_write(writes[start : start + table.MAX_TRANSACTION_WRITES])
+        still = table.Check(*file_key, condition="publishSeq = :gen", values={":gen": generation})
+        per_chunk = PUBLISH_CHUNK_WRITES - 1  # each transaction's first write is the file row's
+        for index, start in enumerate(range(0, max(len(versions), 1), per_chunk)):
+            table.transact_write([first if index == 0 else still, *versions[start : start + per_chunk]])
 
     def delete_version(self, account_id: str, file_id: str, version_id: str) -> None:
         table.transact_write(
