@@ -9,9 +9,9 @@ from typing import Any, Protocol
 from medialib.accounts import service as accounts
 from medialib.accounts.models import Account
 from medialib.adapters import workflows as sfn_workflows
-from medialib.errors import MedialibError, NotFoundError, PurgeOwedError, RetryableError
+from medialib.errors import MedialibError, NotImplementedYetError, PurgeOwedError, RetryableError
 from medialib.files import service as files
-from medialib.files.models import FileItem
+from medialib.files.models import FileItem, UpdateFileDetailsRequest
 from medialib.jobs import service as jobs
 from medialib.observability import metrics
 from medialib.publish import rules
@@ -48,6 +48,20 @@ def publish_file(
         except MedialibError as error:
             raise PurgeOwedError("The file is unpublished.", error) from error
     return done.item
+
+
+def update_details(account_id: str, file_id: str, request: UpdateFileDetailsRequest, now: datetime) -> FileItem:
+    """``PATCH /v1/files/{fileId}/details``: ``publish`` is built; the other details come with the media-library
+    issue (501 until then)."""
+    if request.publish is None:
+        raise NotImplementedYetError("Updating a file's details other than publish")
+    return publish_file(
+        accounts.existing(account_id),
+        file_id,
+        is_published=request.publish.is_published,
+        include_file_versions=request.publish.include_file_versions,
+        now=now,
+    )
 
 
 def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_machine_arn: str) -> BulkPublishResponse:
@@ -126,9 +140,7 @@ def _purge(task: WorkerTask) -> str | None:
     paths = files.paths_of(task.account_id, file_ids) if file_ids else []
     if not paths:
         return None
-    account = accounts.get_account(task.account_id)
-    if account is None:
-        raise NotFoundError("The account does not exist.", reason="ACCOUNT_NOT_FOUND")
+    account = accounts.existing(task.account_id)
     request_id = rules.purge_request_id(task.job_id)
     force = rules.took_down(task.results)
     return purge.purge_unpublished(account, paths, datetime.now(UTC), request_id=request_id, force=force)
