@@ -274,9 +274,9 @@ MISTAKES = [
     pytest.param(Mistake("GET", "/v1/files?unknownParam=1", 200), id="unknown-query-parameter-is-ignored"),
     pytest.param(
         Mistake(
-            "POST", "/v1/files/publish", 202, b'{"fileIds": ["abc"], "isPublished": true, "colour": "red"}', JSON_TYPE
+            "POST", "/v1/files/publish", 400, b'{"fileIds": ["abc"], "isPublished": true, "colour": "red"}', JSON_TYPE
         ),
-        id="unknown-body-field-is-ignored",
+        id="unknown-body-field-is-refused",  # a misspelt includeFileVersions must not change less than asked
     ),
 ]
 

@@ -15,3 +15,16 @@ def test_requests_in_flight_never_share_an_execution_environment(stack: Any) -> 
         assert first.app is not second.app
     with functions.environment("FilesFunction") as again:
         assert again in (first, second)
+
+
+def test_step_functions_tasks_share_one_lambda_client(stack: Any) -> None:
+    """Given the local stack, When moto's Step Functions interpreter asks for the Lambda client of two tasks (with
+    different credentials, which moto's client ignores), Then it gets the same client, pointed at the stack's moto
+    server: the stack does not build a client per task."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    first = lambda_eval_utils.boto_client_for(region="us-east-1", service="lambda", state_credentials=None)  # type: ignore[attr-defined]
+    second = lambda_eval_utils.boto_client_for(region="us-east-1", service="lambda", state_credentials=object())  # type: ignore[attr-defined]
+
+    assert first is second
+    assert first.meta.endpoint_url == stack.moto.endpoint.replace("127.0.0.1", "localhost")

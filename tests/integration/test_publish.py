@@ -9,6 +9,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -17,6 +18,8 @@ import pytest
 from medialib.accounts.models import Account, AccountSettings
 from medialib.accounts.service import forget_authenticated, seed_account
 from medialib.adapters import clients
+from medialib.purge import service as purge_service
+from medialib.purge.period import period_of
 from medialib.purge.rules import PATH_TRANSFORMATIONS
 from medialib_local.functions import FunctionError
 from medialib_local.stack import DevAccount
@@ -179,41 +182,58 @@ def test_unpublishing_purges_every_form_of_every_version(
     assert all(path.startswith(f"/{account.account_id}/") for path in paths)
 
 
-def test_an_unpublish_purge_counts_in_the_quota_and_is_never_refused(api: Any, stack: Any) -> None:
-    """Given an account whose monthly purge quota (1) is spent, When it unpublishes a file, Then the unpublish
-    succeeds, its URLs are invalidated, and the purge is counted past the limit; a purge request is refused."""
+def purges_counted(account_id: str) -> int:
+    """The purges counted toward this month for the account (the quota counter as stored)."""
+    return purge_service.store.used(account_id, period_of(datetime.now(UTC)))
+
+
+def test_an_unpublish_that_takes_a_file_down_is_counted_past_the_quota_and_a_repeat_is_not(
+    api: Any, stack: Any
+) -> None:
+    """Given an account whose monthly purge quota (1) is spent, When it unpublishes a published file, Then the
+    unpublish succeeds, the file's URLs are invalidated and the purge is counted past the limit (2); When it
+    unpublishes it again (nothing to take down), Then that purge is an ordinary one: 429 PURGE_FAILED saying the
+    file is unpublished and the quota is spent, x-should-retry false, nothing counted."""
     seeded = fresh_account(purge_monthly_quota=1)
     photo = upload(api, seeded.private_key, halves(40, 20))
-    purge = {"url": photo.url}
-    assert api.post("/v1/files/purge", headers=basic(seeded.private_key), json=purge).status_code == 201
-    assert api.post("/v1/files/purge", headers=basic(seeded.private_key), json=purge).status_code == 429
+    assert api.post("/v1/files/purge", headers=basic(seeded.private_key), json={"url": photo.url}).status_code == 201
 
     set_published(api, seeded.private_key, photo.file_id, False)
 
     assert paths_invalidated_for(stack, photo, seeded.account_id)
-    dry = api.post("/v1/files/purge", headers=basic(seeded.private_key), json={**purge, "dryRun": True})
-    assert dry.headers["x-ik-purge-remaining"] == "0"
+    assert purges_counted(seeded.account_id) == 2
+    again = patch_details(api, seeded.private_key, photo.file_id, {"publish": {"isPublished": False}})
+    body = json.loads(again.get_data())
+    assert (again.status_code, again.headers["x-should-retry"], body["reason"]) == (429, "false", "PURGE_FAILED")
+    assert "unpublished" in body["message"]
+    assert purges_counted(seeded.account_id) == 2
 
 
 def test_a_busy_cdn_leaves_the_file_unpublished_and_a_retry_purges(
-    api: Any, stack: Any, account: Any, two_versions: Uploaded, monkeypatch: pytest.MonkeyPatch
+    api: Any, stack: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Given CloudFront refusing (too many invalidations in progress), When a file is unpublished, Then a retryable
-    429 in ImageKit's shape, the file is unpublished all the same (delivery 404s); When the client retries, Then
-    200 and the invalidation is made."""
+    429 in ImageKit's shape saying the file is unpublished, nothing counted, and the file is unpublished all the
+    same (delivery 404s); When the client retries, Then 200, the invalidation is made and one purge is counted."""
+    seeded = fresh_account()
+    photo = upload(api, seeded.private_key, halves(40, 20))
     inject = Injector(monkeypatch)
     error = client_error("TooManyInvalidationsInProgress", 400, "CreateInvalidation")
     inject.fail(clients.cloudfront(), "create_invalidation", error)
     body = {"publish": {"isPublished": False}}
 
-    refused = patch_details(api, account.private_key, two_versions.file_id, body)
+    refused = patch_details(api, seeded.private_key, photo.file_id, body)
 
-    assert refused.status_code == 429, refused.get_data()
-    assert refused.headers["x-should-retry"] == "true"
-    assert api.get(f"/{account.account_id}{two_versions.file_path}").status_code == 404
+    answer = json.loads(refused.get_data())
+    assert refused.status_code == 429, answer
+    assert (refused.headers["x-should-retry"], answer["reason"]) == ("true", "PURGE_FAILED")
+    assert answer["message"].startswith("The file is unpublished.")
+    assert api.get(f"/{seeded.account_id}{photo.file_path}").status_code == 404
+    assert purges_counted(seeded.account_id) == 0
     monkeypatch.undo()
-    assert patch_details(api, account.private_key, two_versions.file_id, body).status_code == 200
-    assert paths_invalidated_for(stack, two_versions, account.account_id)
+    assert patch_details(api, seeded.private_key, photo.file_id, body).status_code == 200
+    assert paths_invalidated_for(stack, photo, seeded.account_id)
+    assert purges_counted(seeded.account_id) == 1
 
 
 # ------------------------------------------------------------------ a careless client
@@ -226,7 +246,8 @@ def test_a_busy_cdn_leaves_the_file_unpublished_and_a_retry_purges(
         pytest.param(({"publish": {"isPublished": 0}}, "application/json", 400), id="isPublished-as-number"),
         pytest.param(({"publish": {}}, "application/json", 400), id="isPublished-missing"),
         pytest.param(
-            ({"publish": {"isPublished": False, "x": 1}}, "application/json", 200), id="unknown-publish-field"
+            ({"publish": {"isPublished": False, "includeFileVersion": True}}, "application/json", 400),
+            id="misspelt-publish-option",
         ),
         pytest.param(({"publish": True}, "application/json", 400), id="publish-not-an-object"),
         pytest.param(
@@ -240,6 +261,7 @@ def test_a_busy_cdn_leaves_the_file_unpublished_and_a_retry_purges(
         pytest.param((b'{"publish": "\xff"}', "application/json", 400), id="invalid-utf8"),
         pytest.param(("publish=true", "application/x-www-form-urlencoded", 415), id="form-encoded"),
         pytest.param(({"tags": ["a"]}, "application/json", 501), id="details-update-not-built-yet"),
+        pytest.param(({"publish": None}, "application/json", 400), id="publish-null"),
         pytest.param(({"publish": {"isPublished": True}, "pad": "x" * 200_000}, "application/json", 400), id="huge"),
     ],
 )
@@ -492,3 +514,20 @@ def test_a_purge_step_retried_after_a_cdn_failure_is_counted_once(
     assert answer == {"purgeRequestId": step.request_id}
     assert len(invalidations_of(stack, step.request_id)) == 1
     assert remaining_purges(api, step) == before - 1
+
+
+def test_a_bulk_purge_that_fails_is_reported_in_the_completed_job(api: Any, stack: Any) -> None:
+    """Given an account whose purge quota is spent and a file it already unpublished, When a bulk job unpublishes
+    that file again (nothing to take down: an ordinary purge, refused), Then the job is still Completed with the
+    file done, no purge request, and one failure without a file id: PURGE_FAILED naming the error, no trace."""
+    seeded = fresh_account(purge_monthly_quota=1)
+    photo = upload(api, seeded.private_key, halves(40, 20))
+    set_published(api, seeded.private_key, photo.file_id, False)  # counted past the limit: the quota is spent
+
+    job = bulk(api, seeded.private_key, [photo.file_id], False)
+
+    assert (job["status"], job["succeededFiles"], job["purgeRequestId"]) == ("Completed", 1, None)
+    [failure] = job["failedFiles"]
+    assert (failure["fileId"], failure["reason"]) == (None, "PURGE_FAILED")
+    assert "QuotaExceededError" in failure["message"]
+    assert "Traceback" not in json.dumps(job)

@@ -138,9 +138,9 @@ def test_the_service_retries_a_publish_whose_later_chunk_failed_and_converges(
 
     after_first_transaction(monkeypatch, publish_all)
 
-    item = files.set_published(acc, file_id, is_published=False, include_file_versions=True, now=NOW)
+    publication = files.set_published(acc, file_id, is_published=False, include_file_versions=True, now=NOW)
 
-    assert item.is_published is False
+    assert publication.changed and publication.item.is_published is False
     assert states(acc, file_id) == (False, [False] * 5)
     current = TableFileStore().get_file(acc, file_id)
     version = TableFileStore().get_version(acc, file_id, "v5")

@@ -8,7 +8,7 @@ import pytest
 
 from medialib.files.models import FileItem
 from medialib.files.rules import republished, to_republish
-from medialib.publish.rules import purge_request_id, unpublished_paths
+from medialib.publish.rules import purge_failure, purge_request_id, took_down, unpublished_ids
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -63,20 +63,46 @@ def test_a_republished_version_has_the_new_state_token_and_time() -> None:
     assert after.model_copy(update={"is_published": True, "object_token": "t1", "updated_at": T0}) == version(1)
 
 
+DONE, CHANGED = {"status": "SUCCEEDED", "changed": False}, {"status": "SUCCEEDED", "changed": True}
+
+
 @pytest.mark.parametrize(
-    ("published", "results", "paths"),
+    ("published", "results", "ids"),
     [
-        pytest.param(False, [{"status": "SUCCEEDED", "filePath": "/b.png"}, {"status": "SUCCEEDED", "filePath": "/a.png"}],
-                     ["/a.png", "/b.png"], id="unpublished-files-sorted"),
+        pytest.param(False, [{**DONE, "fileId": "b"}, {**CHANGED, "fileId": "a"}], ["a", "b"], id="done-files-sorted"),
         pytest.param(False, [{"status": "FAILED", "fileId": "x"}], [], id="failed-files-are-not-purged"),
-        pytest.param(False, [{"status": "SUCCEEDED", "filePath": "/a.png"}] * 2, ["/a.png"], id="once-each"),
-        pytest.param(True, [{"status": "SUCCEEDED", "filePath": "/a.png"}], [], id="a-publish-job-purges-nothing"),
-        pytest.param(None, [{"status": "SUCCEEDED", "filePath": "/a.png"}], [], id="no-state-purges-nothing"),
-        pytest.param(False, [{"status": "SUCCEEDED"}, {"status": "SUCCEEDED", "filePath": 3}], [], id="no-path"),
+        pytest.param(False, [{**CHANGED, "fileId": "a"}] * 2, ["a"], id="once-each"),
+        pytest.param(True, [{**CHANGED, "fileId": "a"}], [], id="a-publish-job-purges-nothing"),
+        pytest.param(None, [{**CHANGED, "fileId": "a"}], [], id="no-state-purges-nothing"),
+        pytest.param(False, [DONE, {**DONE, "fileId": 3}, {**DONE, "fileId": ""}], [], id="no-id"),
     ],
 )  # fmt: skip
-def test_what_a_bulk_job_purges(published: bool | None, results: list[dict[str, object]], paths: list[str]) -> None:
-    assert unpublished_paths(published, list(results)) == paths
+def test_what_a_bulk_job_purges(published: bool | None, results: list[dict[str, object]], ids: list[str]) -> None:
+    assert unpublished_ids(published, list(results)) == ids
+
+
+@pytest.mark.parametrize(
+    ("results", "forced"),
+    [
+        pytest.param([{**DONE, "fileId": "a"}, {**CHANGED, "fileId": "b"}], True, id="one-file-taken-down"),
+        pytest.param([{**DONE, "fileId": "a"}], False, id="only-repeats"),
+        pytest.param([{"status": "FAILED", "changed": True}], False, id="a-failed-file-took-nothing-down"),
+        pytest.param([{"status": "SUCCEEDED", "changed": "yes"}], False, id="changed-must-be-true"),
+        pytest.param([], False, id="nothing"),
+    ],
+)
+def test_a_purge_is_forced_only_when_the_job_took_something_down(
+    results: list[dict[str, object]], forced: bool
+) -> None:
+    assert took_down(list(results)) is forced
+
+
+def test_a_failed_purge_is_reported_by_name_never_by_cause() -> None:
+    reported = purge_failure({"Error": "RetryableError", "Cause": "Traceback (most recent call last): ..."})
+    assert reported["reason"] == "PURGE_FAILED"
+    assert "RetryableError" in reported["message"]
+    assert "Traceback" not in str(reported)
+    assert "INTERNAL_ERROR" in purge_failure({})["message"]
 
 
 def test_a_jobs_purge_request_id_is_fixed_by_the_job() -> None:

@@ -154,7 +154,8 @@ def share_task_clients() -> None:
     """moto's interpreter builds a new boto3 Lambda client for every task (about 5 ms of CPU each, a tenth of a
     100-file bulk job here); its clients carry fixed fake credentials, so one client per region, service and
     moto port serves every task (boto3 clients are thread-safe)."""
-    from moto.settings import moto_server_port  # noqa: PLC0415 - local-only dependency
+    from moto.core.models import botocore_stubber  # noqa: PLC0415 - local-only dependency
+    from moto.settings import moto_server_port  # noqa: PLC0415
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils  # noqa: PLC0415
 
     build = lambda_eval_utils.boto_client_for  # type: ignore[attr-defined]  # the name the interpreter calls
@@ -162,11 +163,11 @@ def share_task_clients() -> None:
         return
 
     @cache
-    def client(region: str, service: str, port: int) -> Any:
+    def client(region: str, service: str, port: int, stubbed: bool) -> Any:  # what moto's own choice depends on
         return build(region=region, service=service)
 
     def shared(region: str, service: str, state_credentials: Any = None) -> Any:
-        return client(region, service, moto_server_port())
+        return client(region, service, moto_server_port(), botocore_stubber.enabled)
 
     shared.medialib_shared = True  # type: ignore[attr-defined]
     lambda_eval_utils.boto_client_for = shared  # type: ignore[attr-defined]

@@ -7,9 +7,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from medialib.api import Identifier, caller_account, caller_account_id, new_router, not_implemented
+from medialib.api import Identifier, caller_account_id, new_router, not_implemented
 from medialib.api.contract import answers, error_answer
-from medialib.errors import NotImplementedYetError
 from medialib.files import service
 from medialib.files.models import FileResponse, FolderResponse, ListFilesQuery, UpdateFileDetailsRequest
 from medialib.files.rules import to_file_response
@@ -52,15 +51,7 @@ def get_file_details(fileId: Identifier) -> FileResponse:
     },
 )
 def update_file_details(fileId: Identifier, request: UpdateFileDetailsRequest) -> FileResponse:
-    if request.publish is None:
-        raise NotImplementedYetError("Updating a file's details other than publish")
-    item = publish.publish_file(
-        caller_account(router),
-        fileId,
-        is_published=request.publish.is_published,
-        include_file_versions=request.publish.include_file_versions,
-        now=datetime.now(UTC),
-    )
+    item = publish.update_details(caller_account_id(router), fileId, request, datetime.now(UTC))
     return to_file_response(item, get_settings(FilesSettings).delivery_base_url)
 
 

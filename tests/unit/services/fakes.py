@@ -57,6 +57,9 @@ class FakeFileStore(Failing):
         ]
         return current[0] if current else None
 
+    def get_files(self, account_id: str, file_ids: list[str]) -> list[FileItem]:
+        return [item for item in (self.get_file(account_id, f) for f in dict.fromkeys(file_ids)) if item is not None]
+
     def path_claimed(self, account_id: str, file_path: str) -> bool:
         self.check()
         return any(

@@ -147,6 +147,21 @@ class ServiceUnavailableError(MedialibError):
         )
 
 
+class PurgeOwedError(MedialibError):
+    """A change is made (a file unpublished) but clearing the CDN of it failed (busy, unavailable, or a repeat
+    refused by a spent quota): the answer keeps the cause's status and retry hint, and says what was done."""
+
+    def __init__(self, done: str, cause: MedialibError) -> None:
+        super().__init__(
+            f"{done} Clearing the CDN failed: {cause.message}",
+            help="The change is made and enforced: its URLs answer 404. "
+            + ("Retry the same request to clear the CDN of copies it still holds." if cause.retryable else cause.help),
+            reason="PURGE_FAILED",
+            retry_after=cause.retry_after,
+        )
+        self.status, self.retryable = cause.status, cause.retryable
+
+
 class RetryableError(Exception):
     """A Step Functions task failed in a way a retry may fix (throttling, a dependency down).
 

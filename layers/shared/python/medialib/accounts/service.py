@@ -22,6 +22,7 @@ from medialib.accounts.store import AccountStore, TableAccountStore
 from medialib.adapters.transition import transition
 from medialib.errors import UnauthorizedError
 from medialib.observability import logger
+from medialib.settings import CdnSettings, get_settings
 
 store: AccountStore = TableAccountStore()  # the one seam: unit tests put an in-memory AccountStore here
 
@@ -123,12 +124,18 @@ def seed_account(account: Account) -> None:
 # ------------------------------------------------------------------ the account's own settings (/v1/accounts/settings)
 
 
+def existing(account_id: str) -> Account:
+    """The caller's account, read from the table; UnauthorizedError when it went away after the authorizer let
+    the request in (the one answer to a deleted account, whatever the route)."""
+    account = store.get(account_id)
+    if account is None:
+        raise UnauthorizedError("Your account cannot be authenticated.")
+    return account
+
+
 def account_settings(account_id: str) -> AccountSettingsResponse:
     """The settings of the caller's account, read from the table (not from the remembered accounts)."""
-    account = store.get(account_id)
-    if account is None:  # the account went away after the authorizer let the request in
-        raise UnauthorizedError("Your account cannot be authenticated.")
-    return _settings_response(account)
+    return _settings_response(existing(account_id))
 
 
 def update_account_settings(account_id: str, request: UpdateAccountSettingsRequest) -> AccountSettingsResponse:
@@ -144,14 +151,16 @@ def update_account_settings(account_id: str, request: UpdateAccountSettingsReque
     return _settings_response(account)
 
 
-def _settings_response(account: Account) -> AccountSettingsResponse:
-    # The effective quota is purge's rule. Imported here, not at the top: the authorizer imports this module, and
-    # purge's imports (files, CloudFront) would only add to its cold start.
-    from medialib.purge.service import quota_limit  # noqa: PLC0415 - see the comment above
+def purge_quota(account: Account) -> int:
+    """The account's monthly purge quota: its own override, else the stack's default (PURGE_MONTHLY_QUOTA)."""
+    override = account.settings.purge_monthly_quota
+    return override if override is not None else get_settings(CdnSettings).purge_monthly_quota
 
+
+def _settings_response(account: Account) -> AccountSettingsResponse:
     settings = account.settings
     return AccountSettingsResponse(
         upload_as_draft=settings.upload_as_draft,
-        purge_monthly_quota=quota_limit(account),
+        purge_monthly_quota=purge_quota(account),
         named_transformations=settings.named_transformations,
     )

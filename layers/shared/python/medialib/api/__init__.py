@@ -206,11 +206,8 @@ def caller_account_id(app: APIGatewayRestResolver | Router) -> str:
 
 
 def caller_account(app: APIGatewayRestResolver | Router) -> Account:
-    """The caller's account (for its settings and quota); 404 when it was deleted since the authorizer let it in."""
-    account = accounts.get_account(caller_account_id(app))
-    if account is None:
-        raise NotFoundError("The account does not exist.", reason="ACCOUNT_NOT_FOUND")
-    return account
+    """The caller's account (for its settings and quota); 401 when it went away since the authorizer let it in."""
+    return accounts.existing(caller_account_id(app))
 
 
 def respond(

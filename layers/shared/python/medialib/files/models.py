@@ -191,7 +191,10 @@ class VersionedFile(ItemModel):
 
 
 class PublishStatus(WireModel):
-    """``publish`` of ``PATCH /v1/files/{fileId}/details``: the state to set, on the current version or on all."""
+    """``publish`` of ``PATCH /v1/files/{fileId}/details``: the state to set, on the current version or on all.
+    A misspelt option is a 400: ignoring ``includeFileVersion`` would leave older versions public."""
+
+    model_config = ConfigDict(extra="forbid")
 
     is_published: StrictBool  # JSON true/false only: "false" or 0 is a 400, not a guess
     include_file_versions: StrictBool = False
@@ -216,6 +219,8 @@ class UpdateFileDetailsRequest(WireModel):
     def _publish_alone(self) -> UpdateFileDetailsRequest:
         if not self.model_fields_set:
             raise ValueError("nothing to update: send publish, or the details to change")
+        if "publish" in self.model_fields_set and self.publish is None:
+            raise ValueError('publish must be an object: {"isPublished": true|false}')
         if self.publish is not None and self.model_fields_set - {"publish"}:
             raise ValueError("publish cannot be combined with other fields: send it in a request of its own")
         return self

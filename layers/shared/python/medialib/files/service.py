@@ -11,6 +11,7 @@ import random
 import secrets
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Protocol
@@ -147,6 +148,11 @@ def _within(folder_path: str, path_prefix: str) -> bool:
     """Whether a folder can hold a path starting with ``path_prefix``: it is inside it, or it is on its way."""
     folder = folder_path.rstrip("/") + "/"
     return folder.startswith(path_prefix) or path_prefix.startswith(folder)
+
+
+def paths_of(account_id: str, file_ids: list[str]) -> list[str]:
+    """The paths of the account's files among ``file_ids`` (those that exist), read in batches of 100."""
+    return sorted({item.file_path for item in store.get_files(account_id, file_ids)})
 
 
 def versions_of(account_id: str, file_id: str) -> list[FileItem]:
@@ -340,12 +346,20 @@ def delete_version(account_id: str, file_id: str, version_id: str) -> None:
 # ------------------------------------------------------------------ published state
 
 
+@dataclass(frozen=True)
+class Publication:
+    """What a publish request left: the file's current record, and whether any version's state changed."""
+
+    item: FileItem
+    changed: bool
+
+
 def set_published(
     account_id: str, file_id: str, *, is_published: bool, include_file_versions: bool, now: datetime
-) -> FileItem:
+) -> Publication:
     """Publish or unpublish the file's current version, or every version with ``include_file_versions``; each
-    version whose state changes gets a new ik-obj-version token. Returns the file's current record. A request
-    that changes nothing writes nothing (a retry is harmless). Concurrent writers of the file: retried on a fresh read."""
+    version whose state changes gets a new ik-obj-version token. A request that changes nothing writes nothing (a
+    retry is harmless). Concurrent writers of the file: retried on a fresh read."""
     for _ in range(MAX_ATTEMPTS):
         previous = _versioned(account_id, file_id)
         versions = store.versions(account_id, file_id) if include_file_versions else []
@@ -356,7 +370,7 @@ def set_published(
             )
         }
         if not tokens:
-            return previous.item
+            return Publication(previous.item, changed=False)
         by_id = {version.version_id: version for version in versions} | {previous.item.version_id: previous.item}
         changed = [
             republished(by_id[version_id], is_published=is_published, token=token, now=now)
@@ -367,5 +381,6 @@ def set_published(
         except ConditionFailedError:
             time.sleep(random.uniform(*_BACKOFF_SECONDS))  # noqa: S311 - jitter, not a secret
             continue
-        return next((version for version in changed if version.version_id == previous.item.version_id), previous.item)
+        current = next((version for version in changed if version.version_id == previous.item.version_id), None)
+        return Publication(current or previous.item, changed=True)
     raise BusyFileError(file_id)

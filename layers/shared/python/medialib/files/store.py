@@ -38,6 +38,10 @@ class FileStore(Protocol):
         """The current record of a file, or None."""
         ...
 
+    def get_files(self, account_id: str, file_ids: list[str]) -> list[FileItem]:
+        """The current records of those of ``file_ids`` that exist (in no particular order)."""
+        ...
+
     def path_claimed(self, account_id: str, file_path: str) -> bool:
         """Whether a file holds ``file_path`` (its path claim exists)."""
         ...
@@ -231,6 +235,10 @@ class TableFileStore:
     def get_file(self, account_id: str, file_id: str) -> FileItem | None:
         item = table.get(*_file_key(account_id, file_id))
         return None if item is None else FileItem.model_validate(item)
+
+    def get_files(self, account_id: str, file_ids: list[str]) -> list[FileItem]:
+        keys = [_file_key(account_id, file_id) for file_id in dict.fromkeys(file_ids)]
+        return [FileItem.model_validate(item) for item in table.batch_get(keys)]
 
     def path_claimed(self, account_id: str, file_path: str) -> bool:
         return table.get(*_path_key(account_id, file_path)) is not None

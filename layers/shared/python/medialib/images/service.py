@@ -14,7 +14,7 @@ from medialib.accounts import service as accounts
 from medialib.delivery.limits import REDIRECT_VALIDITY
 from medialib.delivery.models import Redirected, Served
 from medialib.delivery.store import S3DeliveryStore
-from medialib.errors import InternalError, UnauthorizedError
+from medialib.errors import InternalError
 from medialib.files import service as files
 from medialib.files.models import FileItem
 from medialib.images import rules
@@ -47,11 +47,8 @@ def get_image(account_id: str, image_id: str, base_url: str) -> ImageResponse:
 def set_published(account_id: str, image_id: str, *, is_published: bool, base_url: str) -> ImageResponse:
     """Publish (the current version) or unpublish (every version) the image, then its Image object."""
     image_item(account_id, image_id)  # 404 before anything changes: no such image, or a file that is not one
-    account = accounts.get_account(account_id)
-    if account is None:  # the authorizer found it a moment ago: it was removed since
-        raise UnauthorizedError("Your account cannot be authenticated.")
     item = publishing.publish_file(
-        account,
+        accounts.existing(account_id),
         image_id,
         is_published=is_published,
         include_file_versions=rules.include_file_versions(is_published=is_published),

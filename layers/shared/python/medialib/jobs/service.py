@@ -48,12 +48,18 @@ def mark_running(account_id: str, job_id: str) -> None:
 
 
 def finish(
-    account_id: str, job_id: str, results: list[dict[str, Any]], *, purge_request_id: str | None = None
+    account_id: str,
+    job_id: str,
+    results: list[dict[str, Any]],
+    *,
+    purge_request_id: str | None = None,
+    purge_failure: dict[str, Any] | None = None,
 ) -> JobStatus:
-    """RUNNING -> SUCCEEDED with the per-file outcome (and the purge that cleared the CDN of what it unpublished).
-    Idempotent: a repeat finds it finished and keeps it."""
-    failures = [rules.failure(r) for r in results if r.get("status") != "SUCCEEDED"]
-    ok = len(results) - len(failures)
+    """RUNNING -> SUCCEEDED with the per-file outcome, and the purge that cleared the CDN of what it unpublished
+    (or the job's failure to purge, reported beside the files'). Idempotent: a repeat finds it finished."""
+    failed = [rules.failure(r) for r in results if r.get("status") != "SUCCEEDED"]
+    failures = failed + ([purge_failure] if purge_failure else [])
+    ok = len(results) - len(failed)
     return _close(account_id, job_id, JobStatus.SUCCEEDED, ok, failures, purge_request_id=purge_request_id)
 
 

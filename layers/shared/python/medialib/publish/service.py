@@ -9,9 +9,9 @@ from typing import Any, Protocol
 from medialib.accounts import service as accounts
 from medialib.accounts.models import Account
 from medialib.adapters import workflows as sfn_workflows
-from medialib.errors import MedialibError, NotFoundError, RetryableError
+from medialib.errors import MedialibError, NotImplementedYetError, PurgeOwedError, RetryableError
 from medialib.files import service as files
-from medialib.files.models import FileItem
+from medialib.files.models import FileItem, UpdateFileDetailsRequest
 from medialib.jobs import service as jobs
 from medialib.observability import metrics
 from medialib.publish import rules
@@ -33,16 +33,35 @@ def publish_file(
 ) -> FileItem:
     """Publish or unpublish one file (its current version, or every version): the new current record.
 
-    Unpublishing then purges the file's URLs from the CDN (counted in the quota, never refused by it). Every
-    unpublish purges, also of a file that was unpublished already: when the CDN refuses (busy, unavailable) the
-    error reaches the client as retryable, the file stays unpublished, and the retried request purges."""
-    item = files.set_published(
+    Unpublishing then purges the file's URLs from the CDN, counted in the quota: never refused when it took
+    something down, an ordinary purge when it changed nothing (a repeat). When the CDN refuses (busy,
+    unavailable), the file stays unpublished and the answer says so, retryable: the retried request purges."""
+    done = files.set_published(
         account.account_id, file_id, is_published=is_published, include_file_versions=include_file_versions, now=now
     )
-    metrics.add_metric(name="FilePublished" if is_published else "FileUnpublished", unit="Count", value=1)
+    if done.changed:
+        metrics.add_metric(name="FilePublished" if is_published else "FileUnpublished", unit="Count", value=1)
     if not is_published:
-        purge.purge_unpublished(account, [item.file_path], now, request_id=purge.new_request_id(), force=True)
-    return item
+        request_id = purge.new_request_id()
+        try:
+            purge.purge_unpublished(account, [done.item.file_path], now, request_id=request_id, force=done.changed)
+        except MedialibError as error:
+            raise PurgeOwedError("The file is unpublished.", error) from error
+    return done.item
+
+
+def update_details(account_id: str, file_id: str, request: UpdateFileDetailsRequest, now: datetime) -> FileItem:
+    """``PATCH /v1/files/{fileId}/details``: ``publish`` is built; the other details come with the media-library
+    issue (501 until then)."""
+    if request.publish is None:
+        raise NotImplementedYetError("Updating a file's details other than publish")
+    return publish_file(
+        accounts.existing(account_id),
+        file_id,
+        is_published=request.publish.is_published,
+        include_file_versions=request.publish.include_file_versions,
+        now=now,
+    )
 
 
 def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_machine_arn: str) -> BulkPublishResponse:
@@ -81,7 +100,13 @@ def _run(task: WorkerTask) -> dict[str, Any]:
     if task.action == "purge":
         return {"purgeRequestId": _purge(task)}
     if task.action == "finish":
-        status = jobs.finish(task.account_id, task.job_id, task.results, purge_request_id=task.purge_request_id)
+        status = jobs.finish(
+            task.account_id,
+            task.job_id,
+            task.results,
+            purge_request_id=task.purge_request_id,
+            purge_failure=rules.purge_failure(task.purge_error) if task.purge_error else None,
+        )
         return {"jobId": task.job_id, "status": status.value}
     return {"jobId": task.job_id, "status": jobs.fail(task.account_id, task.job_id, task.error.get("Error")).value}
 
@@ -92,10 +117,10 @@ def _publish_file(task: WorkerTask) -> dict[str, Any]:
     whole job afterwards (``_purge``): one invalidation, not one per file."""
     file_id = task.file_id or ""
     try:
-        item = files.set_published(
+        done = files.set_published(
             task.account_id,
             file_id,
-            is_published=bool(task.is_published),
+            is_published=task.is_published is True,
             include_file_versions=task.include_file_versions,
             now=datetime.now(UTC),
         )
@@ -103,17 +128,19 @@ def _publish_file(task: WorkerTask) -> dict[str, Any]:
         if error.retryable:
             raise
         return {"fileId": file_id, "status": "FAILED", "reason": error.reason, "message": error.message}
-    return {"fileId": file_id, "status": "SUCCEEDED", "filePath": item.file_path}
+    return {"fileId": file_id, "status": "SUCCEEDED", "changed": done.changed}
 
 
 def _purge(task: WorkerTask) -> str | None:
-    """An unpublish job's one purge of every file it unpublished; its request id derives from the job, so a retried
-    step (or a re-run of the job) finds it done. Nothing to purge for a publish job."""
-    paths = rules.unpublished_paths(task.is_published, task.results)
+    """An unpublish job's one purge of every file it unpublished, never refused when the job took something down;
+    its request id derives from the job, so a retried step finds it done. Nothing to purge for a publish job.
+    The paths are read here (one batch read per 100 files), not carried in the results: a state's input is at most
+    256 KB, and 100 long unicode paths would pass it."""
+    file_ids = rules.unpublished_ids(task.is_published, task.results)
+    paths = files.paths_of(task.account_id, file_ids) if file_ids else []
     if not paths:
         return None
-    account = accounts.get_account(task.account_id)
-    if account is None:
-        raise NotFoundError("The account does not exist.", reason="ACCOUNT_NOT_FOUND")
+    account = accounts.existing(task.account_id)
     request_id = rules.purge_request_id(task.job_id)
-    return purge.purge_unpublished(account, paths, datetime.now(UTC), request_id=request_id, force=True)
+    force = rules.took_down(task.results)
+    return purge.purge_unpublished(account, paths, datetime.now(UTC), request_id=request_id, force=force)

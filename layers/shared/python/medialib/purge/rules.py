@@ -247,7 +247,7 @@ def invalidation_paths(target: PurgeTarget) -> list[str]:
 
 
 # CloudFront allows 15 invalidation paths with a wildcard in progress at once per distribution (developer guide,
-# "Concurrent invalidation request maximum"); an unpublish leaves room for the account's own purges.
+# "Concurrent invalidation request maximum"), shared by every account: an unpublish leaves room for other purges.
 MAX_UNPUBLISH_WILDCARDS = 10
 PATH_TRANSFORMATIONS = "/tr:"
 

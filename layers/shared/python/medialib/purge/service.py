@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from medialib.accounts import service as accounts
 from medialib.accounts.models import Account
 from medialib.adapters import blobs, cdn
 from medialib.adapters.errors import ConditionFailedError
@@ -46,19 +47,13 @@ def get_status(account_id: str, request_id: str) -> dict[str, str]:
 COUNTER_KEPT_FOR = timedelta(days=400)
 
 
-def quota_limit(account: Account) -> int:
-    """The account's monthly purge quota: its own override, else the stack's default (PURGE_MONTHLY_QUOTA)."""
-    override = account.settings.purge_monthly_quota
-    return override if override is not None else get_settings(CdnSettings).purge_monthly_quota
-
-
 def consume_quota(account: Account, now: datetime, *, force: bool = False, count: int = 1) -> int:
     """Count ``count`` purges toward the month of ``now`` and return how many remain in it (never below 0).
 
     A spent quota raises QuotaExceededError (429, not retried, Retry-After = seconds to the next reset) and
     counts nothing. ``force`` (a purge caused by unpublishing: taking a file down must clear the CDN) counts
     past the limit and never refuses."""
-    limit = quota_limit(account)
+    limit = accounts.purge_quota(account)
     period = period_of(now)
     expires_at = _counter_expiry(now)
     try:
@@ -91,7 +86,7 @@ def give_back_quota(account: Account, now: datetime, count: int = 1) -> None:
 
 def remaining_quota(account: Account, now: datetime) -> int:
     """Purges the account may still request in the month of ``now``."""
-    return max(0, quota_limit(account) - store.used(account.account_id, period_of(now)))
+    return max(0, accounts.purge_quota(account) - store.used(account.account_id, period_of(now)))
 
 
 def reset_monthly_quota(fired_at: datetime) -> bool:
@@ -217,7 +212,7 @@ def _claim(  # noqa: PLR0913 - the request and how it counts
     """Claim ``request_id`` and count it: None when this run claimed it, else the request as a run before claimed
     it (nothing counted). QuotaExceededError when the quota is spent (nothing written)."""
     account_id = account.account_id
-    limit = quota_limit(account)
+    limit = accounts.purge_quota(account)
     period = period_of(now)
     for _ in range(CLAIM_ATTEMPTS):
         try:
