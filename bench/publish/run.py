@@ -305,12 +305,12 @@ def render(cold: Job, jobs: list[Job], files: int, poll_ms: float, command: str)
         f" of the timed jobs {total:.2f} s). The poll read Completed {statistics.median(late):.0f} ms (median; up to"
         f" {max(late):.0f}) after the job's record was written.",
         "",
-        f"Before the local stack's two fixes, this bench measured {BEFORE} for the same jobs. Both were costs of moto,"
-        " not of our code: its `TransactWriteItems` deep-copied every table a transaction names for its rollback"
-        " (O(rows) per transaction, 6 of the job's 10 CPU seconds), and its Step Functions interpreter built a new boto3"
-        " Lambda client for each task (about 5 ms of CPU each). The local stack now rolls a failed transaction back by"
-        " item (`tools/medialib_local/dynamodb.py`) and gives every task one Lambda client (`share_task_clients()` in"
-        " `tools/medialib_local/functions.py`).",
+        f"Before the local stack's two fixes, this bench measured {BEFORE} for the same jobs; now {total:.2f} s. Both"
+        " were costs of moto, not of our code: its `TransactWriteItems` deep-copied every table a transaction names for"
+        " its rollback (O(rows) per transaction: 6 of the job's 10 CPU seconds), and its Step Functions interpreter"
+        " built a new boto3 Lambda client for each task (about 5 ms of CPU each). The local stack now rolls a failed"
+        " transaction back by item (`tools/medialib_local/dynamodb.py`) and gives every task one Lambda client"
+        " (`share_task_clients()` in `tools/medialib_local/functions.py`).",
         "",
         "### AWS calls per file",
         "",
@@ -346,9 +346,14 @@ def render(cold: Job, jobs: list[Job], files: int, poll_ms: float, command: str)
         "",
         "The job is CPU-bound in one process (its CPU time is about its time): every function, moto's server and its"
         " Step Functions interpreter share one GIL, and the local stack runs DynamoDB requests one at a time (its"
-        " lock: DynamoDB's per-item atomicity). The Map runs 10 *file* steps at a time, as in AWS, but here that"
-        " overlaps only the waits; in AWS each Lambda has its own environment, so these figures are no forecast of"
-        " AWS's.",
+        " lock: DynamoDB's per-item atomicity). What is left is the emulation itself, spread thin: each of an"
+        f" unpublish job's {sum(unpublish[0].calls.values())} AWS calls (the Lambda tasks included) goes through"
+        " botocore on the client side, an HTTP request to moto's server, its dispatcher and moto's botocore-model"
+        " serialiser of the answer,"
+        " and DynamoDB's operations run in moto's Python; our functions' own code (handlers, Powertools, pydantic,"
+        " the worker's steps) is a few per cent of the CPU (`--profile` shows it). The Map runs 10 *file* steps at a"
+        " time, as in AWS, but here that overlaps only the waits; in AWS each Lambda has its own environment, so"
+        " these figures are no forecast of AWS's.",
         "<!-- publish:end -->",
     ]
     return "\n".join(lines) + "\n"
