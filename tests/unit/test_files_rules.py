@@ -111,10 +111,16 @@ def test_is_published_in_a_query_string_is_true_or_false(text: str, parsed: bool
     assert ListFilesQuery.model_validate({}).is_published is None
 
 
+def test_an_empty_query_value_means_the_default() -> None:
+    """Given ``?isPublished=&sort=&limit=`` (a form left blank), When parsed, Then the defaults, as if absent."""
+    query = ListFilesQuery.model_validate({"isPublished": "", "sort": "", "limit": "", "path": ""})
+    assert query == ListFilesQuery()
+
+
 @pytest.mark.parametrize(
     "text",
-    ["True", "FALSE", "1", "0", "yes", "no", "on", "", " true", "published"],
-    ids=["capitalised", "upper-case", "one", "zero", "yes", "no", "on", "empty", "leading-space", "a-word"],
+    ["True", "FALSE", "1", "0", "yes", "no", "on", " true", "published"],
+    ids=["capitalised", "upper-case", "one", "zero", "yes", "no", "on", "leading-space", "a-word"],
 )
 def test_any_other_is_published_text_is_refused(text: str) -> None:
     """Given isPublished text that is not exactly true or false, When parsed, Then refused (a 400 at the API)

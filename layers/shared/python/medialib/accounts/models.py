@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, ConfigDict, Field, SecretStr, StrictBool, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictBool,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from medialib.accounts.rules import RESERVED_ACCOUNT_IDS
 from medialib.models import ItemModel, WireModel
@@ -27,7 +36,17 @@ def _valid_named_transformations(named: dict[str, str]) -> dict[str, str]:
     return named
 
 
-NamedTransformations = Annotated[dict[str, str], AfterValidator(_valid_named_transformations)]
+NamedTransformations = Annotated[
+    dict[str, str],
+    AfterValidator(_valid_named_transformations),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"pattern": _TRANSFORMATION_NAME.pattern},
+            "additionalProperties": {"type": "string", "minLength": 1, "maxLength": _MAX_DEFINITION},
+        }
+    ),
+]
 
 
 class AccountSettings(ItemModel):
@@ -93,7 +112,7 @@ class UpdateAccountSettingsRequest(WireModel):
     """``PATCH /v1/accounts/settings``: the fields sent are changed, the others kept. At least one field; a field
     this route does not know is a 400, and so is a read-only one (purgeMonthlyQuota)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
     # None stands for "not sent" only: a null sent is refused, so the document shows the types without null.
     upload_as_draft: StrictBool | None = Field(

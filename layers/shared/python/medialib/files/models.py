@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from medialib.models import ItemModel, WireModel
 
@@ -60,6 +61,12 @@ class ListFilesQuery(WireModel):
                 raise ValueError(f"must be true or false, not {value[:20]!r}")
             return _BOOLEAN_TEXT[value]
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_absent(cls, values: Any) -> Any:
+        """``?sort=&limit=`` (a form left blank) means the defaults, not a 400 per parameter."""
+        return {k: v for k, v in values.items() if v != ""} if isinstance(values, dict) else values
 
 
 class AITag(WireModel):
@@ -206,7 +213,7 @@ class UpdateFileDetailsRequest(WireModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    publish: PublishStatus | None = None
+    publish: PublishStatus | SkipJsonSchema[None] = None  # null is a 400 (below), so the document says object
     tags: Any = None
     custom_coordinates: Any = None
     custom_metadata: Any = None
@@ -221,6 +228,6 @@ class UpdateFileDetailsRequest(WireModel):
             raise ValueError("nothing to update: send publish, or the details to change")
         if "publish" in self.model_fields_set and self.publish is None:
             raise ValueError('publish must be an object: {"isPublished": true|false}')
-        if self.publish is not None and self.model_fields_set - {"publish"}:
+        if self.publish is not None and any(getattr(self, f) is not None for f in self.model_fields_set - {"publish"}):
             raise ValueError("publish cannot be combined with other fields: send it in a request of its own")
         return self
