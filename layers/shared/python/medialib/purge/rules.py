@@ -259,7 +259,7 @@ def unpublish_paths(account_id: str, file_paths: Sequence[str]) -> list[str]:
     copy of an unpublished file outlives the purge). At most MAX_UNPUBLISH_WILDCARDS paths: when there are more,
     the deepest paths fold into their folders, level by level (``/{acc}/*`` at worst): clearing more, never less."""
     prefixes = {encoded for path in file_paths for encoded in encodings(path)}
-    while len(prefixes) + 1 > MAX_UNPUBLISH_WILDCARDS and prefixes != {"/"}:
+    while len(prefixes) + 1 > MAX_UNPUBLISH_WILDCARDS:  # {"/"} alone fits: the loop ends there
         deepest = max(_depth(prefix) for prefix in prefixes)
         prefixes = _outermost({_parent(p) if _depth(p) == deepest else p for p in prefixes})
     if prefixes == {"/"}:
