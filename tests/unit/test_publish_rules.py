@@ -105,6 +105,25 @@ def test_a_failed_purge_is_reported_by_name_never_by_cause() -> None:
     assert "INTERNAL_ERROR" in purge_failure({})["message"]
 
 
+@pytest.mark.parametrize(
+    ("error", "name"),
+    [
+        pytest.param({"Error": "RetryableError", "Cause": "Traceback ..."}, "RetryableError", id="named-by-its-error"),
+        pytest.param({"Error": ""}, "INTERNAL_ERROR", id="an-unnamed-error-is-internal"),
+        pytest.param({}, "INTERNAL_ERROR", id="no-error-is-internal"),
+    ],
+)
+def test_a_failed_purge_reads_as_the_jobs_whole_result(error: dict[str, object], name: str) -> None:
+    """Given the error a purge failed with after its retries, When the job reports it, Then one result of the job's
+    own (no file id), PURGE_FAILED, saying the files are unpublished and how to clear the CDN, word for word."""
+    assert purge_failure(error) == {
+        "fileId": None,
+        "reason": "PURGE_FAILED",
+        "message": f"The files are unpublished, but the CDN could not be cleared ({name}); unpublish them again "
+        "to clear it.",
+    }
+
+
 def test_a_jobs_purge_request_id_is_fixed_by_the_job() -> None:
     job_id = "0123456789abcdef0123456789abcdef"
     assert purge_request_id(job_id) == "0123456789abcdef01234567"

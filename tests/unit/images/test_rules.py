@@ -51,6 +51,9 @@ def _item(**overrides: Any) -> FileItem:
         pytest.param("image/svg+xml", "svg", id="structured-suffix-is-dropped"),
         pytest.param("image/x-icon", "icon", id="x-prefix-is-dropped"),
         pytest.param("", "unknown", id="no-mime-is-unknown"),
+        pytest.param("image/png; a=1; b=2", "png", id="every-parameter-is-ignored"),
+        pytest.param("image/x-foo+bar+xml", "foo", id="only-the-part-before-the-first-plus"),
+        pytest.param("image/a/b", "a/b", id="the-subtype-is-everything-after-the-first-slash"),
     ],
 )
 def test_format_is_img_processings_name_or_the_media_subtype(mime: str, fmt: str) -> None:
@@ -87,7 +90,11 @@ def test_a_file_that_is_not_an_image_is_not_found_as_an_image() -> None:
     serves it)."""
     with pytest.raises(NotFoundError) as raised:
         rules.check_image(_item(fileType="non-image", mime="application/pdf"))
-    assert raised.value.reason == "NOT_AN_IMAGE" and "application/pdf" in raised.value.message
+    assert (raised.value.reason, raised.value.message, raised.value.help) == (
+        "NOT_AN_IMAGE",
+        "The file f1 is not an image (application/pdf); the /v1/images routes serve images only.",
+        "Use the files API (/v1/files/{fileId}/details) for files that are not images.",
+    )
 
 
 def test_an_image_passes_the_check() -> None:
@@ -117,6 +124,12 @@ def test_which_versions_publish_and_unpublish_change(is_published: bool, all_ver
         pytest.param("IMAGE/WEBP;q=0.9, */*", True, id="first-type-case-and-parameters"),
         pytest.param("*/*", False, id="curl-and-requests-default-is-not-binary"),
         pytest.param("application/json, image/png", False, id="only-the-first-type-counts"),
+        pytest.param("application/octet-stream, text/html, */*", True, id="the-first-of-several-types-alone"),
+        pytest.param(
+            "application/octet-stream;q=0.9;v=1, text/html, */*",
+            True,
+            id="the-first-type-alone-without-its-parameters-is-matched",
+        ),
         pytest.param("", False, id="empty-accept"),
         pytest.param(None, False, id="no-accept"),
     ],
@@ -154,7 +167,11 @@ def test_a_download_is_inline_only_when_it_fits_and_travels_as_bytes(size: int, 
 )
 def test_a_download_is_an_attachment_named_as_the_file(name: str, disposition: str) -> None:
     """Given a file name, When downloaded, Then Content-Disposition attachment with its name (RFC 6266, as
-    delivery's ik-attachment), never cached."""
+    delivery's ik-attachment), never cached, never sniffed as another type (the names exactly: the download reads
+    Content-Disposition back for the redirect's presigned URL)."""
     headers = rules.download_headers(_item(name=name))
-    assert headers["Content-Disposition"] == disposition
-    assert headers["Cache-Control"] == "no-store"
+    assert headers == {
+        "Content-Disposition": disposition,
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }

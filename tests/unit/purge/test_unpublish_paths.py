@@ -22,9 +22,16 @@ TR = "/acc/tr:*"
         pytest.param([f"/a/b/f{i}/x.jpg" for i in range(20)] + ["/z.jpg"], ["/acc/a/b/*", "/acc/z.jpg*", TR],
                      id="the-deepest-fold-first"),
         pytest.param([f"/f{i}/x.jpg" for i in range(20)], ["/acc/*"], id="too-many-folders-fold-into-the-account"),
+        pytest.param([f"/a/b/{i}.jpg" for i in range(12)] + [f"/c/d/e/g{i}.jpg" for i in range(3)],
+                     ["/acc/a/b/*", "/acc/c/d/*", TR], id="a-folded-folder-is-as-deep-as-the-files-beside-it"),
+        pytest.param([f"/a/X/{i}.jpg" for i in range(12)] + [f"/b/{i}.jpg" for i in range(9)], ["/acc/a/*", "/acc/b/*", TR],
+                     id="a-folded-folder-folds-again-into-its-parent-level-with-the-files-beside-it"),
     ],
 )  # fmt: skip
 def test_unpublish_paths(files: list[str], paths: list[str]) -> None:
+    """Given the paths of unpublished files, When the purge is planned, Then each file's path with its query variants
+    and the account's path transformations; past the limit, the deepest level (files and folders folded before
+    alike) folds into its folders, one level at a time."""
     assert unpublish_paths("acc", files) == paths
 
 

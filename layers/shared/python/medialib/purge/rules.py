@@ -156,7 +156,7 @@ def _account_path(parts: SplitResult, endpoints: Sequence[str], url: str) -> tup
     """The account id and the raw path after it, for the endpoint ``parts`` is on."""
     if not endpoints:
         raise _refuse("This account has no delivery endpoint, so no URL can be purged.")
-    on_our_host: list[tuple[str, str]] = []
+    on_our_host: list[tuple[str, str, str]] = []
     for endpoint in endpoints:
         mine = urlsplit(endpoint.rstrip("/"))
         if mine.hostname != parts.hostname or _port(mine) != _port(parts):
@@ -164,8 +164,8 @@ def _account_path(parts: SplitResult, endpoints: Sequence[str], url: str) -> tup
         base, _, account_id = mine.path.rpartition("/")
         if parts.path == f"{base}/{account_id}" or parts.path.startswith(f"{base}/{account_id}/"):
             return account_id, parts.path[len(base) + 1 + len(account_id) :]
-        on_our_host.append((base, account_id))
-    for base, account_id in on_our_host:
+        on_our_host.append((base, account_id, endpoint.rstrip("/")))
+    for base, account_id, mine_url in on_our_host:
         if parts.path.startswith(f"{base}/"):
             other = parts.path[len(base) + 1 :].split("/", 1)[0]
             if not other:
@@ -173,7 +173,7 @@ def _account_path(parts: SplitResult, endpoints: Sequence[str], url: str) -> tup
             raise _refuse(
                 f"The purge URL '{url}' is under '{unquote(other)}', which is not this account's: an account can "
                 f"purge only URLs under its own id ('{account_id}').",
-                endpoint=f"{base}/{account_id}",
+                endpoint=mine_url,
             )
     raise _refuse(
         f"The purge URL '{url}' is not on this account's delivery endpoint: it must start with "
@@ -259,7 +259,7 @@ def unpublish_paths(account_id: str, file_paths: Sequence[str]) -> list[str]:
     copy of an unpublished file outlives the purge). At most MAX_UNPUBLISH_WILDCARDS paths: when there are more,
     the deepest paths fold into their folders, level by level (``/{acc}/*`` at worst): clearing more, never less."""
     prefixes = {encoded for path in file_paths for encoded in encodings(path)}
-    while len(prefixes) + 1 > MAX_UNPUBLISH_WILDCARDS and prefixes != {"/"}:
+    while len(prefixes) + 1 > MAX_UNPUBLISH_WILDCARDS:  # {"/"} alone fits: the loop ends there
         deepest = max(_depth(prefix) for prefix in prefixes)
         prefixes = _outermost({_parent(p) if _depth(p) == deepest else p for p in prefixes})
     if prefixes == {"/"}:
