@@ -357,9 +357,9 @@ def render(times: dict[str, list[float]], content: bytes, size: tuple[int, int],
         verdict,
         f"Of the upload's {upload:.1f} ms, {floor:.1f} ms are its AWS calls on moto (the floor) and {upload - floor:.1f} ms"
         " the rest: the HTTP hop to the local API, the gateway's event (base64 and JSON of the body), the handler,"
-        " the form, the authentication (remembered once warm), the JPEG check, the answer. moto's"
-        " `TransactWriteItems` deep-copies the whole table once per write it holds, so the floor grows with the"
-        f" table, which held {items} items at the end of this run (see above).",
+        " the form, the authentication (remembered once warm), the JPEG check, the answer. The local stack rolls"
+        " `TransactWriteItems` back by item (moto copied the whole table), so the floor no longer grows with the"
+        f" table, which held {items} items at the end of this run.",
         "<!-- upload:end -->",
     ]
     return "\n".join(lines) + "\n"
