@@ -19,6 +19,7 @@ from typing import Any
 
 from medialib.api.body import JSON, MULTIPART
 from medialib.api.contract import error_answer
+from medialib.files.models import ListFilesQuery
 from medialib.upload.models import UploadRequest
 from medialib_local.functions import load_module
 from medialib_local.stack import find_template
@@ -28,6 +29,9 @@ LOCAL_SERVER = "http://127.0.0.1:3000"
 DELIVERY_PATH = "/{accountId}/{filePath}"
 _BODY_METHODS = {"post", "put", "patch", "delete"}
 # Powertools documents these for its own 422, which medialib never sends (every validation error is a 400).
+# Powertools documents the fields of a query model with their type alone; the model's own schema has their enums
+# and bounds (without them a client, or schemathesis, takes `limit=0` for valid).
+_QUERY_MODELS: dict[str, Any] = {"/v1/files": ListFilesQuery}
 _UNSENT_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 
 SECURITY_SCHEMES = {
@@ -162,7 +166,8 @@ def _completed(spec: AppSpec, route: RouteSpec, method: str, operation: dict[str
         operation["parameters"] = _delivery_parameters() + queries
         operation["operationId"] = f"deliver_{method}"
     else:
-        operation["parameters"] = _with_path_parameters(route.path, operation.get("parameters", []))
+        parameters = _with_path_parameters(route.path, operation.get("parameters", []))
+        operation["parameters"] = _with_model_bounds(_QUERY_MODELS.get(route.path), parameters)
     operation["security"] = _security(route)
     operation.update(_REQUEST_BODIES.get(route.path, {}))
     if _self_authenticated(route):
@@ -264,6 +269,28 @@ def _with_path_parameters(path: str, parameters: list[dict[str, Any]]) -> list[d
         if name not in declared
     ]
     return [*parameters, *missing]
+
+
+def _with_model_bounds(model: Any, parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each query parameter with its field's schema from the route's query model (if it has one): enums inlined,
+    an optional field's null left out (a query parameter is absent, never null), titles dropped."""
+    if model is None:
+        return parameters
+    schema = model.model_json_schema(by_alias=True)
+    bounded = []
+    for parameter in parameters:
+        field = schema["properties"].get(parameter["name"]) if parameter.get("in") == "query" else None
+        if field is None:
+            bounded.append(parameter)
+            continue
+        if "$ref" in field:
+            field = {**schema["$defs"][field["$ref"].rsplit("/", 1)[1]], **field}
+        present = [choice for choice in field.get("anyOf", []) if choice.get("type") != "null"]
+        if len(present) == 1:
+            field = {**field, **present[0]}
+        dropped = {"$ref", "anyOf", "title"} | ({"default"} if field.get("default") is None else set())
+        bounded.append({**parameter, "schema": {k: v for k, v in field.items() if k not in dropped}})
+    return bounded
 
 
 def _delivery_parameters() -> list[dict[str, Any]]:
