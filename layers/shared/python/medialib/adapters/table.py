@@ -209,6 +209,18 @@ Write = Put | Update | Delete | Check
 MAX_TRANSACTION_WRITES = 100  # DynamoDB's limit per TransactWriteItems
 
 
+def apply(write: Update) -> Item:
+    """One ``Update`` on its own (outside a transaction); returns the item after it."""
+    return update(
+        write.pk,
+        write.sk,
+        expression=write.expression,
+        values=write.values,
+        names=write.names,
+        condition=write.condition,
+    )
+
+
 def _transact_item(write: Write) -> dict[str, Any]:
     table = _table()
     if isinstance(write, Put):

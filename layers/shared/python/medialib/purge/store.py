@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from medialib.adapters import table
 from medialib.adapters.errors import ConditionFailedError
@@ -109,6 +109,37 @@ def _reset_key(period: str) -> tuple[str, str]:
     return _RESET_SCHEDULE, f"PERIOD#{period}"
 
 
+def _request_row(account_id: str, request_id: str, *, url: str, paths: list[str], at: datetime) -> dict[str, Any]:
+    """A purge request's row, Pending, without its invalidation yet."""
+    pk, sk = _request_key(account_id, request_id)
+    return {"PK": pk, "SK": sk, "status": "Pending", "url": url, "paths": paths, "createdAt": at.isoformat()}
+
+
+def _counted(  # noqa: PLR0913 - the counter, the limit, and how the count moves
+    account_id: str, period: str, limit: int, *, force: bool, count: int, expires_at: int
+) -> table.Update:
+    """Count ``count`` purges of ``period``: one ADD under DynamoDB's item lock, so under any concurrency exactly
+    ``limit`` pass (unless ``force``). ``count`` is a reserved word, hence #count."""
+    return table.Update(
+        *_quota_key(account_id, period),
+        expression="ADD #count :n SET expiresAt = if_not_exists(expiresAt, :expires)",
+        values={":n": count, ":expires": expires_at} | ({} if force else {":limit": limit}),
+        names={"#count": "count"},
+        condition=None if force else "attribute_not_exists(#count) OR #count < :limit",
+    )
+
+
+def _given_back(account_id: str, period: str, count: int) -> table.Update:
+    """Take ``count`` purges of ``period`` back; false on a missing item too: never below 0, never a new item."""
+    return table.Update(
+        *_quota_key(account_id, period),
+        expression="ADD #count :minus",
+        values={":minus": -count, ":n": count},
+        names={"#count": "count"},
+        condition="#count >= :n",
+    )
+
+
 class TablePurgeStore:
     def get_request(self, account_id: str, request_id: str) -> PurgeRecord | None:
         item = table.get(*_request_key(account_id, request_id))
@@ -122,19 +153,8 @@ class TablePurgeStore:
     def record_request(  # noqa: PLR0913 - see PurgeStore
         self, account_id: str, request_id: str, *, url: str, paths: list[str], invalidation_id: str, at: datetime
     ) -> None:
-        pk, sk = _request_key(account_id, request_id)
-        table.put(
-            {
-                "PK": pk,
-                "SK": sk,
-                "status": "Pending",
-                "url": url,
-                "paths": paths,
-                "invalidationId": invalidation_id,
-                "createdAt": at.isoformat(),
-            },
-            only_if_new=True,
-        )
+        row = _request_row(account_id, request_id, url=url, paths=paths, at=at)
+        table.put({**row, "invalidationId": invalidation_id}, only_if_new=True)
 
     def claim(  # noqa: PLR0913 - see PurgeStore
         self,
@@ -150,20 +170,9 @@ class TablePurgeStore:
         paths: list[str],
         at: datetime,
     ) -> None:
-        pk, sk = _request_key(account_id, request_id)
-        row = {"PK": pk, "SK": sk, "status": "Pending", "url": url, "paths": paths, "createdAt": at.isoformat()}
-        table.transact_write(
-            [
-                table.Put(row, only_if_new=True),
-                table.Update(
-                    *_quota_key(account_id, period),
-                    expression="ADD #count :n SET expiresAt = if_not_exists(expiresAt, :expires)",
-                    values={":n": count, ":expires": expires_at} | ({} if force else {":limit": limit}),
-                    names={"#count": "count"},
-                    condition=None if force else "attribute_not_exists(#count) OR #count < :limit",
-                ),
-            ]
-        )
+        row = _request_row(account_id, request_id, url=url, paths=paths, at=at)
+        counted = _counted(account_id, period, limit, force=force, count=count, expires_at=expires_at)
+        table.transact_write([table.Put(row, only_if_new=True), counted])
 
     def set_invalidation(self, account_id: str, request_id: str, invalidation_id: str) -> None:
         table.update(
@@ -180,13 +189,7 @@ class TablePurgeStore:
                     *_request_key(account_id, request_id),
                     condition="attribute_exists(PK) AND attribute_not_exists(invalidationId)",
                 ),
-                table.Update(
-                    *_quota_key(account_id, period),
-                    expression="ADD #count :minus",
-                    values={":minus": -count, ":n": count},
-                    names={"#count": "count"},
-                    condition="#count >= :n",
-                ),
+                _given_back(account_id, period, count),
             ]
         )
 
@@ -210,26 +213,12 @@ class TablePurgeStore:
     def consume(  # noqa: PLR0913 - the counter, the limit, and how the count moves
         self, account_id: str, period: str, limit: int, *, force: bool, expires_at: int, count: int = 1
     ) -> int:
-        # One UpdateItem: DynamoDB checks the condition and adds under the item's lock, so under any concurrency
-        # exactly ``limit`` writes pass. ``count`` is a reserved word, hence #count.
-        item = table.update(
-            *_quota_key(account_id, period),
-            expression="ADD #count :one SET expiresAt = if_not_exists(expiresAt, :expires)",
-            values={":one": count, ":expires": expires_at} | ({} if force else {":limit": limit}),
-            names={"#count": "count"},
-            condition=None if force else "attribute_not_exists(#count) OR #count < :limit",
-        )
+        item = table.apply(_counted(account_id, period, limit, force=force, count=count, expires_at=expires_at))
         return int(item["count"])
 
     def give_back(self, account_id: str, period: str, count: int = 1) -> None:
         with suppress(ConditionFailedError):  # nothing counted to give back
-            table.update(
-                *_quota_key(account_id, period),
-                expression="ADD #count :minus",
-                values={":minus": -count, ":n": count},
-                names={"#count": "count"},
-                condition="#count >= :n",  # false on a missing item too: never below 0, never a new item
-            )
+            table.apply(_given_back(account_id, period, count))
 
     def used(self, account_id: str, period: str) -> int:
         item = table.get(*_quota_key(account_id, period))
