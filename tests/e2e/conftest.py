@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -114,4 +115,31 @@ def upload_through_session(
             assert time.monotonic() < deadline, state
             time.sleep(0.2)
     result: dict[str, Any] = state
+    return result
+
+
+NODE_DIR = ROOT / "tests" / "e2e" / "node"
+# Variables the Node SDK reads on its own: inherited from a developer's shell they would point it elsewhere.
+_NODE_SDK_VARIABLES = ("IMAGEKIT_PRIVATE_KEY", "IMAGE_KIT_BASE_URL", "OPTIONAL_IMAGEKIT_IGNORES_THIS")
+
+
+def run_node_tests(name: str, stack: RunningStack, **env: str) -> subprocess.CompletedProcess[str]:
+    """``node --test tests/e2e/node/<name>`` against ``stack`` (BASE_URL, PRIVATE_KEY, and ``env``), with the pinned
+    Node SDK that `make bootstrap` installs; the test fails with node's output and the stack's log tail unless every
+    case passes. Returns node's run (its stdout names how many cases passed)."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("`node` is not on PATH: install Node.js 20+, then run `make bootstrap`")
+    if not (NODE_DIR / "node_modules" / "@imagekit" / "nodejs").is_dir():
+        pytest.fail(f"the Node SDK is not installed in {NODE_DIR.relative_to(ROOT)}/node_modules: run `make bootstrap`")
+    variables = {k: v for k, v in os.environ.items() if k not in _NODE_SDK_VARIABLES}
+    variables |= {"BASE_URL": stack.base_url, "PRIVATE_KEY": stack.private_key, **env}
+    result = subprocess.run(
+        [node, "--test", str((NODE_DIR / name).relative_to(ROOT))],
+        cwd=ROOT, env=variables, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, (
+        f"node --test {name} exited with {result.returncode}\n--- stdout ---\n{result.stdout}\n"
+        f"--- stderr ---\n{result.stderr}\n--- start-api log (tail) ---\n{stack.log.read_text()[-3000:]}"
+    )
     return result

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,9 +21,8 @@ import pytest
 from imagekitio import ImageKit
 from PIL import features
 
-from tests.conftest import ROOT
 from tests.e2e import pictures
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, run_node_tests
 from tests.e2e.pictures import HEIGHT, WIDTH, Box, decode, linear, mismatches, rotated_clockwise
 
 pytestmark = pytest.mark.e2e
@@ -523,26 +519,15 @@ def test_node_sdk_urls_are_served(
     tests/e2e/node/delivery.test.mjs builds URLs with the Node SDK's helper.buildSrc (path, query, chained,
     signed, expiring) and fetches them, Then every case passes: status, Content-Type, and the width and height
     read from the image's own header bytes."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("`node` is not on PATH: install Node.js 20+, then run `make bootstrap`")
     accented = _upload(client, pictures.grid(), "naïve-ñ.png", folder, is_private_file=True)
-    env = {
-        **os.environ,
-        "BASE_URL": local_api.base_url,
-        "PRIVATE_KEY": local_api.private_key,
-        "URL_ENDPOINT": endpoint,
-        "PUBLIC_PATH": grid.path,
-        "PRIVATE_PATH": private_grid.path,
-        "ACCENTED_PATH": accented.path,
-    }
-    for inherited in ("IMAGEKIT_PRIVATE_KEY", "IMAGE_KIT_BASE_URL", "OPTIONAL_IMAGEKIT_IGNORES_THIS"):
-        env.pop(inherited, None)
-    result = subprocess.run(
-        [node, "--test", "tests/e2e/node/delivery.test.mjs"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n{local_api.log.read_text()[-3000:]}"
+    run_node_tests(
+        "delivery.test.mjs",
+        local_api,
+        URL_ENDPOINT=endpoint,
+        PUBLIC_PATH=grid.path,
+        PRIVATE_PATH=private_grid.path,
+        ACCENTED_PATH=accented.path,
+    )
 
 
 def _max_age(answer: httpx.Response) -> int:

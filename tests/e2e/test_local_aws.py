@@ -39,6 +39,18 @@ def _client(local_api: RunningStack, service: str) -> Any:
     )
 
 
+def _invalidations(local_api: RunningStack) -> list[dict[str, Any]]:
+    """Every CloudFront invalidation in the stack's moto (every page; moto completes them at once), oldest first."""
+    cloudfront = _client(local_api, "cloudfront")
+    found = []
+    for distribution in cloudfront.list_distributions()["DistributionList"].get("Items", []):
+        for page in cloudfront.get_paginator("list_invalidations").paginate(DistributionId=distribution["Id"]):
+            for summary in page["InvalidationList"].get("Items") or []:
+                answer = cloudfront.get_invalidation(DistributionId=distribution["Id"], Id=summary["Id"])
+                found.append(answer["Invalidation"])
+    return found
+
+
 def test_the_banner_prints_the_local_aws_endpoint_and_every_resource(local_api: RunningStack) -> None:
     """Given start-api running, When its banner is read, Then it names a loopback endpoint, the region, the
     credentials, one table, the two buckets and the state machine's ARN."""

@@ -10,9 +10,6 @@ this module checks that the official SDKs and a real HTTP client see them throug
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,13 +23,11 @@ import pytest
 from imagekitio import ImageKit
 from PIL import Image
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import RunningStack
-from tests.e2e.test_local_aws import _banner, _client
+from tests.e2e.conftest import RunningStack, run_node_tests
+from tests.e2e.test_local_aws import _banner, _client, _invalidations
 
 pytestmark = pytest.mark.e2e
 
-NODE_DIR = ROOT / "tests" / "e2e" / "node"
 BULK_FILES = 100
 
 
@@ -112,23 +107,10 @@ def published_versions(client: ImageKit, file_id: str) -> list[bool | None]:
     return [version.is_published for version in client.files.versions.list(file_id)]
 
 
-def invalidations(local_api: RunningStack) -> list[dict[str, Any]]:
-    """Every CloudFront invalidation in the stack's moto (moto completes them at once)."""
-    cloudfront = _client(local_api, "cloudfront")
-    found = []
-    for distribution in cloudfront.list_distributions()["DistributionList"].get("Items", []):
-        listed = cloudfront.list_invalidations(DistributionId=distribution["Id"])["InvalidationList"]
-        for summary in listed.get("Items", []):
-            found.append(
-                cloudfront.get_invalidation(DistributionId=distribution["Id"], Id=summary["Id"])["Invalidation"]
-            )
-    return found
-
-
 def invalidations_of(local_api: RunningStack, file: Stored) -> list[list[str]]:
     """The paths of each invalidation that names ``file``'s path (with every query variant)."""
     wanted = f"/{local_api.account_id}{file.file_path}*"
-    batches = [found["InvalidationBatch"]["Paths"]["Items"] for found in invalidations(local_api)]
+    batches = [found["InvalidationBatch"]["Paths"]["Items"] for found in _invalidations(local_api)]
     return [list(paths) for paths in batches if wanted in paths]
 
 
@@ -278,7 +260,7 @@ def test_a_bulk_unpublish_of_100_files_with_one_deleted_completes_and_purges_onc
     assert [(f["fileId"], f["reason"]) for f in job["failedFiles"]] == [(deleted.file_id, "FILE_NOT_FOUND")]
     purge_id = job["purgeRequestId"]
     assert api.get(f"/v1/files/purge/{purge_id}").status_code == 200
-    made = [i for i in invalidations(local_api) if i["InvalidationBatch"]["CallerReference"] == purge_id]
+    made = [i for i in _invalidations(local_api) if i["InvalidationBatch"]["CallerReference"] == purge_id]
     assert len(made) == 1
     paths = set(made[0]["InvalidationBatch"]["Paths"]["Items"])
     account = f"/{local_api.account_id}"
@@ -317,24 +299,6 @@ def test_the_node_sdk_unpublishes_and_publishes_a_file(
     """Given a file with two versions, When tests/e2e/node/publish.test.mjs unpublishes it with
     client.files.update (includeFileVersions) and publishes it back, Then every case passes (details, versions,
     delivery) and the file is published at the end."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("`node` is not on PATH: install Node.js 20+, then run `make bootstrap`")
-    env = {
-        **os.environ,
-        "BASE_URL": local_api.base_url,
-        "PRIVATE_KEY": local_api.private_key,
-        "FILE_ID": two_versions.file_id,
-        "FILE_URL": forms(local_api, two_versions)["original"],
-    }
-    result = subprocess.run(
-        [node, "--test", str((NODE_DIR / "publish.test.mjs").relative_to(ROOT))],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
+    file_url = forms(local_api, two_versions)["original"]
+    run_node_tests("publish.test.mjs", local_api, FILE_ID=two_versions.file_id, FILE_URL=file_url)
     assert client.files.get(two_versions.file_id).is_published is True

@@ -6,9 +6,6 @@ as CallerReference and the file's paths, and no rendition of the file left in th
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import uuid
 from typing import Any
 
@@ -17,14 +14,11 @@ import imagekitio
 import pytest
 from imagekitio import ImageKit
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, run_node_tests
 from tests.e2e.pictures import grid
-from tests.e2e.test_local_aws import _client
+from tests.e2e.test_local_aws import _client, _invalidations
 
 pytestmark = pytest.mark.e2e
-
-NODE_DIR = ROOT / "tests" / "e2e" / "node"
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +44,8 @@ def _uploaded_and_delivered(client: ImageKit, local_api: RunningStack) -> Any:
 
 
 def _invalidation(local_api: RunningStack, request_id: str) -> dict[str, Any] | None:
-    cloudfront = _client(local_api, "cloudfront")
-    for distribution in cloudfront.list_distributions()["DistributionList"].get("Items", []):
-        listed = cloudfront.list_invalidations(DistributionId=distribution["Id"])["InvalidationList"]
-        for summary in listed.get("Items", []):
-            found = cloudfront.get_invalidation(DistributionId=distribution["Id"], Id=summary["Id"])["Invalidation"]
-            if found["InvalidationBatch"]["CallerReference"] == request_id:
-                return dict(found)
-    return None
+    made = [i for i in _invalidations(local_api) if i["InvalidationBatch"]["CallerReference"] == request_id]
+    return dict(made[0]) if made else None
 
 
 def _renditions(local_api: RunningStack, file_id: str) -> list[str]:
@@ -111,26 +99,8 @@ def test_the_node_sdk_purges_a_file_and_reads_the_status(client: ImageKit, local
     """Given an uploaded file, When tests/e2e/node/purge.test.mjs purges it with the Node SDK and reads the
     status, and tries a wildcard in the middle and an unknown id, Then every case passes and the file's
     renditions are gone from the bucket."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("`node` is not on PATH: install Node.js 20+, then run `make bootstrap`")
     uploaded = _uploaded_and_delivered(client, local_api)
-    env = {
-        **os.environ,
-        "BASE_URL": local_api.base_url,
-        "PRIVATE_KEY": local_api.private_key,
-        "URL_ENDPOINT": f"{local_api.base_url}/{local_api.account_id}",
-        "FILE_URL": str(uploaded.url),
-    }
-    result = subprocess.run(
-        [node, "--test", str((NODE_DIR / "purge.test.mjs").relative_to(ROOT))],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
+    endpoint = f"{local_api.base_url}/{local_api.account_id}"
+    run_node_tests("purge.test.mjs", local_api, URL_ENDPOINT=endpoint, FILE_URL=str(uploaded.url))
     assert uploaded.file_id is not None
     assert _renditions(local_api, uploaded.file_id) == []

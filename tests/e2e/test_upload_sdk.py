@@ -7,9 +7,6 @@ Runs after test_python_sdk.py and test_node_sdk.py (file order), whose first cas
 from __future__ import annotations
 
 import base64
-import os
-import shutil
-import subprocess
 import uuid
 
 import httpx
@@ -17,8 +14,7 @@ import imagekitio
 import pytest
 from imagekitio import ImageKit
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, run_node_tests
 from tests.upload_helpers import image
 
 pytestmark = pytest.mark.e2e
@@ -112,14 +108,4 @@ def test_python_versions_list_get_restore_delete(client: ImageKit) -> None:
 def test_node_sdk_uploads(local_api: RunningStack) -> None:
     """Given the pinned Node SDK, When tests/e2e/node/upload.test.mjs runs against the stack, Then every case
     passes: binary with options, base64, and a version of one path."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("`node` is not on PATH: install Node.js 20+, then run `make bootstrap`")
-    env = {**os.environ, "BASE_URL": local_api.base_url, "PRIVATE_KEY": local_api.private_key}
-    for inherited in ("IMAGEKIT_PRIVATE_KEY", "IMAGE_KIT_BASE_URL", "OPTIONAL_IMAGEKIT_IGNORES_THIS"):
-        env.pop(inherited, None)
-    result = subprocess.run(
-        [node, "--test", "tests/e2e/node/upload.test.mjs"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n{local_api.log.read_text()[-3000:]}"
+    run_node_tests("upload.test.mjs", local_api)

@@ -10,9 +10,6 @@ own models."""
 from __future__ import annotations
 
 import http.server
-import os
-import shutil
-import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -25,8 +22,7 @@ from imagekitio import ImageKit, Omit
 from imagekitio.types import FileUploadResponse
 
 from medialib_local.aws import free_port
-from tests.conftest import ROOT
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, run_node_tests
 from tests.upload_helpers import image
 
 pytestmark = pytest.mark.e2e
@@ -158,22 +154,11 @@ def test_node_sdk_uploads_by_url_and_signed_client_side(
     """Given the pinned Node SDK, the stack with the loopback allowance and the loopback PNG, When
     tests/e2e/node/upload_url_signed.test.mjs runs, Then every case passes: a URL upload (the SDK sends the URL
     string), and a client-side signed upload without Authorization that works once and is TOKEN_REUSED after."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("`node` is not on PATH: install Node.js 20+, then run `make bootstrap`")
-    env = {
-        **os.environ,
-        "BASE_URL": local_api_loopback.base_url,
-        "PRIVATE_KEY": local_api_loopback.private_key,
-        "PUBLIC_KEY": local_api_loopback.public_key,
-        "PICTURE_URL": picture_server.url,
-        "PICTURE_SIZE": str(len(PNG)),
-    }
-    for inherited in ("IMAGEKIT_PRIVATE_KEY", "IMAGE_KIT_BASE_URL", "OPTIONAL_IMAGEKIT_IGNORES_THIS"):
-        env.pop(inherited, None)
-    result = subprocess.run(
-        [node, "--test", "tests/e2e/node/upload_url_signed.test.mjs"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n{local_api_loopback.log.read_text()[-3000:]}"
+    result = run_node_tests(
+        "upload_url_signed.test.mjs",
+        local_api_loopback,
+        PUBLIC_KEY=local_api_loopback.public_key,
+        PICTURE_URL=picture_server.url,
+        PICTURE_SIZE=str(len(PNG)),
+    )
     assert "# pass 2" in result.stdout, result.stdout  # both cases ran (node --test passes an empty file too)

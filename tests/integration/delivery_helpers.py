@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
 from imagekitio import ImageKit
 from PIL import Image
 
@@ -81,3 +82,24 @@ def colour_at(image: Image.Image, x: int, y: int) -> tuple[int, int, int]:
 
 def close(colour: tuple[int, int, int], expected: tuple[int, int, int], tolerance: int = 40) -> bool:
     return all(abs(a - b) <= tolerance for a, b in zip(colour, expected, strict=True))
+
+
+def invalidation_ids(stack: Any) -> list[str]:
+    """The ids of every CloudFront invalidation of the local distribution, oldest first (every page: a list answers
+    at most 100, and a whole test run makes more)."""
+    pages = boto3.client("cloudfront").get_paginator("list_invalidations")
+    listed = pages.paginate(DistributionId=stack.provisioned.distribution_id)
+    return [summary["Id"] for page in listed for summary in page["InvalidationList"].get("Items") or []]
+
+
+def invalidations(stack: Any) -> list[Any]:
+    """Every CloudFront invalidation of the local distribution, with its batch (paths, CallerReference), oldest first."""
+    cloudfront, distribution = boto3.client("cloudfront"), stack.provisioned.distribution_id
+    return [
+        cloudfront.get_invalidation(DistributionId=distribution, Id=i)["Invalidation"] for i in invalidation_ids(stack)
+    ]
+
+
+def invalidations_of(stack: Any, request_id: str) -> list[Any]:
+    """The invalidations made for one purge request (its id is their CallerReference): one, when all went well."""
+    return [i for i in invalidations(stack) if i["InvalidationBatch"]["CallerReference"] == request_id]

@@ -24,7 +24,15 @@ from medialib.purge.rules import PATH_TRANSFORMATIONS
 from medialib_local.functions import FunctionError
 from medialib_local.stack import DevAccount
 from tests.conftest import basic
-from tests.integration.delivery_helpers import Uploaded, halves, token_of, upload, versions
+from tests.integration.delivery_helpers import (
+    Uploaded,
+    halves,
+    invalidations,
+    invalidations_of,
+    token_of,
+    upload,
+    versions,
+)
 from tests.integration.test_dependency_failures import Injector, client_error
 
 
@@ -50,13 +58,6 @@ def forms(file: Uploaded, account_id: str) -> dict[str, str]:
         "query-transformation": f"{path}?tr=w-20",
         "named": f"/{account_id}/tr:n-ik_ml_thumbnail{file.file_path}",
     }
-
-
-def invalidations(stack: Any) -> list[Any]:
-    cloudfront = boto3.client("cloudfront")
-    distribution = stack.provisioned.distribution_id
-    listed = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"].get("Items", [])
-    return [cloudfront.get_invalidation(DistributionId=distribution, Id=i["Id"])["Invalidation"] for i in listed]
 
 
 def paths_invalidated_for(stack: Any, file: Uploaded, account_id: str) -> list[str]:
@@ -324,7 +325,7 @@ def test_a_bulk_unpublish_purges_once_for_all_its_files(api: Any, stack: Any, ac
     job = bulk(api, key, [p.file_id for p in photos], False)
 
     assert (job["status"], job["totalFiles"], job["succeededFiles"], job["failedFiles"]) == ("Completed", 3, 3, [])
-    made = [i for i in invalidations(stack) if i["InvalidationBatch"]["CallerReference"] == job["purgeRequestId"]]
+    made = invalidations_of(stack, job["purgeRequestId"])
     assert len(made) == 1
     paths = made[0]["InvalidationBatch"]["Paths"]["Items"]
     assert {f"/{account.account_id}{p.file_path}*" for p in photos} <= set(paths)
@@ -420,7 +421,7 @@ def test_a_retried_purge_step_is_the_same_purge_counted_once(api: Any, stack: An
     answers = [invoke("PublishWorkerFunction", step) for _ in range(2)]
 
     assert answers[0] == answers[1] == {"purgeRequestId": job_id[:24]}
-    made = [i for i in invalidations(stack) if i["InvalidationBatch"]["CallerReference"] == job_id[:24]]
+    made = invalidations_of(stack, job_id[:24])
     assert len(made) == 1
     left = api.post("/v1/files/purge", headers=basic(account.private_key), json={"url": photo.url, "dryRun": True})
     assert int(left.headers["x-ik-purge-remaining"]) == before - 1
@@ -458,10 +459,6 @@ def purge_row(stack: Any, step: PurgeStep) -> dict[str, Any]:
     key = {"PK": f"ACCOUNT#{step.account.account_id}#PURGE#{step.request_id}", "SK": "PURGE"}
     row: dict[str, Any] = table.get_item(Key=key)["Item"]
     return row
-
-
-def invalidations_of(stack: Any, request_id: str) -> list[Any]:
-    return [i for i in invalidations(stack) if i["InvalidationBatch"]["CallerReference"] == request_id]
 
 
 def test_two_overlapping_runs_of_a_purge_step_count_it_once(

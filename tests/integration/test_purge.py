@@ -19,7 +19,7 @@ import pytest
 from medialib.adapters import table
 from medialib.purge.rules import invalidation_paths, parse_purge_url
 from tests.conftest import basic
-from tests.integration.delivery_helpers import Uploaded, halves, upload
+from tests.integration.delivery_helpers import Uploaded, halves, invalidation_ids, invalidations_of, upload
 from tests.integration.test_dependency_failures import Injector, client_error
 
 PURGE = "/v1/files/purge"
@@ -37,14 +37,8 @@ def endpoint(stack: Any, account_id: str) -> str:
 
 def invalidation_of(stack: Any, request_id: str) -> dict[str, Any] | None:
     """The CloudFront invalidation (in moto) whose CallerReference is ``request_id``."""
-    cloudfront = boto3.client("cloudfront")
-    distribution = stack.provisioned.distribution_id
-    listed = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"].get("Items", [])
-    for summary in listed:
-        found = cloudfront.get_invalidation(DistributionId=distribution, Id=summary["Id"])["Invalidation"]
-        if found["InvalidationBatch"]["CallerReference"] == request_id:
-            return dict(found)
-    return None
+    made = invalidations_of(stack, request_id)
+    return dict(made[0]) if made else None
 
 
 def renditions_of(stack: Any, account_id: str, file_id: str) -> list[str]:
@@ -187,8 +181,7 @@ def test_a_dry_run_spends_nothing_and_writes_nothing(api: Any, stack: Any, accou
     that would be invalidated and one file, the same remaining quota both times, no new invalidation, and the
     rendition still there."""
     delivered_small(api, photo)
-    distribution = stack.provisioned.distribution_id
-    count = boto3.client("cloudfront").list_invalidations(DistributionId=distribution)["InvalidationList"]["Quantity"]
+    count = len(invalidation_ids(stack))
 
     first = purge(api, account.private_key, {"url": photo.url, "dryRun": True})
     second = purge(api, account.private_key, {"url": photo.url, "dryRun": True})
@@ -199,8 +192,7 @@ def test_a_dry_run_spends_nothing_and_writes_nothing(api: Any, stack: Any, accou
     assert body["files"] == 1
     assert f"/{account.account_id}{photo.file_path}*" in body["paths"]
     assert first.headers[REMAINING] == second.headers[REMAINING]
-    after = boto3.client("cloudfront").list_invalidations(DistributionId=distribution)["InvalidationList"]["Quantity"]
-    assert after == count
+    assert len(invalidation_ids(stack)) == count
     assert renditions_of(stack, account.account_id, photo.file_id) != []
 
 
