@@ -13,11 +13,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from medialib.api import binary, error_response, new_resolver, respond
+from medialib.api import binary, bytes_response, error_response, new_resolver, respond
 from medialib.api.contract import ErrorResponse, answers
 from medialib.api.routes import DELIVERY_ROUTES
 from medialib.delivery import rules, service
-from medialib.delivery.models import Answer, DeliveryQuery, Incoming, NotModified, Redirected
+from medialib.delivery.models import DeliveryQuery, Incoming
 from medialib.errors import InternalError, MedialibError
 from medialib.observability import api_handler, logger
 
@@ -96,26 +96,18 @@ def _incoming(*, head: bool) -> Incoming:
     )
 
 
-def _shaped(answer: Answer) -> Response[bytes]:
-    if isinstance(answer, NotModified):
-        return Response(status_code=304, body=b"", headers=answer.headers)
-    if isinstance(answer, Redirected):
-        return Response(status_code=302, body=b"", headers={**answer.headers, "Location": answer.location})
-    return Response(status_code=200, content_type=answer.content_type, body=answer.body, headers=answer.headers)
-
-
 @app.get(
     "/.+", summary="Deliver a file or its transformation", responses=_DELIVERED, tags=["Delivery"]
 )  # API Gateway's /{proxy+}
 @binary
 def deliver(query: Annotated[DeliveryQuery, Query()]) -> Response[bytes]:
-    return _shaped(service.deliver(_incoming(head=False)))
+    return bytes_response(service.deliver(_incoming(head=False)))
 
 
 @app.head("/.+", summary="The headers GET would answer, without the body", responses=_DELIVERED, tags=["Delivery"])
 @binary
 def deliver_headers(query: Annotated[DeliveryQuery, Query()]) -> Response[bytes]:
-    return _shaped(service.deliver(_incoming(head=True)))
+    return bytes_response(service.deliver(_incoming(head=True)))
 
 
 @api_handler

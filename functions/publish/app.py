@@ -13,11 +13,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from medialib.api import Identifier, binary, caller_account_id, json_response, new_resolver, respond
+from medialib.api import Identifier, binary, bytes_response, caller_account_id, json_response, new_resolver, respond
 from medialib.api.body import JSON
 from medialib.api.contract import answers
 from medialib.api.routes import MANAGEMENT_BINARY_MEDIA_TYPES
-from medialib.delivery.models import Redirected, Served
 from medialib.images import service as images
 from medialib.images.errors import is_images_route
 from medialib.images.models import ImageErrorResponse, ImageResponse
@@ -115,13 +114,7 @@ def get_image(imageId: Identifier) -> ImageResponse:
 def download_image(imageId: Identifier) -> Response[bytes]:
     accept = app.current_event.headers.get("accept")
     answer = images.download(caller_account_id(app), imageId, accept, MANAGEMENT_BINARY_MEDIA_TYPES)
-    return _downloaded(answer)
-
-
-def _downloaded(answer: Served | Redirected) -> Response[bytes]:
-    if isinstance(answer, Redirected):
-        return Response(status_code=302, body=b"", headers={**answer.headers, "Location": answer.location})
-    return Response(status_code=200, content_type=answer.content_type, body=answer.body, headers=answer.headers)
+    return bytes_response(answer)
 
 
 @app.post(

@@ -21,6 +21,7 @@ from medialib.accounts.models import Account
 from medialib.api.body import JSON, check_body, expected_object, parse_json
 from medialib.api.contract import answers
 from medialib.api.routes import MANAGEMENT_ROUTES, PREFLIGHT, allowed_methods
+from medialib.delivery.models import Answer, NotModified, Redirected
 from medialib.errors import (
     BadRequestError,
     InternalError,
@@ -67,6 +68,15 @@ def binary(route: BinaryRoute) -> BinaryRoute:
     without it (mypy still checks it)."""
     route.__annotations__.pop("return", None)
     return route
+
+
+def bytes_response(answer: Answer) -> Response[bytes]:
+    """A binary answer (delivery, a download) as the resolver sends it: 304, a 302 to its location, or the bytes."""
+    if isinstance(answer, NotModified):
+        return Response(status_code=304, body=b"", headers=answer.headers)
+    if isinstance(answer, Redirected):
+        return Response(status_code=302, body=b"", headers={**answer.headers, "Location": answer.location})
+    return Response(status_code=200, content_type=answer.content_type, body=answer.body, headers=answer.headers)
 
 
 def new_router() -> Router:
