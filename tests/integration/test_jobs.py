@@ -16,12 +16,13 @@ from tests.conftest import basic
 
 
 def _wait_for_job(api: Any, key: str, job_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
+    """The job's status once it is no longer Pending (polled; a minute at most)."""
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         job: dict[str, Any] = json.loads(api.get(f"/v1/bulkJobs/{job_id}", headers=basic(key)).get_data())
         if job["status"] != "Pending":
             return job
-        time.sleep(0.1)
+        time.sleep(0.05)
     raise TimeoutError(job_id)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from tests.integration.delivery_helpers import (
     versions,
 )
 from tests.integration.test_dependency_failures import Injector, client_error
+from tests.integration.test_jobs import _wait_for_job
 
 
 def patch_details(api: Any, key: str, file_id: str, body: Any, *, content_type: str = "application/json") -> Any:
@@ -305,14 +305,7 @@ def bulk(api: Any, key: str, file_ids: list[str], published: bool, *, versions: 
     body = {"fileIds": file_ids, "isPublished": published, "includeFileVersions": versions}
     answer = api.post("/v1/files/publish", headers=basic(key), json=body)
     assert answer.status_code == 202, answer.get_data()
-    job_id = json.loads(answer.get_data())["jobId"]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = json.loads(api.get(f"/v1/bulkJobs/{job_id}", headers=basic(key)).get_data())
-        if job["status"] != "Pending":
-            return job
-        time.sleep(0.05)
-    raise TimeoutError(job_id)
+    return _wait_for_job(api, key, json.loads(answer.get_data())["jobId"])
 
 
 def test_a_bulk_unpublish_purges_once_for_all_its_files(api: Any, stack: Any, account: Any) -> None:
