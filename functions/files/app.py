@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from routes import accounts, fields, files, folders, jobs, versions
+from routes import accounts, fields, files, folders, jobs, moves, versions
 
 from medialib.api import new_resolver, respond
 from medialib.observability import api_handler
 
 app = new_resolver()
-for group in (files, versions, folders, fields, jobs, accounts):
+for group in (files, moves, versions, folders, fields, jobs, accounts):
     app.include_router(group.router)
 
 

@@ -57,13 +57,10 @@ def update_file_details(fileId: Identifier, request: UpdateFileDetailsRequest) -
 
 not_implemented(
     router,
-    "Deleting, copying, moving and renaming files, their tags and metadata",
+    "Deleting files, their tags and metadata",
     [
         ("DELETE", "/v1/files/<fileId>"),
         ("POST", "/v1/files/batch/deleteByFileIds"),
-        ("POST", "/v1/files/copy"),
-        ("POST", "/v1/files/move"),
-        ("PUT", "/v1/files/rename"),
         ("POST", "/v1/files/addTags"),
         ("POST", "/v1/files/removeTags"),
         ("POST", "/v1/files/removeAITags"),
