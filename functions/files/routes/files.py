@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
-from medialib.api import Identifier, caller_account_id, new_router, not_implemented
+from medialib.api import Identifier, caller_account_id, json_response, new_router, not_implemented
+from medialib.api.body import JSON
 from medialib.api.contract import answers, error_answer
 from medialib.files import details, service
-from medialib.files.models import FileResponse, FolderResponse, ListFilesQuery, UpdateFileDetailsRequest
-from medialib.files.rules import to_file_response
-from medialib.publish import service as publish
+from medialib.files.models import (
+    BulkAITagsRequest,
+    BulkDeleteRequest,
+    BulkDeleteResponse,
+    BulkTagsRequest,
+    BulkUpdateResponse,
+    FileResponse,
+    FolderResponse,
+    ListFilesQuery,
+    MissingFilesResponse,
+    UpdatedFileResponse,
+    UpdateFileDetailsRequest,
+)
 from medialib.settings import FilesSettings, get_settings
 
 router = new_router()
@@ -44,16 +56,17 @@ def get_file_details(fileId: Identifier) -> FileResponse:
 
 @router.patch(
     "/v1/files/<fileId>/details",
-    summary="Publish or unpublish a file (publish); updating other details is on the medialib roadmap",
+    summary="Update a file's details (current version), or publish / unpublish it",
     tags=["Files"],
-    responses={
-        **answers(400, 404, 415, 429, 503, success=(200, FileResponse, "The file, as it is now")),
-        501: {**error_answer(501), "description": "Details other than publish: on the medialib roadmap"},
-    },
+    responses=answers(
+        400, 404, 409, 415, 429, 503, success=(200, UpdatedFileResponse, "The file, as it is now (+ extensionStatus)")
+    ),
 )
-def update_file_details(fileId: Identifier, request: UpdateFileDetailsRequest) -> FileResponse:
-    item = publish.update_details(caller_account_id(router), fileId, request, datetime.now(UTC))
-    return to_file_response(item, get_settings(FilesSettings).delivery_base_url)
+def update_file_details(fileId: Identifier, request: UpdateFileDetailsRequest) -> Response[str]:
+    answer = details.update_file_details(caller_account_id(router), fileId, request, datetime.now(UTC), _base_url())
+    return json_response(
+        200, answer.model_dump(by_alias=True, mode="json", exclude={"extension_status"}) | _extension_status(answer)
+    )
 
 
 @router.delete(
@@ -67,14 +80,72 @@ def delete_file(fileId: Identifier) -> Response[str]:
     return Response(status_code=204, body="")
 
 
+@router.post(
+    "/v1/files/batch/deleteByFileIds",
+    summary="Delete up to 100 files and all their versions",
+    tags=["Files"],
+    responses={
+        **answers(400, 415, 503, success=(200, BulkDeleteResponse, "All deleted")),
+        207: {
+            "description": "Some files could not be deleted (errors)",
+            "content": {JSON: {"model": BulkDeleteResponse}},
+        },
+        404: error_answer(404, MissingFilesResponse),
+    },
+)
+def delete_files(request: BulkDeleteRequest) -> Response[str]:
+    answer = details.delete_files(caller_account_id(router), request.file_ids)
+    return _bulk_answer(answer)
+
+
+_BULK_TAGS_RESPONSES: dict[int, OpenAPIResponse] = {
+    **answers(400, 415, 503, success=(200, BulkUpdateResponse, "All updated")),
+    207: {"description": "Some files could not be updated (errors)", "content": {JSON: {"model": BulkUpdateResponse}}},
+    404: error_answer(404, MissingFilesResponse),
+}
+
+
+@router.post("/v1/files/addTags", summary="Add tags to up to 50 files", tags=["Files"], responses=_BULK_TAGS_RESPONSES)
+def add_tags(request: BulkTagsRequest) -> Response[str]:
+    return _bulk_answer(details.add_tags(caller_account_id(router), request.file_ids, request.tags, datetime.now(UTC)))
+
+
+@router.post(
+    "/v1/files/removeTags", summary="Remove tags from up to 50 files", tags=["Files"], responses=_BULK_TAGS_RESPONSES
+)
+def remove_tags(request: BulkTagsRequest) -> Response[str]:
+    answer = details.remove_tags(caller_account_id(router), request.file_ids, request.tags, datetime.now(UTC))
+    return _bulk_answer(answer)
+
+
+@router.post(
+    "/v1/files/removeAITags",
+    summary="Remove AITags from up to 50 files",
+    tags=["Files"],
+    responses=_BULK_TAGS_RESPONSES,
+)
+def remove_ai_tags(request: BulkAITagsRequest) -> Response[str]:
+    answer = details.remove_ai_tags(caller_account_id(router), request.file_ids, request.ai_tags, datetime.now(UTC))
+    return _bulk_answer(answer)
+
+
+def _bulk_answer(answer: BulkDeleteResponse | BulkUpdateResponse) -> Response[str]:
+    """200 when every file was done, 207 (with ``errors``) when some were not."""
+    return json_response(207 if answer.errors else 200, answer.model_dump(by_alias=True, exclude_none=True))
+
+
+def _extension_status(answer: UpdatedFileResponse) -> dict[str, Any]:
+    return {} if answer.extension_status is None else {"extensionStatus": answer.extension_status}
+
+
+def _base_url() -> str:
+    return get_settings(FilesSettings).delivery_base_url
+
+
 not_implemented(
     router,
-    "Deleting files, their tags and metadata",
+    "File metadata",
     [
-        ("POST", "/v1/files/batch/deleteByFileIds"),
-        ("POST", "/v1/files/addTags"),
-        ("POST", "/v1/files/removeTags"),
-        ("POST", "/v1/files/removeAITags"),
         ("GET", "/v1/files/<fileId>/metadata"),
         ("GET", "/v1/metadata"),
     ],

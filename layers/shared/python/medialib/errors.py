@@ -168,3 +168,17 @@ class RetryableError(Exception):
     Not an HTTP error: workers raise it in place of any retryable MedialibError. Lambda reports the class name
     as the error's type, and every Task of statemachines/*.asl.json retries ``RetryableError`` by that name.
     """
+
+
+class MissingFilesError(NotFoundError):
+    """A bulk request by file ids names files that do not exist: nothing was changed, and the body lists them in
+    ``missingFileIds`` (ImageKit's shape)."""
+
+    def __init__(self, missing_file_ids: list[str]) -> None:
+        super().__init__(
+            "The requested file(s) does not exist.",
+            help="Nothing was changed. Send the request again without the missing files.",
+            reason="FILE_NOT_FOUND",
+            missingFileIds=missing_file_ids,
+        )
+        self.missing_file_ids = missing_file_ids

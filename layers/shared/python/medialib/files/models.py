@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from medialib.models import ItemModel, WireModel
+from medialib.models import ItemModel, ResourceId, WireModel
+from medialib.upload.rules import check_webhook_url, parse_coordinates, parse_extensions, parse_tags
 
 
 class ListType(StrEnum):
@@ -207,20 +208,67 @@ class PublishStatus(WireModel):
     include_file_versions: StrictBool = False
 
 
+MAX_DETAILS_TAGS = 500  # each tag at least one character: more cannot fit the 500 characters of a file's tags
+MAX_DETAILS_METADATA_KEYS = 100
+# A tag in a JSON list: text, at most the 500 characters all of a file's tags may take.
+DetailsTag = Annotated[str, Field(max_length=500)]
+
+
 class UpdateFileDetailsRequest(WireModel):
-    """``PATCH /v1/files/{fileId}/details``: either ``publish`` alone (as the SDKs send it), or the details fields
-    (tags, customCoordinates, ...; built by the media-library issue, 501 until then). Unknown fields are a 400."""
+    """``PATCH /v1/files/{fileId}/details``: either ``publish`` alone (as the SDKs send it), or any of the details
+    fields, each checked by the upload's rule for it (``upload/rules.py``). Unknown fields are a 400. A field
+    absent is left as it is; ``tags``, ``customCoordinates`` and ``description`` sent as null are removed."""
 
     model_config = ConfigDict(extra="forbid")
 
     publish: PublishStatus | SkipJsonSchema[None] = None  # null is a 400 (below), so the document says object
-    tags: Any = None
-    custom_coordinates: Any = None
-    custom_metadata: Any = None
-    remove_ai_tags: Any = Field(default=None, alias="removeAITags")
-    webhook_url: Any = None
-    extensions: Any = None
-    description: Any = None
+    tags: Annotated[list[DetailsTag], Field(max_length=MAX_DETAILS_TAGS)] | None = Field(
+        default=None,
+        description="Replace the tags (null or [] removes them): at most 500 characters in all, no %.",
+    )
+    custom_coordinates: str | None = Field(
+        default=None, max_length=64, description="x,y,width,height inside the image; null removes them."
+    )
+    custom_metadata: Annotated[dict[str, Any], Field(max_length=MAX_DETAILS_METADATA_KEYS)] | SkipJsonSchema[None] = (
+        Field(
+            default=None,
+            description="Merged into the file's custom metadata: a key set to null is removed. Each key must be a "
+            "custom metadata field of the account, each value valid for it.",
+        )
+    )
+    remove_ai_tags: Annotated[list[DetailsTag], Field(max_length=MAX_DETAILS_TAGS)] | Literal["all"] | None = Field(
+        default=None,
+        alias="removeAITags",
+        description='AITags to remove by name, or "all"; applied before extensions.',
+    )
+    webhook_url: str | None = Field(
+        default=None, max_length=2048, description="Where extension results would be posted (no extension runs)."
+    )
+    extensions: Annotated[list[dict[str, Any]], Field(max_length=10)] | None = Field(
+        default=None,
+        description="Extensions to run; medialib runs none, and reports each as failed in extensionStatus.",
+    )
+    description: str | None = Field(default=None, max_length=1024, description="null removes it.")
+
+    @field_validator("tags", mode="after")
+    @classmethod
+    def _tags_rule(cls, value: list[str] | None) -> list[str] | None:
+        return parse_tags(value)
+
+    @field_validator("custom_coordinates", mode="after")
+    @classmethod
+    def _coordinates_rule(cls, value: str | None) -> str | None:
+        return parse_coordinates(value)
+
+    @field_validator("webhook_url", mode="after")
+    @classmethod
+    def _webhook_rule(cls, value: str | None) -> str | None:
+        return check_webhook_url(value)
+
+    @field_validator("extensions", mode="after")
+    @classmethod
+    def _extensions_rule(cls, value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        return parse_extensions(value)
 
     @model_validator(mode="after")
     def _publish_alone(self) -> UpdateFileDetailsRequest:
@@ -230,4 +278,87 @@ class UpdateFileDetailsRequest(WireModel):
             raise ValueError('publish must be an object: {"isPublished": true|false}')
         if self.publish is not None and any(getattr(self, f) is not None for f in self.model_fields_set - {"publish"}):
             raise ValueError("publish cannot be combined with other fields: send it in a request of its own")
+        if "custom_metadata" in self.model_fields_set and self.custom_metadata is None:
+            raise ValueError('customMetadata must be an object; to remove a key send {"key": null}')
         return self
+
+
+# ------------------------------------------------------------------ details: bulk requests and answers
+
+MAX_BULK_DELETE_FILES = 100  # POST /v1/files/batch/deleteByFileIds (ImageKit's SDK documents 100)
+MAX_BULK_TAG_FILES = 50  # addTags, removeTags, removeAITags (ImageKit's SDK documents 50)
+MAX_TAGS_PER_REQUEST = 500  # each tag is at least one character, and a file's tags are at most 500 in all
+
+# A tag as sent in a JSON list: text, not empty, bounded (the 500-character rule is on all of a file's tags).
+Tag = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class BulkDeleteRequest(WireModel):
+    """``POST /v1/files/batch/deleteByFileIds``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file_ids: list[ResourceId] = Field(min_length=1, max_length=MAX_BULK_DELETE_FILES)
+
+
+class BulkFileError(WireModel):
+    """One file a bulk request could not change, and why."""
+
+    file_id: str
+    error: str
+
+
+class BulkDeleteResponse(WireModel):
+    """200 (``errors`` absent) or 207 (some files failed: they are in ``errors``)."""
+
+    successfully_deleted_file_ids: list[str]
+    errors: list[BulkFileError] | None = None
+
+
+class BulkTagsRequest(WireModel):
+    """``POST /v1/files/addTags`` and ``/v1/files/removeTags``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file_ids: list[ResourceId] = Field(min_length=1, max_length=MAX_BULK_TAG_FILES)
+    tags: list[Tag] = Field(min_length=1, max_length=MAX_TAGS_PER_REQUEST)
+
+    @field_validator("tags", mode="after")
+    @classmethod
+    def _tags_rule(cls, value: list[str]) -> list[str]:
+        """Upload's tag rule: no ``%``, at most 500 characters in all; blank entries and repeats dropped."""
+        tags = parse_tags(value)
+        if not tags:
+            raise ValueError("tags must hold at least one tag that is not blank")
+        return tags
+
+
+class BulkAITagsRequest(WireModel):
+    """``POST /v1/files/removeAITags`` (the key is ``AITags``, capitalised)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file_ids: list[ResourceId] = Field(min_length=1, max_length=MAX_BULK_TAG_FILES)
+    ai_tags: list[Tag] = Field(alias="AITags", min_length=1, max_length=MAX_TAGS_PER_REQUEST)
+
+
+class BulkUpdateResponse(WireModel):
+    """200 (``errors`` absent) or 207 (some files failed: they are in ``errors``)."""
+
+    successfully_updated_file_ids: list[str]
+    errors: list[BulkFileError] | None = None
+
+
+class MissingFilesResponse(WireModel):
+    """The 404 of a bulk request naming files that do not exist (nothing was changed)."""
+
+    message: str
+    help: str
+    reason: str | None = None
+    missing_file_ids: list[str]
+
+
+class UpdatedFileResponse(FileResponse):
+    """``PATCH /v1/files/{fileId}/details``: the File object, and ``extensionStatus`` when extensions were asked."""
+
+    extension_status: dict[str, str] | None = None

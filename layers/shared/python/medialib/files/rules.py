@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any, Literal
 from urllib.parse import quote
 
+from medialib.errors import BadRequestError
 from medialib.files.models import (
     AITag,
     FileItem,
@@ -14,9 +16,11 @@ from medialib.files.models import (
     FolderItem,
     FolderResponse,
     NewVersion,
+    UpdateFileDetailsRequest,
     VersionedFile,
     VersionInfo,
 )
+from medialib.upload.rules import coordinates_outside, parse_tags
 
 THUMBNAIL_TRANSFORMATION = "tr:n-ik_ml_thumbnail"
 
@@ -205,3 +209,86 @@ def complete_history(previous: VersionedFile, versions: Iterable[FileItem]) -> b
     current one among them. A read that missed a version (read from a stale copy) must be read again."""
     ids = {version.version_id for version in versions}
     return len(ids) == previous.count and previous.item.version_id in ids
+
+
+def _details(item: FileItem) -> tuple[object, ...]:
+    return (item.tags, item.ai_tags, item.custom_coordinates, item.custom_metadata, item.description)
+
+
+def without_ai_tags(
+    ai_tags: list[dict[str, Any]] | None, names: list[str] | Literal["all"]
+) -> list[dict[str, Any]] | None:
+    """The AITags left once ``names`` (or ``"all"``) are removed; None when none is left."""
+    if names == "all" or not ai_tags:
+        return None
+    removed = set(names)
+    return [tag for tag in ai_tags if tag.get("name") not in removed] or None
+
+
+def _checked_tags(tags: list[str]) -> list[str] | None:
+    """Upload's tag rule (no ``%``, at most 500 characters in all, repeats dropped), as a 400 naming it."""
+    try:
+        return parse_tags(tags)
+    except ValueError as error:
+        raise BadRequestError(f"tags: {error}", reason="INVALID_PARAMETER") from None
+
+
+def with_details(
+    current: FileItem,
+    request: UpdateFileDetailsRequest,
+    *,
+    custom_metadata: dict[str, Any] | None,
+    now: datetime,
+) -> FileItem | None:
+    """The current version after a details update (``custom_metadata``: the merged and checked set, None when the
+    request does not change it), or None when nothing would change (no write, ``updatedAt`` stays). AITags are
+    removed first (before extensions, which medialib does not run). Coordinates must lie inside the image."""
+    sent = request.model_fields_set
+    update: dict[str, Any] = {}
+    if request.remove_ai_tags is not None:
+        update["ai_tags"] = without_ai_tags(current.ai_tags, request.remove_ai_tags)
+    if "tags" in sent:
+        update["tags"] = request.tags or None
+    if "custom_coordinates" in sent:
+        coordinates = request.custom_coordinates
+        if (
+            coordinates
+            and current.width
+            and current.height
+            and coordinates_outside(coordinates, current.width, current.height)
+        ):
+            raise BadRequestError(
+                f"customCoordinates {coordinates} reach outside the image ({current.width} x {current.height}).",
+                reason="INVALID_PARAMETER",
+            )
+        update["custom_coordinates"] = coordinates
+    if "description" in sent:
+        update["description"] = request.description or None
+    if custom_metadata is not None:
+        update["custom_metadata"] = custom_metadata
+    changed = current.model_copy(update=update)
+    if _details(changed) == _details(current):
+        return None
+    return changed.model_copy(update={"updated_at": now})
+
+
+def tags_added(current: FileItem, tags: list[str], now: datetime) -> FileItem | None:
+    """``addTags``: the file's tags, then the new ones not already there, in order; None when all were there. A file
+    whose tags would pass 500 characters in all is refused (400)."""
+    merged = _checked_tags([*(current.tags or []), *tags])
+    return None if merged == (current.tags or None) else current.model_copy(update={"tags": merged, "updated_at": now})
+
+
+def tags_removed(current: FileItem, tags: list[str], now: datetime) -> FileItem | None:
+    """``removeTags``: the file's tags without ``tags``; None when it had none of them."""
+    removed = set(tags)
+    left = [tag for tag in current.tags or [] if tag not in removed] or None
+    return None if left == (current.tags or None) else current.model_copy(update={"tags": left, "updated_at": now})
+
+
+def ai_tags_removed(current: FileItem, names: list[str], now: datetime) -> FileItem | None:
+    """``removeAITags``: the file's AITags without those named; None when it had none of them."""
+    left = without_ai_tags(current.ai_tags, names)
+    if left == (current.ai_tags or None):
+        return None
+    return current.model_copy(update={"ai_tags": left, "updated_at": now})

@@ -1,4 +1,5 @@
-"""Publish and unpublish: one file now (``publish_file``, PATCH details and the img-processing.com routes), or up to
+"""Publish and unpublish: one file now (``publish_file``, PATCH details through ``files.details`` and the
+img-processing.com routes), or up to
 100 files as a bulk job (``request_bulk_publish``) whose state machine runs the worker's steps (``run_task``)."""
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from typing import Any, Protocol
 from medialib.accounts import service as accounts
 from medialib.accounts.models import Account
 from medialib.adapters import workflows as sfn_workflows
-from medialib.errors import MedialibError, NotImplementedYetError, PurgeOwedError, RetryableError
+from medialib.errors import MedialibError, PurgeOwedError, RetryableError
 from medialib.files import service as files
-from medialib.files.models import FileItem, UpdateFileDetailsRequest
+from medialib.files.models import FileItem
 from medialib.jobs import service as jobs
 from medialib.observability import metrics
 from medialib.publish import rules
@@ -48,20 +49,6 @@ def publish_file(
         except MedialibError as error:
             raise PurgeOwedError("The file is unpublished.", error) from error
     return done.item
-
-
-def update_details(account_id: str, file_id: str, request: UpdateFileDetailsRequest, now: datetime) -> FileItem:
-    """``PATCH /v1/files/{fileId}/details``: ``publish`` is built; the other details come with the media-library
-    issue (501 until then)."""
-    if request.publish is None:
-        raise NotImplementedYetError("Updating a file's details other than publish")
-    return publish_file(
-        accounts.existing(account_id),
-        file_id,
-        is_published=request.publish.is_published,
-        include_file_versions=request.publish.include_file_versions,
-        now=now,
-    )
 
 
 def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_machine_arn: str) -> BulkPublishResponse:
