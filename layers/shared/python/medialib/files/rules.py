@@ -20,6 +20,7 @@ from medialib.files.models import (
     VersionedFile,
     VersionInfo,
 )
+from medialib.models import plain_numbers
 from medialib.upload.rules import coordinates_outside, parse_tags
 
 THUMBNAIL_TRANSFORMATION = "tr:n-ik_ml_thumbnail"
@@ -222,7 +223,7 @@ def without_ai_tags(
     if names == "all" or not ai_tags:
         return None
     removed = set(names)
-    return [tag for tag in ai_tags if tag.get("name") not in removed] or None
+    return [plain_numbers(tag) for tag in ai_tags if tag.get("name") not in removed] or None
 
 
 def _checked_tags(tags: list[str]) -> list[str] | None:
