@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 
+from medialib.fields import service as fields
+from medialib.fields.models import FieldSchema
 from medialib.files import service as files
 from tests.conftest import basic
 from tests.integration.delivery_helpers import Uploaded, halves, upload, versions
+from tests.integration.test_publish import fresh_account
 
 
 def patch(api: Any, key: str, file_id: str, body: Any, *, content_type: str = "application/json") -> Any:
@@ -51,7 +54,9 @@ def tagged(api: Any, account: Any) -> Uploaded:
 # ------------------------------------------------------------------ PATCH details
 
 
-def test_the_python_sdks_details_body_changes_the_current_version_only(api: Any, account: Any, tagged: Uploaded) -> None:
+def test_the_python_sdks_details_body_changes_the_current_version_only(
+    api: Any, account: Any, tagged: Uploaded
+) -> None:
     """Given a file with two versions and AITags, When the details body the Python SDK sends is patched (tags,
     customCoordinates null, description, extensions, removeAITags all, webhookUrl), Then 200 with the File object
     and extensionStatus, the details and the current version's record say the same, and the older version is
@@ -115,7 +120,9 @@ def test_concurrent_tag_additions_are_all_kept(api: Any, account: Any, tagged: U
     that lost the race read again instead of overwriting."""
 
     def add(n: int) -> int:
-        return int(post(api, account.private_key, "addTags", {"fileIds": [tagged.file_id], "tags": [f"t{n}"]}).status_code)
+        return int(
+            post(api, account.private_key, "addTags", {"fileIds": [tagged.file_id], "tags": [f"t{n}"]}).status_code
+        )
 
     with ThreadPoolExecutor(8) as pool:
         assert set(pool.map(add, range(8))) == {200}
@@ -144,7 +151,7 @@ def test_concurrent_tag_additions_are_all_kept(api: Any, account: Any, tagged: U
         pytest.param(("[]", 400), id="array"),
         pytest.param(("", 400), id="empty-body"),
         pytest.param(("{not json", 400), id="invalid-json"),
-        pytest.param((b'{"tags": ["\xff"]}', 400), id="invalid-utf8"),
+        pytest.param((b'{"customCoordinates": "\xff"}', 400), id="invalid-utf8"),
         pytest.param(({"tags": ["a"], "pad": "x" * 200_000}, 400), id="huge"),
     ],
 )
@@ -284,3 +291,30 @@ def test_other_methods_on_a_bulk_route_are_not_served(api: Any, account: Any, me
     """HEAD/GET: 405 (or 404 by the gateway); OPTIONS: the CORS preflight. Never a 5xx."""
     answer = api.open("/v1/files/addTags", method=method, headers={**basic(account.private_key), "Origin": "https://a"})
     assert answer.status_code < 500
+
+
+# ------------------------------------------------------------------ custom metadata (the account's fields)
+
+
+def test_custom_metadata_merges_and_a_null_removes_a_key(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given an account with fields brand (Text) and price (Number, 0..100) and a file, When customMetadata is
+    patched twice (set both, then brand null), Then the first sets both, the second keeps price and removes
+    brand; an unknown key or a price of 101 is a 400 naming it, and changes nothing."""
+    owner = fresh_account()
+    schemas = {
+        "brand": FieldSchema.model_validate({"type": "Text"}),
+        "price": FieldSchema.model_validate({"type": "Number", "minValue": 0, "maxValue": 100}),
+    }
+    # The account's fields as FIELDS' store would read them (its rules check the values for real).
+    monkeypatch.setattr(fields, "_live", lambda account_id: schemas if account_id == owner.account_id else {})
+    file = upload(api, owner.private_key, halves(20, 20))
+
+    first = patch(api, owner.private_key, file.file_id, {"customMetadata": {"brand": "Nike", "price": 9.5}})
+    assert json.loads(first.get_data())["customMetadata"] == {"brand": "Nike", "price": 9.5}
+    second = patch(api, owner.private_key, file.file_id, {"customMetadata": {"brand": None}})
+    assert json.loads(second.get_data())["customMetadata"] == {"price": 9.5}
+
+    for wrong, named in (({"colour": "red"}, "colour"), ({"price": 101}, "price")):
+        answer = patch(api, owner.private_key, file.file_id, {"customMetadata": wrong})
+        assert answer.status_code == 400 and named in json.loads(answer.get_data())["message"]
+    assert details(api, owner.private_key, file.file_id)["customMetadata"] == {"price": 9.5}
