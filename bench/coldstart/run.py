@@ -58,7 +58,8 @@ SAM_IN_REPO = ROOT / ".tools" / "sam" / "bin" / "sam"
 BASELINE, PILLOW = "Baseline", "Pillow"
 TARGET_RATIO = 1.5
 REGION, ACCOUNT = "us-east-1", "123456789012"
-# The functions that transform or inspect images; every other function must not import Pillow.
+# The functions that may import Pillow at init; every other must not (FilesFunction carries ImageLayer for file
+# metadata, and imports Pillow on the first metadata request only, never at init).
 IMAGE_FUNCTIONS = frozenset({"UploadFunction", "DeliverFunction"})
 
 # Runs in the child as ``python -c CHILD <code dir>:<layer dirs> <module> <attribute>``; only built-ins before the
@@ -378,7 +379,8 @@ def render(rows: list[Row], runner: pyperf.Runner, command: str, built: tuple[fl
         *("| " + " | ".join(_cells(row, lambda path: _shown(path, built))) + " |" for row in rows),
         "",
         verdict,
-        f"Only {', '.join(sorted(IMAGE_FUNCTIONS))} carry ImageLayer and may import Pillow; the *Pillow* row is what",
+        f"Only {', '.join(sorted(IMAGE_FUNCTIONS))} may import Pillow at init (FilesFunction carries ImageLayer for file"
+        " metadata and imports Pillow on a metadata request only); the *Pillow* row is what",
         "they pay when they do. No function may import the X-Ray SDK unless tracing is on (`MEDIALIB_TRACING=true`).",
         f"<!-- {marker}:end -->",
     ]

@@ -157,13 +157,13 @@ def _translated_layers() -> dict[str, list[str]]:
     }
 
 
-def test_sam_gives_every_function_the_shared_layer_and_the_image_layer_to_upload_and_deliver() -> None:
-    """Given template.yaml (SharedLayer in Globals, ImageLayer on two functions), When SAM transforms it, Then
-    UploadFunction and DeliverFunction get SharedLayer then ImageLayer, and every other function SharedLayer alone
+def test_sam_gives_every_function_the_shared_layer_and_the_image_layer_to_upload_deliver_and_files() -> None:
+    """Given template.yaml (SharedLayer in Globals, ImageLayer on three functions), When SAM transforms it, Then
+    UploadFunction, DeliverFunction and FilesFunction get SharedLayer then ImageLayer, and every other function SharedLayer alone
     (SAM appends a function's own Layers to the global ones)."""
     translated = _translated_layers()
     assert len(translated) >= 7
-    image_functions = {"UploadFunction", "DeliverFunction"}
+    image_functions = {"UploadFunction", "DeliverFunction", "FilesFunction"}
     expected = {
         name: ["SharedLayer", "ImageLayer"] if name in image_functions else ["SharedLayer"] for name in translated
     }

@@ -6,6 +6,8 @@ The built layers themselves are listed in tests/integration/test_layer_builds.py
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -181,8 +183,22 @@ def test_only_the_functions_with_the_image_layer_can_reach_pillow(function: str)
         assert pillow == {}, f"{function} has no {IMAGE_LAYER} but imports Pillow"
 
 
-def test_the_image_layer_is_attached_to_upload_and_deliver_only() -> None:
-    """Given the template, When each function's own Layers are read, Then ImageLayer is on UploadFunction and
-    DeliverFunction and on no other function (the others get the global SharedLayer alone)."""
+def test_the_image_layer_is_attached_to_upload_deliver_and_files_only() -> None:
+    """Given the template, When each function's own Layers are read, Then ImageLayer is on UploadFunction,
+    DeliverFunction and FilesFunction (file metadata) and on no other function (the others get the global SharedLayer
+    alone)."""
     with_image = sorted(name for name, props in FUNCTIONS.items() if _has_layer(props, IMAGE_LAYER))
-    assert with_image == ["DeliverFunction", "UploadFunction"]
+    assert with_image == ["DeliverFunction", "FilesFunction", "UploadFunction"]
+
+
+def test_the_files_function_does_not_import_pillow_at_init() -> None:
+    """Given the files function's handler (it carries ImageLayer for file metadata only), When it is imported in a
+    fresh interpreter as Lambda imports it, Then Pillow is not among the loaded modules: only a metadata request
+    pays for it (bench/coldstart measures the same)."""
+    code = (
+        "import sys; sys.path[0:0] = sys.argv[1:]; import app; "
+        "print(sorted(m for m in sys.modules if m == 'PIL' or m.startswith('PIL.')))"
+    )
+    paths = [str(ROOT / "functions" / "files"), str(ROOT / "layers" / "shared" / "python")]
+    done = subprocess.run([sys.executable, "-c", code, *paths], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""Files: list and search, details, publish, and (later) update, delete, copy, move, rename, tags and metadata."""
+"""Files: list and search, details (get, update, publish), delete (one, in bulk), tags in bulk, and metadata."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
-from medialib.api import Identifier, caller_account_id, json_response, new_router, not_implemented
+from medialib.api import Identifier, caller_account_id, json_response, new_router
 from medialib.api.body import JSON
 from medialib.api.contract import answers, error_answer
-from medialib.files import details, service
+from medialib.files import details, metadata, service
 from medialib.files.models import (
     BulkAITagsRequest,
     BulkDeleteRequest,
@@ -22,6 +22,8 @@ from medialib.files.models import (
     FileResponse,
     FolderResponse,
     ListFilesQuery,
+    MetadataQuery,
+    MetadataResponse,
     MissingFilesResponse,
     UpdatedFileResponse,
     UpdateFileDetailsRequest,
@@ -142,12 +144,26 @@ def _base_url() -> str:
     return get_settings(FilesSettings).delivery_base_url
 
 
-not_implemented(
-    router,
-    "File metadata",
-    [
-        ("GET", "/v1/files/<fileId>/metadata"),
-        ("GET", "/v1/metadata"),
-    ],
-    tag="Files",
+@router.get(
+    "/v1/files/<fileId>/metadata",
+    summary="Get the metadata of a file's current version (dimensions, format, EXIF, pHash...)",
+    tags=["Files"],
+    responses=answers(400, 404, 503, success=(200, MetadataResponse, "ImageKit's Metadata object")),
 )
+def get_file_metadata(fileId: Identifier) -> Response[str]:
+    return _metadata_answer(metadata.file_metadata(caller_account_id(router), fileId))
+
+
+@router.get(
+    "/v1/metadata",
+    summary="Get the metadata of what a delivery URL of your account serves (a version, a transformation)",
+    tags=["Files"],
+    responses=answers(400, 404, 503, success=(200, MetadataResponse, "ImageKit's Metadata object")),
+)
+def get_url_metadata(query: Annotated[MetadataQuery, Query()]) -> Response[str]:
+    return _metadata_answer(metadata.url_metadata(caller_account_id(router), query.url, _base_url()))
+
+
+def _metadata_answer(answer: MetadataResponse) -> Response[str]:
+    """Fields that do not apply (a file that is not an image, a quality of a PNG) are left out, not null."""
+    return json_response(200, answer.model_dump(by_alias=True, exclude_none=True))

@@ -370,3 +370,32 @@ class UpdatedFileResponse(FileResponse):
     """``PATCH /v1/files/{fileId}/details``: the File object, and ``extensionStatus`` when extensions were asked."""
 
     extension_status: dict[str, str] | None = None
+
+
+# ------------------------------------------------------------------ details: file metadata
+
+
+class MetadataQuery(WireModel):
+    """``GET /v1/metadata?url=``: a delivery URL of the caller's account."""
+
+    url: str = Field(
+        min_length=1, max_length=4096, description="A delivery URL of your account (DELIVERY_BASE_URL/{accountId}/...)."
+    )
+
+
+class MetadataResponse(WireModel):
+    """ImageKit's Metadata object. Image fields are absent for a file that is not an image (its ``size`` and
+    ``format`` are given); ``quality`` is a JPEG's estimated quality; ``pHash`` is a 64-bit DCT perceptual hash (16
+    hexadecimal characters); ``exif`` holds ImageKit's sections (``image``, ``thumbnail``, ``exif``, ``gps``,
+    ``interoperability``, ``makernote``)."""
+
+    height: int | None = None
+    width: int | None = None
+    size: int
+    format: str | None = None
+    has_color_profile: bool | None = None
+    quality: int | None = None
+    density: int | None = None
+    has_transparency: bool | None = None
+    p_hash: str | None = Field(default=None, serialization_alias="pHash")
+    exif: dict[str, dict[str, Any]] | None = None

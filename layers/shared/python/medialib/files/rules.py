@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from medialib.errors import BadRequestError
 from medialib.files.models import (
@@ -293,3 +294,85 @@ def ai_tags_removed(current: FileItem, names: list[str], now: datetime) -> FileI
     if left == (current.ai_tags or None):
         return None
     return current.model_copy(update={"ai_tags": left, "updated_at": now})
+
+
+# ------------------------------------------------------------------ details: file metadata
+
+PHASH_SIDE = 32  # the grey image a pHash is computed from is PHASH_SIDE x PHASH_SIDE
+_PHASH_BITS_SIDE = 8  # its lowest 8 x 8 frequencies make the 64 bits
+# The IJG's luminance quantisation table (quality 50), which libjpeg scales for every other quality.
+_IJG_LUMINANCE = (
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
+    14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+)  # fmt: skip
+_HALF_QUALITY = 50
+_METADATA_HELP = "Send a delivery URL of your account: {base}/{accountId}/[tr:...]/{filePath}[?ik-obj-version=...]."
+
+
+def _dct_rows(rows: Sequence[Sequence[float]], frequencies: int) -> list[list[float]]:
+    """The first ``frequencies`` coefficients of the DCT-II of each row (unnormalised, as scipy's default)."""
+    n = len(rows[0])
+    cosines = [[math.cos(math.pi * u * (2 * x + 1) / (2 * n)) for x in range(n)] for u in range(frequencies)]
+    return [[2 * sum(p * c for p, c in zip(row, cosine, strict=True)) for cosine in cosines] for row in rows]
+
+
+def phash(grey: Sequence[float], side: int = PHASH_SIDE) -> str:
+    """The 64-bit perceptual hash (pHash) of a ``side`` x ``side`` grey image given row by row: the 2-D DCT's lowest
+    8 x 8 frequencies, each bit set when its coefficient is above their median, as 16 hexadecimal characters (the
+    bit order of the ``imagehash`` library: row by row, the first bit most significant)."""
+    if len(grey) != side * side:
+        raise ValueError(f"a pHash needs {side * side} grey values, got {len(grey)}")
+    rows = [list(grey[y * side : (y + 1) * side]) for y in range(side)]
+    by_row = _dct_rows(rows, _PHASH_BITS_SIDE)  # [y][u]
+    columns = [[by_row[y][u] for y in range(side)] for u in range(_PHASH_BITS_SIDE)]
+    low = _dct_rows(columns, _PHASH_BITS_SIDE)  # [u][v]: v is the vertical frequency
+    coefficients = [low[u][v] for v in range(_PHASH_BITS_SIDE) for u in range(_PHASH_BITS_SIDE)]
+    ordered = sorted(coefficients)
+    median = (ordered[31] + ordered[32]) / 2
+    value = 0
+    for coefficient in coefficients:
+        value = (value << 1) | (coefficient > median)
+    return f"{value:016x}"
+
+
+def jpeg_quality(luminance: Sequence[int]) -> int:
+    """A JPEG's quality (1-100) estimated from its luminance quantisation table, by inverting libjpeg's scaling of
+    the IJG table (quality q < 50 scales it by 50/q, else by (100 - q)/50)."""
+    scale = 100 * sum(luminance) / sum(_IJG_LUMINANCE)
+    quality = (200 - scale) / 2 if scale <= 100 else 5000 / scale
+    return max(1, min(100, round(quality)))
+
+
+def format_name(pillow_format: str) -> str:
+    """ImageKit's ``format`` of an image: ``jpg``, ``png``, ``webp``... (Pillow's format name, lower case)."""
+    name = pillow_format.lower()
+    return {"jpeg": "jpg", "tiff": "tiff", "heif": "heic"}.get(name, name)
+
+
+def extension_of(name: str) -> str | None:
+    """The extension of a file name, lower case (``format`` of a file that is not an image), or None."""
+    stem, dot, extension = name.rpartition(".")
+    return extension.lower() if dot and stem and extension else None
+
+
+def delivery_path_of(url: str, base_url: str) -> tuple[str, dict[str, list[str]]]:
+    """The delivery path (``/{accountId}/...``, decoded as API Gateway decodes it) and query of a URL on our
+    delivery base URL; 400 for a malformed URL or another host."""
+    help_text = _METADATA_HELP.format(base=base_url.rstrip("/"))
+    try:
+        parts, base = urlsplit(url.strip()), urlsplit(base_url)
+        port, base_port = parts.port, base.port
+    except ValueError:
+        raise BadRequestError("url is not a valid URL.", help=help_text, reason="INVALID_URL") from None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        raise BadRequestError("url must be an http(s) URL.", help=help_text, reason="INVALID_URL")
+    same_host = (parts.hostname, port) == ((base.hostname or "").lower(), base_port)
+    prefix = base.path.rstrip("/")
+    if not same_host or not (parts.path == prefix or parts.path.startswith(prefix + "/")):
+        raise BadRequestError(
+            f"url is not a delivery URL of this medialib: it must start with {base_url.rstrip('/')}/.",
+            help=help_text,
+            reason="FOREIGN_URL",
+        )
+    return unquote(parts.path[len(prefix) :]), parse_qs(parts.query, keep_blank_values=True)

@@ -1,5 +1,6 @@
 """What an uploaded file is, read with Pillow (only the upload function carries the image layer): an image's
-size, alpha and format, and its EXIF as ``embeddedMetadata``. The pixel count is checked on the header, before
+size, alpha and format, and its EXIF as ``embeddedMetadata`` (read by ``medialib.transform.exif``, which the
+metadata API shares). The pixel count is checked on the header, before
 any pixel is decoded; bytes Pillow cannot identify are a non-image; an image whose pixels cannot be decoded
 (truncated, corrupt) is refused."""
 
@@ -12,14 +13,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from medialib.errors import BadRequestError
+from medialib.transform.exif import embedded_metadata
 from medialib.upload.rules import MAX_PIXELS
 
 if TYPE_CHECKING:
     from PIL import Image
 
-_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
-_SKIPPED_TAGS = {"MakerNote", "UserComment", "ExifOffset", "GPSInfo", "PrintImageMatching"}
-_MAX_TEXT = 1024
 _ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
 _SUPPORTED = {"JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "ICO", "AVIF", "HEIF"}
 
@@ -37,46 +36,6 @@ class Probe:
 
 def _mime_of(name: str, declared: str | None) -> str:
     return declared or mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return None
-    if isinstance(value, tuple | list):
-        items = [_json_value(item) for item in value]
-        return None if any(item is None for item in items) else items
-    if isinstance(value, str):
-        return value.strip("\x00 ")[:_MAX_TEXT] or None
-    if isinstance(value, int | float):
-        return value
-    try:
-        number = float(value)  # IFDRational
-    except (TypeError, ValueError, ZeroDivisionError):
-        return None
-    return int(number) if number.is_integer() else round(number, 6)
-
-
-def embedded_metadata(image: Image.Image) -> dict[str, Any]:
-    from PIL import ExifTags  # noqa: PLC0415 - Pillow is imported by the first upload, not at init (cold start)
-
-    """EXIF fields under their EXIF names (``Make``, ``DateTimeOriginal``, ``GPSLatitude``...), as ImageKit
-    names them; binary and vendor blobs are left out."""
-    try:
-        exif = image.getexif()
-        tags: dict[int, Any] = {**exif, **exif.get_ifd(_EXIF_IFD)}
-        gps = exif.get_ifd(_GPS_IFD)
-    except Exception:  # broken EXIF is no reason to refuse the image: it then has no metadata
-        return {}
-    found: dict[str, Any] = {}
-    for tag, value in tags.items():
-        name = ExifTags.TAGS.get(tag)
-        if name and name not in _SKIPPED_TAGS and (clean := _json_value(value)) is not None:
-            found[name] = clean
-    for tag, value in gps.items():
-        name = ExifTags.GPSTAGS.get(tag)
-        if name and (clean := _json_value(value)) is not None:
-            found[name] = clean
-    return found
 
 
 def probe(content: bytes, name: str, declared_mime: str | None) -> Probe:
