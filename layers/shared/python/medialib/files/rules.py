@@ -307,7 +307,7 @@ _IJG_LUMINANCE = (
     49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
 )  # fmt: skip
 _HALF_QUALITY = 50
-_METADATA_HELP = "Send a delivery URL of your account: {base}/{accountId}/[tr:...]/{filePath}[?ik-obj-version=...]."
+_METADATA_HELP = "Send a delivery URL of your account: {base}/{{accountId}}/[tr:...]/{{filePath}}[?ik-obj-version=...]."
 
 
 def _dct_rows(rows: Sequence[Sequence[float]], frequencies: int) -> list[list[float]]:
