@@ -379,3 +379,38 @@ def test_purge_claim_store_contract(stack: Any, backend: str) -> None:
     assert (store.get_request(acc, "r3"), store.used(acc, "2999-01")) == (None, 3)
     with pytest.raises(ConditionFailedError):
         store.set_invalidation(acc, "r3", "I3")
+
+
+# ------------------------------------------------------------------ details: delete a file, update details
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_details_and_delete_store_contract(stack: Any, backend: str) -> None:
+    """Given a file with two versions, When its details are written (then again from a stale read) and it is
+    deleted (first from a stale read), Then each backend: the details reach the current record and the current
+    version's record only, a stale write changes nothing, and the delete leaves no file, version or path."""
+    acc = _unique("acc")
+    store: FileStore = FakeFileStore() if backend == "in-memory-fake" else TableFileStore()
+    v1, v2 = _version(acc, "f1", 1, 0), _version(acc, "v2", 2, 1)
+    store.create_file(v1, [])
+    first = store.versioned(acc, "f1")
+    assert first is not None
+    store.add_version(v2, first)
+    read = store.versioned(acc, "f1")
+    assert read is not None
+    later = read.item.updated_at.replace(year=2030)
+    changed = read.item.model_copy(update={"tags": ["t"], "custom_metadata": {"n": 9.5}, "updated_at": later})
+    store.update_details(read, changed)
+    with pytest.raises(ConditionFailedError):
+        store.update_details(read, changed.model_copy(update={"tags": ["stale"]}))  # read before the first write
+    now = store.versioned(acc, "f1")
+    assert now is not None and (now.item.tags, now.item.custom_metadata, now.item.updated_at) == (
+        ["t"], {"n": 9.5}, later,
+    )  # fmt: skip
+    assert [(v.version_id, v.tags) for v in store.versions(acc, "f1")] == [("f1", None), ("v2", ["t"])]
+
+    with pytest.raises(ConditionFailedError):
+        store.delete_file(first, store.versions(acc, "f1"))  # stale: read before v2
+    store.delete_file(now, store.versions(acc, "f1"))
+    assert store.versioned(acc, "f1") is None and store.versions(acc, "f1") == []
+    assert store.file_id_at(acc, "/v/a.png") is None
