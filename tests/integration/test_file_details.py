@@ -286,11 +286,25 @@ def test_a_form_encoded_bulk_request_is_a_415(api: Any, account: Any, route: str
     assert answer.status_code == 415
 
 
-@pytest.mark.parametrize("method", ["HEAD", "OPTIONS", "GET"])
-def test_other_methods_on_a_bulk_route_are_not_served(api: Any, account: Any, method: str) -> None:
-    """HEAD/GET: 405 (or 404 by the gateway); OPTIONS: the CORS preflight. Never a 5xx."""
-    answer = api.open("/v1/files/addTags", method=method, headers={**basic(account.private_key), "Origin": "https://a"})
+@pytest.mark.parametrize("method", ["HEAD", "OPTIONS", "GET", "PUT"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/files/addTags",
+        "/v1/files/removeTags",
+        "/v1/files/removeAITags",
+        "/v1/files/batch/deleteByFileIds",
+        "/v1/files/abc/metadata",
+        "/v1/metadata",
+    ],
+)
+def test_other_methods_are_a_clear_answer(api: Any, account: Any, method: str, path: str) -> None:
+    """HEAD, GET or PUT where the route has another method: 405 naming the allowed ones (a HEAD of a GET route
+    answers as GET: 4xx without the url); OPTIONS: the CORS preflight. Never a 5xx."""
+    answer = api.open(path, method=method, headers={**basic(account.private_key), "Origin": "https://a.example"})
     assert answer.status_code < 500
+    if method != "OPTIONS" and answer.status_code >= 400 and answer.get_data():
+        assert {"message", "help"} <= json.loads(answer.get_data()).keys()
 
 
 # ------------------------------------------------------------------ custom metadata (the account's fields)
