@@ -6,17 +6,29 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import Field
 
 from medialib.api import Identifier, caller_account_id, json_response, new_router
-from medialib.api.contract import answers, error_answer
+from medialib.api.contract import ErrorResponse, answers, error_answer
 from medialib.fields import service
 from medialib.fields.models import CreateFieldRequest, FieldResponse, ListFieldsQuery, UpdateFieldRequest
 
 router = new_router()
 
 _TAGS = ["Custom metadata fields"]
-_INVALID_FIELD = {
-    **error_answer(400),
+
+
+class InvalidFieldResponse(ErrorResponse):
+    """ImageKit's error body; for an invalid field object, ``errors`` says what is wrong with each member."""
+
+    errors: dict[str, str] | None = Field(
+        default=None, description="By member (name, label, schema.minValue...): what is wrong with it."
+    )
+
+
+_INVALID_FIELD: OpenAPIResponse = {
+    **error_answer(400, InvalidFieldResponse),
     "description": "Invalid field object (reason INVALID_FIELD, errors by member), a name or label taken "
     "(FIELD_NAME_EXISTS, FIELD_LABEL_EXISTS), too many fields (TOO_MANY_FIELDS), or an invalid body",
 }
