@@ -130,18 +130,18 @@ def test_a_label_taken_by_another_field_is_refused_on_update(field_store: FakeFi
     assert [f.label for f in service.list_fields(ACC, include_deleted=False)] == ["A", "B"]
 
 
-def test_an_update_that_keeps_losing_is_a_retryable_409(field_store: FakeFieldStore) -> None:
+def test_an_update_that_keeps_losing_is_a_retryable_409(
+    field_store: FakeFieldStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Given a field changed by others on every attempt, When updated, Then 409 that the SDKs retry."""
     field_id = _create()["id"]
-    original = field_store.update
 
     def always_lost(*_: Any) -> None:
         raise ConditionFailedError()
 
-    field_store.update = always_lost  # type: ignore[method-assign]
+    monkeypatch.setattr(field_store, "update", always_lost)
     with pytest.raises(ConflictError) as lost:
         service.update_field(ACC, field_id, {"label": "X"})
-    field_store.update = original  # type: ignore[method-assign]
     assert lost.value.retryable
 
 
