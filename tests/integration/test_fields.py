@@ -356,3 +356,17 @@ def test_another_accounts_field_is_404_and_untouched(  # noqa: PLR0917 - fixture
         field["id"] for field in listed(api, other_account.private_key, "?includeDeleted=true")
     }
     assert listed(api, account.private_key) == before
+
+
+def test_an_image_whose_exif_holds_fractions_is_stored_with_them(api: Any, key: str) -> None:
+    """Given a JPEG whose EXIF holds rationals (ExposureTime 1/250, FNumber 2.8: floats once read), When uploaded
+    and its details read, Then 200 and the embedded metadata holds the same numbers (DynamoDB takes no float: they
+    are stored as Decimals and read back as numbers)."""
+    content = image(fmt="JPEG", exif={0x010F: "Cam", 0x8769: {0x829A: 0.004, 0x829D: 2.8}})
+    body, content_type = multipart({"fileName": "exif.jpg", "responseFields": "embeddedMetadata"}, content)
+    answer = api.post(UPLOAD, headers={**basic(key), "Content-Type": content_type}, data=body)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    embedded = answer.get_json()["embeddedMetadata"]
+    details = api.get(f"/v1/files/{answer.get_json()['fileId']}/details", headers=basic(key)).get_json()
+    assert details["embeddedMetadata"] == embedded
+    assert (embedded.get("ExposureTime"), embedded.get("FNumber")) == (0.004, 2.8), embedded
