@@ -370,3 +370,25 @@ def test_an_image_whose_exif_holds_fractions_is_stored_with_them(api: Any, key: 
     details = api.get(f"/v1/files/{answer.get_json()['fileId']}/details", headers=basic(key)).get_json()
     assert details["embeddedMetadata"] == embedded
     assert (embedded.get("ExposureTime"), embedded.get("FNumber")) == (0.004, 2.8), embedded
+
+
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        pytest.param(FIELDS, "GET,OPTIONS,POST", id="the-collection"),
+        pytest.param(f"{FIELDS}/0123456789abcdef01234567", "DELETE,OPTIONS,PATCH", id="one-field"),
+    ],
+)
+def test_a_browser_may_call_the_fields_routes(api: Any, path: str, methods: str) -> None:
+    """Given a browser's preflight (no credentials), When OPTIONS is sent, Then 200 naming the path's methods, as
+    SAM's Cors answers every path of the API."""
+    response = api.options(
+        path,
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": methods.split(",")[-1],
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Methods"] == methods
