@@ -201,3 +201,10 @@ def test_an_upload_with_an_unknown_key_stores_nothing(file_store: FakeFileStore,
     with pytest.raises(InvalidCustomMetadataError, match=r"customMetadata\.colour"):
         _upload(customMetadata='{"colour": "red"}')
     assert (file_store.entries, blob_store.objects) == ({}, {})
+
+
+@pytest.mark.parametrize("values", [["price"], "price=1", 7], ids=["a-list", "text", "a-number"])
+def test_custom_metadata_that_is_not_an_object_is_a_400(field_store: FakeFieldStore, values: Any) -> None:
+    """Given a caller that passes customMetadata as the client sent it, When it is no object, Then 400 saying so."""
+    with pytest.raises(BadRequestError, match="should be a JSON object"):
+        service.checked_custom_metadata(ACC, values, previous={})

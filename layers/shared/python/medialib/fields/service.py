@@ -35,7 +35,13 @@ def checked_custom_metadata(
     """The custom metadata to store for a file of ``account_id``. ``previous=None``: ``values`` is the whole set
     (upload); else ``values`` changes ``previous`` (PATCH details), a key with ``None`` removing it. Each key set
     names a field of the account (not deleted) and its value fits the field's schema; required fields without a
-    value get their default. BadRequestError (InvalidCustomMetadataError) naming each key and its rule."""
+    value get their default. BadRequestError (InvalidCustomMetadataError) naming each key and its rule; ``values``
+    that are not an object (a caller passing the body's member as sent) are a 400 too."""
+    if not isinstance(values, dict):
+        raise BadRequestError(
+            "Your request contains invalid parameters. customMetadata: should be a JSON object.",
+            reason="INVALID_PARAMETER",
+        )
     return rules.custom_metadata(_live(account_id), values, previous=previous)
 
 
