@@ -52,6 +52,9 @@ class FieldStore(Protocol):
         ...
 
 
+_COUNTS = {"#active": "active", "#total": "total"}  # names in expressions: some are DynamoDB reserved words
+
+
 def _pk(account_id: str) -> str:
     return f"ACCOUNT#{account_id}#FIELDS"
 
@@ -81,16 +84,18 @@ def _claim(item: FieldItem, claim: Claim) -> table.Put:
 def _release_label(previous: FieldItem) -> table.Delete:
     return table.Delete(
         *_claim_key(previous.account_id, "label", previous.label),
-        condition="fieldId = :id",
+        condition="#id = :id",
         values={":id": previous.field_id},
+        names={"#id": "fieldId"},
     )
 
 
 def _replace(item: FieldItem, previous: FieldItem) -> table.Put:
     return table.Put(
         _row(item),
-        condition="seq = :seq AND deleted = :false",
+        condition="#seq = :seq AND #deleted = :false",
         values={":seq": previous.seq, ":false": False},
+        names={"#seq": "seq", "#deleted": "deleted"},
     )
 
 
@@ -105,10 +110,11 @@ class TableFieldStore:
     def create(self, item: FieldItem, *, max_active: int, max_total: int) -> None:
         count = table.Update(
             *_count_key(item.account_id),
-            expression="ADD active :one, total :one",
-            condition="(attribute_not_exists(active) OR active < :active) AND "
-            "(attribute_not_exists(total) OR total < :total)",
+            expression="ADD #active :one, #total :one",
+            condition="(attribute_not_exists(#active) OR #active < :active) AND "
+            "(attribute_not_exists(#total) OR #total < :total)",
             values={":one": 1, ":active": max_active, ":total": max_total},
+            names=_COUNTS,
         )
         table.transact_write(
             [table.Put(_row(item), only_if_new=True), _claim(item, "name"), _claim(item, "label"), count]
@@ -123,9 +129,10 @@ class TableFieldStore:
     def delete(self, item: FieldItem, previous: FieldItem) -> None:
         uncount = table.Update(
             *_count_key(item.account_id),
-            expression="ADD active :minus",
-            condition="active > :zero",
+            expression="ADD #active :minus",
+            condition="#active > :zero",
             values={":minus": -1, ":zero": 0},
+            names={"#active": "active"},
         )
         table.transact_write([_replace(item, previous), _release_label(previous), uncount])
 
