@@ -369,3 +369,79 @@ class TableFileStore:
                 ),
             ]
         )
+
+
+# ------------------------------------------------------------------ folders: rows of folders and walks of a tree
+#
+# A folder row is listed while it has its index keys (GSI1: its parent's children, GSI2: the account's folders).
+# Deleting a folder first hides its row (the index keys removed, ``deletingJob`` set): it leaves every listing at
+# once and is no longer found, while its job deletes what it held; an upload into it re-creates the keys
+# (``_folder_upsert`` sets what is absent), and the folder is back with what the upload put there.
+
+
+class TableFolderStore:
+    """Folder rows and the queries that walk a folder's tree (``medialib.folders``)."""
+
+    def get_folder(self, account_id: str, folder_path: str) -> FolderItem | None:
+        """The folder at ``folder_path`` when it is listed (a folder being deleted is not)."""
+        item = table.get(*_folder_key(account_id, folder_path))
+        return None if item is None or "GSI1PK" not in item else FolderItem.model_validate(item)
+
+    def create_folders(self, folders: list[FolderItem]) -> None:
+        """Each folder unless it exists (a listed one is kept as it is; a hidden one is listed again), in one
+        transaction (at most 50 levels, under DynamoDB's 100 writes)."""
+        if folders:
+            table.transact_write([_folder_upsert(folder) for folder in folders])
+
+    def hide_folder(self, account_id: str, folder_path: str, job_id: str) -> None:
+        """Take a listed folder out of every listing, marked with the job that deletes it. ConditionFailedError
+        when it is not listed (absent, or hidden by another delete)."""
+        table.transact_write(
+            [
+                table.Update(
+                    *_folder_key(account_id, folder_path),
+                    expression="REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK SET deletingJob = :job",
+                    values={":job": job_id},
+                    condition="attribute_exists(GSI1PK)",
+                )
+            ]
+        )
+
+    def delete_folder(self, account_id: str, folder_path: str) -> None:
+        """Remove a folder's row (nothing when it is gone already)."""
+        table.transact_write([table.Delete(*_folder_key(account_id, folder_path))])
+
+    def files_after(self, account_id: str, folder_path: str, after: str | None, limit: int) -> list[FileItem]:
+        """Up to ``limit`` files of the folder by name, those after the name ``after`` (all when None)."""
+        items = table.query_after(
+            _folder_pk(account_id, folder_path), index=_FOLDER_INDEX, sk_after=f"FILE#{after or ''}", page_size=limit
+        )
+        found: list[FileItem] = []
+        for item in items:
+            if not str(item["GSI1SK"]).startswith("FILE#") or len(found) == limit:
+                break
+            found.append(FileItem.model_validate(item))
+        return found
+
+    def subfolder_after(self, account_id: str, folder_path: str, after: str | None) -> FolderItem | None:
+        """The folder's first subfolder by name, after the name ``after`` (the first one when None)."""
+        items = table.query_after(
+            _folder_pk(account_id, folder_path), index=_FOLDER_INDEX, sk_after=f"FOLDER#{after or ''}", page_size=1
+        )
+        for item in items:
+            return FolderItem.model_validate(item) if str(item["GSI1SK"]).startswith("FOLDER#") else None
+        return None
+
+    def children(self, account_id: str, folder_path: str) -> Iterator[Entry]:
+        """Every direct child (files, then folders, by name), as the folder index has them."""
+        return (_entry(item) for item in table.query(_folder_pk(account_id, folder_path), index=_FOLDER_INDEX))
+
+    def holds_file(self, account_id: str, folder_path: str) -> bool:
+        """Whether a file is in the folder now: each file its index lists is read again (strongly consistent),
+        since the index lags behind a file just moved or deleted."""
+        for entry in self.children(account_id, folder_path):
+            if isinstance(entry, FileItem):
+                current = table.get(*_file_key(account_id, entry.file_id))
+                if current is not None and _parent_of(str(current["filePath"])) == folder_path:
+                    return True
+        return False
