@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from medialib.api import Identifier, caller_account_id, new_router, not_implemented
 from medialib.api.contract import answers, error_answer
-from medialib.files import service
+from medialib.files import details, service
 from medialib.files.models import FileResponse, FolderResponse, ListFilesQuery, UpdateFileDetailsRequest
 from medialib.files.rules import to_file_response
 from medialib.publish import service as publish
@@ -55,11 +56,21 @@ def update_file_details(fileId: Identifier, request: UpdateFileDetailsRequest) -
     return to_file_response(item, get_settings(FilesSettings).delivery_base_url)
 
 
+@router.delete(
+    "/v1/files/<fileId>",
+    summary="Delete a file and all its versions (the CDN is not purged)",
+    tags=["Files"],
+    responses={204: {"description": "Deleted"}, **answers(400, 404, 409, 503)},
+)
+def delete_file(fileId: Identifier) -> Response[str]:
+    details.delete_file(caller_account_id(router), fileId)
+    return Response(status_code=204, body="")
+
+
 not_implemented(
     router,
     "Deleting files, their tags and metadata",
     [
-        ("DELETE", "/v1/files/<fileId>"),
         ("POST", "/v1/files/batch/deleteByFileIds"),
         ("POST", "/v1/files/addTags"),
         ("POST", "/v1/files/removeTags"),

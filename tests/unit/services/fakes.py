@@ -166,6 +166,37 @@ class FakeFileStore(Failing):
         self.entries[key] = [e for e in self.entries[key] if _current(e) or e.version_id != version_id]  # type: ignore[union-attr]
         self.counters[key] = (now.seq, now.count - 1)
 
+    # ------------------------------------------------------------------ details: delete a file, update details
+
+    def _as_read(self, previous: VersionedFile) -> tuple[str, str]:
+        key = self._unchanged(previous)
+        now = self.versioned(*key)
+        if now is None or now.count != previous.count or now.item.updated_at != previous.item.updated_at:
+            raise ConditionFailedError()
+        return key
+
+    def delete_file(self, previous: VersionedFile, versions: list[FileItem]) -> None:
+        self.check()
+        key = self._as_read(previous)
+        del self.entries[key]
+        self.rows.pop(key, None)
+        self.counters.pop(key, None)
+        self.publish_seqs.pop(key, None)
+
+    def update_details(self, previous: VersionedFile, item: FileItem) -> None:
+        self.check()
+        key = self._unchanged(previous)
+        now = self.versioned(*key)
+        if now is None or now.item.updated_at != previous.item.updated_at:
+            raise ConditionFailedError()
+        fields = ("tags", "ai_tags", "custom_coordinates", "custom_metadata", "description", "updated_at")
+        update = {name: getattr(item, name) for name in fields}
+        rows = self.rows.setdefault(key, {previous.item.version_id: _as_version(previous.item)})
+        rows[item.version_id] = rows[item.version_id].model_copy(update=update)
+        self.entries[key] = [
+            e.model_copy(update=update) if isinstance(e, FileItem) and _current(e) else e for e in self.entries[key]
+        ]
+
 
 class FakeBlobs(Failing):
     """The originals bucket: objects by key."""

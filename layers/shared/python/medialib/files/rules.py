@@ -195,3 +195,13 @@ def republished(version: FileItem, *, is_published: bool, token: str, now: datet
     """A version after its published state changed: a new ``ik-obj-version`` token, so that the old one stops
     working (seed 000: the version's URL changes on publish and on unpublish)."""
     return version.model_copy(update={"is_published": is_published, "object_token": token, "updated_at": now})
+
+
+# ------------------------------------------------------------------ details: delete, details, tags
+
+
+def complete_history(previous: VersionedFile, versions: Iterable[FileItem]) -> bool:
+    """Whether ``versions`` (read after ``previous``) are all of the file's versions: as many as it counts, the
+    current one among them. A read that missed a version (read from a stale copy) must be read again."""
+    ids = {version.version_id for version in versions}
+    return len(ids) == previous.count and previous.item.version_id in ids

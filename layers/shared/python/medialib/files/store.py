@@ -18,6 +18,10 @@ Entry = FileItem | FolderItem
 
 # The writes of one set_published transaction (DynamoDB's limit); a module constant so tests can lower it.
 PUBLISH_CHUNK_WRITES = table.MAX_TRANSACTION_WRITES
+# The writes of one delete_file transaction (DynamoDB's limit); a module constant so tests can lower it.
+DELETE_CHUNK_WRITES = table.MAX_TRANSACTION_WRITES
+# What a details update rewrites on the current record and the current version's record (their stored names).
+_DETAILS_ATTRIBUTES = ("tags", "AITags", "customCoordinates", "customMetadata", "description", "updatedAt")
 
 
 class Listing(StrEnum):
@@ -97,6 +101,22 @@ class FileStore(Protocol):
 
     def delete_version(self, account_id: str, file_id: str, version_id: str) -> None:
         """Remove a non-current version's record. ConditionFailedError when it is current or absent."""
+        ...
+
+    # ------------------------------------------------------------------ details: delete a file, update details
+
+    def delete_file(self, previous: VersionedFile, versions: list[FileItem]) -> None:
+        """Remove the file's records: its current record, its path claim and every version's record
+        (``versions``, all of them as read with ``previous``). A file with more versions than one transaction holds
+        first loses non-current versions in transactions of their own (each keeps the file consistent: its
+        ``versionCount`` goes down with them), then the rest goes in one. ConditionFailedError when the file is not
+        as ``previous`` read it (a version added, deleted or restored): that transaction is not written."""
+        ...
+
+    def update_details(self, previous: VersionedFile, item: FileItem) -> None:
+        """Write ``item``'s details (tags, AITags, custom coordinates, custom metadata, description, update time) to
+        the current record and to the current version's record, in one transaction, on condition that the file is
+        as ``previous`` read it (same version, same update time). ConditionFailedError otherwise."""
         ...
 
 
@@ -366,6 +386,74 @@ class TableFileStore:
                     expression="SET versionCount = versionCount - :one",
                     values={":one": 1, ":vid": version_id},
                     condition="attribute_exists(PK) AND versionId <> :vid",
+                ),
+            ]
+        )
+
+    # ------------------------------------------------------------------ details: delete a file, update details
+
+    def delete_file(self, previous: VersionedFile, versions: list[FileItem]) -> None:
+        account_id, file_id = previous.item.account_id, previous.item.file_id
+        current_id = previous.item.version_id
+        older = [_version_key(account_id, file_id, v.version_id) for v in versions if v.version_id != current_id]
+        guard = _unchanged(previous)
+        condition = f"{guard['condition']} AND versionCount = :count"
+        # The last transaction: the file row, the path claim, the current version's row and what is left.
+        room = DELETE_CHUNK_WRITES - 3
+        count = previous.count
+        while len(older) > room:
+            chunk, older = older[: DELETE_CHUNK_WRITES - 1], older[DELETE_CHUNK_WRITES - 1 :]
+            table.transact_write(
+                [
+                    table.Update(
+                        *_file_key(account_id, file_id),
+                        expression="SET versionCount = versionCount - :n",
+                        values=guard["values"] | {":count": count, ":n": len(chunk)},
+                        condition=condition,
+                    ),
+                    *(table.Delete(*key) for key in chunk),
+                ]
+            )
+            count -= len(chunk)
+        table.transact_write(
+            [
+                table.Delete(
+                    *_file_key(account_id, file_id), condition=condition, values=guard["values"] | {":count": count}
+                ),
+                table.Delete(
+                    *_path_key(account_id, previous.item.file_path),
+                    condition="fileId = :fid",
+                    values={":fid": file_id},
+                ),
+                table.Delete(*_version_key(account_id, file_id, current_id)),
+                *(table.Delete(*key) for key in older),
+            ]
+        )
+
+    def update_details(self, previous: VersionedFile, item: FileItem) -> None:
+        row = _row(item)
+        names = {f"#d{i}": name for i, name in enumerate(_DETAILS_ATTRIBUTES)}
+        sets = [f"#d{i} = :d{i}" for i, name in enumerate(_DETAILS_ATTRIBUTES) if name in row]
+        removes = [f"#d{i}" for i, name in enumerate(_DETAILS_ATTRIBUTES) if name not in row]
+        values = {f":d{i}": row[name] for i, name in enumerate(_DETAILS_ATTRIBUTES) if name in row}
+        expression = f"SET {', '.join(sets)}" + (f" REMOVE {', '.join(removes)}" if removes else "")
+        guard = _unchanged(previous)
+        account_id, file_id = item.account_id, item.file_id
+        table.transact_write(
+            [
+                table.Update(
+                    *_file_key(account_id, file_id),
+                    expression=expression,
+                    values=values | guard["values"] | {":was": _row(previous.item)["updatedAt"]},
+                    names=names,
+                    condition=f"{guard['condition']} AND updatedAt = :was",
+                ),
+                table.Update(
+                    *_version_key(account_id, file_id, item.version_id),
+                    expression=expression,
+                    values=values,
+                    names=names,
+                    condition="attribute_exists(PK)",
                 ),
             ]
         )
