@@ -72,7 +72,7 @@ def name_of(path: str) -> str:
 
 def is_within(path: str, folder: str) -> bool:
     """Whether ``path`` is ``folder`` or inside it (``/ab`` is not inside ``/a``)."""
-    return folder == ROOT or path == folder or path.startswith(folder.rstrip("/") + "/")
+    return folder in (ROOT, path) or path.startswith(folder.rstrip("/") + "/")
 
 
 def mapped(path: str, source: str, destination: str) -> str:
@@ -100,7 +100,9 @@ def refusal(source: str, destination: str, *, verb: str) -> str | None:
     if destination == source:
         return f"The folder is already at {destination}: source and destination are the same."
     if is_within(parent_of(destination), source):
-        return f"A folder cannot be {verb} into itself or one of its subfolders ({source} into {parent_of(destination)})."
+        return (
+            f"A folder cannot be {verb} into itself or one of its subfolders ({source} into {parent_of(destination)})."
+        )
     if len(levels(destination)) > MAX_FOLDER_LEVELS:
         return f"{destination} would be nested more than {MAX_FOLDER_LEVELS} levels deep."
     return None
