@@ -13,7 +13,6 @@ deepest first (a file uploaded into the source meanwhile keeps its folder).
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -24,6 +23,7 @@ from medialib.accounts import service as accounts
 from medialib.adapters import workflows as sfn_workflows
 from medialib.adapters.errors import ConditionFailedError
 from medialib.errors import BadRequestError, ConflictError, MedialibError, NotFoundError, RetryableError
+from medialib.files import details
 from medialib.files import service as files
 from medialib.files.models import FileItem, FolderItem
 from medialib.files.store import TableFolderStore
@@ -115,19 +115,26 @@ def _source(account_id: str, value: str, field: str, *, reason: str) -> str:
     return path
 
 
+def _job(account_id: str, job_type: FolderJobType, source: str, destination: str, **options: bool) -> FolderJobItem:
+    """A new job: its row (Pending, its id given there) and the request, not yet recorded as progress."""
+    job = jobs.create_job(account_id, job_type.value, 0, {"source": source, "destination": destination, **options})
+    return FolderJobItem(
+        account_id=account_id,
+        job_id=job.job_id,
+        type=job_type,
+        source=source,
+        destination=destination,
+        folder=source,
+        **options,
+    )
+
+
 def _start(progress: FolderJobItem, state_machine_arn: str, *, undo: Callable[[], None] | None = None) -> str:
-    """Record the job and its progress, then start its execution (named by the job: a retried start is a no-op).
-    A start that fails closes the job as FAILED (never a job Pending forever) and runs ``undo``."""
-    jobs.create_job(
-        progress.account_id,
-        progress.type.value,
-        0,
-        {"source": progress.source, "destination": progress.destination, "includeVersions": progress.include_versions,
-         "purgeCache": progress.purge_cache},
-    )  # fmt: skip
-    progress_store.create(progress)
+    """Record the job's progress, then start its execution (named by the job: a retried start is a no-op). A start
+    that fails closes the job as FAILED (never a job Pending forever) and runs ``undo``."""
     payload = {"accountId": progress.account_id, "jobId": progress.job_id, "purgeCache": progress.purge_cache}
     try:
+        progress_store.create(progress)
         workflows.start(state_machine_arn, progress.job_id, payload)
     except MedialibError:
         jobs.fail(progress.account_id, progress.job_id, "NOT_STARTED")
@@ -136,18 +143,6 @@ def _start(progress: FolderJobItem, state_machine_arn: str, *, undo: Callable[[]
         raise
     metrics.add_metric(name="FolderJobStarted", unit="Count", value=1)
     return progress.job_id
-
-
-def _job(account_id: str, job_type: FolderJobType, source: str, destination: str, **options: bool) -> FolderJobItem:
-    return FolderJobItem(
-        account_id=account_id,
-        job_id=secrets.token_hex(16),
-        type=job_type,
-        source=source,
-        destination=destination,
-        folder=source,
-        **options,
-    )
 
 
 def _refuse(source: str, destination: str, verb: str) -> None:
@@ -201,6 +196,7 @@ def request_delete(account_id: str, request: DeleteFolderRequest, state_machine_
     try:
         folders.hide_folder(account_id, path, job.job_id)
     except ConditionFailedError:  # deleted by a concurrent request
+        jobs.fail(account_id, job.job_id, "NOT_STARTED")
         raise NotFoundError(f"No folder found at {path}.", reason="FOLDER_NOT_FOUND") from None
     now = datetime.now(UTC)
     return _start(job, state_machine_arn, undo=lambda: folders.create_folders(_new_folders(account_id, path, now)))
@@ -331,13 +327,13 @@ def _handle(progress: FolderJobItem, listed: FileItem) -> dict[str, Any] | None:
 
 
 def _apply(progress: FolderJobItem, item: FileItem) -> None:
-    from medialib.files import details, moves  # noqa: PLC0415 - the per-file primitives of DETAILS and MOVES
-
-    now = datetime.now(UTC)
     if progress.type is FolderJobType.DELETE:
         with suppress(NotFoundError):  # deleted meanwhile: what the job wanted
             details.delete_file(progress.account_id, item.file_id)
         return
+    from medialib.files import moves  # noqa: PLC0415 - MOVES' per-file primitives (until merged)
+
+    now = datetime.now(UTC)
     target = rules.mapped(progress.folder, progress.source, progress.destination)
     if progress.type is FolderJobType.COPY:
         moves.copy_file(progress.account_id, item, target, include_versions=progress.include_versions, now=now)
