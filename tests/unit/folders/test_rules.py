@@ -27,7 +27,8 @@ def test_folder_name_is_cleaned_like_upload_folders(name: str, cleaned: str) -> 
 
 
 @pytest.mark.parametrize("name", [pytest.param("..", id="dot-dot"), pytest.param(".", id="dot"),
-                                  pytest.param("   ", id="blank")])  # fmt: skip
+                                  pytest.param("   ", id="blank"),
+                                  pytest.param("a\ufffdb", id="not-utf8-as-the-gateway-decodes-it")])  # fmt: skip
 def test_folder_name_refused(name: str) -> None:
     """Given a name that names no folder, When cleaned, Then ValueError (a 400)."""
     with pytest.raises(ValueError, match=r"\w"):

@@ -9,7 +9,8 @@ from medialib.upload.rules import MAX_FOLDER_LENGTH, MAX_FOLDER_LEVELS, normalis
 
 ROOT = "/"
 PURGE_REQUEST_ID_LENGTH = 24  # ImageKit's request ids are 24 hexadecimal characters
-MAX_REPORTED_FAILURES = 100  # a job lists its first failures; it counts them all
+MAX_REPORTED_FAILURES = 100
+REPLACEMENT = "\ufffd"  # a job lists its first failures; it counts them all
 
 
 def levels(path: str) -> list[str]:
@@ -19,7 +20,9 @@ def levels(path: str) -> list[str]:
 def folder_name(value: str) -> str:
     """``folderName``: one level, cleaned as upload cleans folders (letters, marks and digits of any script, ``-``
     and ``_`` kept, anything else ``_``; a ``/`` in it is a character like any other). ValueError when empty or
-    ``.``/``..``."""
+    ``.``/``..``, or holding U+FFFD (what the gateway makes of bytes that were not UTF-8)."""
+    if REPLACEMENT in value:
+        raise ValueError("folderName holds bytes that are not UTF-8")
     cleaned = normalise_folder(value.strip().replace("/", "_")).lstrip("/")
     if not cleaned:
         raise ValueError("folderName must contain a letter, a digit, - or _")
