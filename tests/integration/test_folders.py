@@ -120,7 +120,12 @@ def test_delete_folder_removes_the_tree_and_its_versions(api: Any, account: Any,
     assert (status, body) == (204, None)
     assert _listing(api, key, root) == [f"{root}/kept/"]
     job = _wait_for_job(api, key, headers["x-medialib-job-id"])
-    assert (job["type"], job["status"], job["succeededFiles"]) == ("DELETE_FOLDER", "Completed", 2)
+    assert (job["type"], job["status"], job["totalFiles"], job["succeededFiles"]) == (
+        "DELETE_FOLDER",
+        "Completed",
+        2,
+        2,
+    )
     for file_id in (first["fileId"], top["fileId"]):
         assert api.get(f"/v1/files/{file_id}/details", headers=basic(key)).status_code == 404
     assert _listing(api, key, f"{root}/doomed/b") == []
@@ -150,7 +155,11 @@ def test_copy_a_nested_tree_with_versions_appends_to_same_named_files(
                                  "includeVersions": True}))  # fmt: skip
 
     assert job["type"] == "COPY_FOLDER" and job["succeededFiles"] == 2
-    assert _listing(api, key, f"{root}/dst/src") == [f"{root}/dst/src/a.txt", f"{root}/dst/src/e/", f"{root}/dst/src/x/"]
+    assert _listing(api, key, f"{root}/dst/src") == [
+        f"{root}/dst/src/a.txt",
+        f"{root}/dst/src/e/",
+        f"{root}/dst/src/x/",
+    ]
     assert _listing(api, key, f"{root}/dst/src/x/y/z") == [f"{root}/dst/src/x/y/z/deep.txt"]
     assert _versions(api, key, there["fileId"]) == [4, 1, 2]
     assert _listing(api, key, f"{root}/src") == [f"{root}/src/a.txt", f"{root}/src/e/", f"{root}/src/x/"]
@@ -205,34 +214,87 @@ def test_rename_of_empty_folders_without_purge(api: Any, account: Any, call: Any
 @pytest.mark.parametrize(
     ("path", "body", "status", "reason"),
     [
-        pytest.param("copyFolder", {"sourceFolderPath": "{root}/nope", "destinationPath": "/"}, 404,
-                     "NO_FILES_FOLDER", id="copy-missing-source-404"),  # fmt: skip
-        pytest.param("moveFolder", {"sourceFolderPath": "{root}/nope", "destinationPath": "/"}, 404,
-                     "NO_FILES_FOLDER", id="move-missing-source-404"),  # fmt: skip
-        pytest.param("renameFolder", {"folderPath": "{root}/nope", "newFolderName": "x"}, 404,
-                     "NO_FILES_FOLDER", id="rename-missing-404"),  # fmt: skip
-        pytest.param("copyFolder", {"sourceFolderPath": "{root}/a", "destinationPath": "{root}/a/b"}, 400,
-                     "INVALID_DESTINATION", id="copy-into-own-subfolder-400"),  # fmt: skip
-        pytest.param("moveFolder", {"sourceFolderPath": "{root}/a", "destinationPath": "{root}/a"}, 400,
-                     "INVALID_DESTINATION", id="move-into-itself-400"),  # fmt: skip
-        pytest.param("moveFolder", {"sourceFolderPath": "{root}/a", "destinationPath": "{root}"}, 400,
-                     "INVALID_DESTINATION", id="move-onto-itself-400"),  # fmt: skip
-        pytest.param("moveFolder", {"sourceFolderPath": "/", "destinationPath": "{root}"}, 400,
-                     None, id="move-root-400"),  # fmt: skip
-        pytest.param("renameFolder", {"folderPath": "{root}/a", "newFolderName": "sib"}, 409,
-                     "FOLDER_ALREADY_EXISTS", id="rename-onto-sibling-409"),  # fmt: skip
-        pytest.param("copyFolder", {"sourceFolderPath": "{root}/a", "destinationPath": "/x",
-                                    "includeVersions": True, "includeFileVersions": False}, 400,
-                     None, id="copy-with-disagreeing-version-flags-400"),  # fmt: skip
-        pytest.param("copyFolder", {"sourceFolderPath": "{root}/a", "destinationPath": "/x",
-                                    "includeVersions": "yes"}, 400, None, id="copy-flag-not-a-boolean-400"),  # fmt: skip
-        pytest.param("copyFolder", {"sourceFolderPath": "{root}/a/../a", "destinationPath": "/x"}, 400,
-                     None, id="dot-dot-in-source-400"),  # fmt: skip
+        pytest.param(
+            "copyFolder",
+            {"sourceFolderPath": "{root}/nope", "destinationPath": "/"},
+            404,
+            "NO_FILES_FOLDER",
+            id="copy-missing-source-404",
+        ),
+        pytest.param(
+            "moveFolder",
+            {"sourceFolderPath": "{root}/nope", "destinationPath": "/"},
+            404,
+            "NO_FILES_FOLDER",
+            id="move-missing-source-404",
+        ),
+        pytest.param(
+            "renameFolder",
+            {"folderPath": "{root}/nope", "newFolderName": "x"},
+            404,
+            "NO_FILES_FOLDER",
+            id="rename-missing-404",
+        ),
+        pytest.param(
+            "copyFolder",
+            {"sourceFolderPath": "{root}/a", "destinationPath": "{root}/a/b"},
+            400,
+            "INVALID_DESTINATION",
+            id="copy-into-own-subfolder-400",
+        ),
+        pytest.param(
+            "moveFolder",
+            {"sourceFolderPath": "{root}/a", "destinationPath": "{root}/a"},
+            400,
+            "INVALID_DESTINATION",
+            id="move-into-itself-400",
+        ),
+        pytest.param(
+            "moveFolder",
+            {"sourceFolderPath": "{root}/a", "destinationPath": "{root}"},
+            400,
+            "INVALID_DESTINATION",
+            id="move-onto-itself-400",
+        ),
+        pytest.param(
+            "moveFolder", {"sourceFolderPath": "/", "destinationPath": "{root}"}, 400, None, id="move-root-400"
+        ),
+        pytest.param(
+            "renameFolder",
+            {"folderPath": "{root}/a", "newFolderName": "sib"},
+            409,
+            "FOLDER_ALREADY_EXISTS",
+            id="rename-onto-sibling-409",
+        ),
+        pytest.param(
+            "copyFolder",
+            {
+                "sourceFolderPath": "{root}/a",
+                "destinationPath": "/x",
+                "includeVersions": True,
+                "includeFileVersions": False,
+            },
+            400,
+            None,
+            id="copy-with-disagreeing-version-flags-400",
+        ),
+        pytest.param(
+            "copyFolder",
+            {"sourceFolderPath": "{root}/a", "destinationPath": "/x", "includeVersions": "yes"},
+            400,
+            None,
+            id="copy-flag-not-a-boolean-400",
+        ),
+        pytest.param(
+            "copyFolder",
+            {"sourceFolderPath": "{root}/a/../a", "destinationPath": "/x"},
+            400,
+            None,
+            id="dot-dot-in-source-400",
+        ),
     ],
 )
-def test_job_refusals(  # noqa: PLR0913 - the table's columns
-    call: Any, path: str, body: dict[str, Any], status: int, reason: str | None
-) -> None:
+def test_job_refusals(call: Any, path: str, body: dict[str, Any], status: int, reason: str | None) -> None:
     """Given /a/b and a sibling /sib, When a folder job is refused, Then the status and reason, ImageKit's shape,
     and x-should-retry false (a 409 the SDK would otherwise repeat)."""
     root = _root()
@@ -246,9 +308,7 @@ def test_job_refusals(  # noqa: PLR0913 - the table's columns
         assert answer["reason"] == reason
 
 
-def test_another_accounts_folders_and_jobs_are_not_found(
-    api: Any, account: Any, other_account: Any, call: Any
-) -> None:
+def test_another_accounts_folders_and_jobs_are_not_found(api: Any, account: Any, other_account: Any, call: Any) -> None:
     """Given a folder and a job of the dev account, When another account deletes, copies, moves or renames that
     folder or reads the job, Then 404 each time, and the folder is still there for its owner."""
     key, root = account.private_key, _root()

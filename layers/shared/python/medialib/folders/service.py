@@ -395,4 +395,5 @@ def _finish(task: FolderTask) -> JobStatus:
         results,
         purge_request_id=task.purge_request_id,
         purge_failure=rules.purge_failure(task.purge_error) if task.purge_error else None,
+        total=progress.succeeded + progress.failed,
     )
