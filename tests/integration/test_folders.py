@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from medialib.folders import service as folders
+from medialib.folders.models import Phase
 from tests.conftest import basic
 from tests.integration.test_jobs import _wait_for_job
 from tests.integration.test_upload import post
@@ -344,3 +346,29 @@ def test_a_retried_batch_is_harmless(api: Any, account: Any, call: Any, put_file
     [copied] = json.loads(api.get(f"/v1/files?path={root}/dst/src", headers=basic(key)).get_data())
     assert _versions(api, key, copied["fileId"]) == [1]
     assert _wait_for_job(api, key, job["jobId"]) == job
+
+
+def test_a_move_batch_replayed_from_the_start_changes_nothing(
+    api: Any, account: Any, call: Any, put_file: Any, invoke: Any
+) -> None:
+    """Given a completed move of /src (a file with 2 versions in a subfolder), When its progress is set back to the
+    start (a first batch retried after its answer was lost) and the batch step runs until it says no more, twice,
+    Then every file is found moved already and skipped: the moved file keeps its 2 versions, nothing is reported
+    failed, and /src stays gone."""
+    key, root = account.private_key, _root()
+    put_file(f"{root}/src/s", "a.txt", b"1")
+    moved = put_file(f"{root}/src/s", "a.txt", b"22")
+    job = _done(api, key, call("POST", "/v1/bulkJobs/moveFolder",
+                                {"sourceFolderPath": f"{root}/src", "destinationPath": f"{root}/dst"}))  # fmt: skip
+    done = folders.progress_store.get(account.account_id, job["jobId"])
+    assert done is not None and done.phase is Phase.DONE
+    folders.progress_store.advance(done, done.model_copy(update={"phase": Phase.FILES, "folder": done.source,
+                                                                 "after": None, "succeeded": 0}))  # fmt: skip
+    ids = {"action": "batch", "accountId": account.account_id, "jobId": job["jobId"]}
+    for _ in range(2):
+        while invoke("FolderWorkerFunction", ids)["more"]:
+            pass
+    again = folders.progress_store.get(account.account_id, job["jobId"])
+    assert again is not None and (again.phase, again.succeeded, again.failed) == (Phase.DONE, 0, 0)
+    assert _versions(api, key, moved["fileId"]) == [1, 2]
+    assert _listing(api, key, root) == [f"{root}/dst/"]
