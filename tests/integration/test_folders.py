@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
 
 from medialib.folders import service as folders
@@ -371,4 +372,39 @@ def test_a_move_batch_replayed_from_the_start_changes_nothing(
     again = folders.progress_store.get(account.account_id, job["jobId"])
     assert again is not None and (again.phase, again.succeeded, again.failed) == (Phase.DONE, 0, 0)
     assert _versions(api, key, moved["fileId"]) == [1, 2]
+    assert _listing(api, key, root) == [f"{root}/dst/"]
+
+
+def test_many_small_batches_loop_until_done(  # noqa: PLR0917 - fixtures
+    api: Any, account: Any, stack: Any, call: Any, put_file: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given batches of 2 files and 1 folder removal (the worker runs in this process), and /src holding 5 files
+    over 3 folders, When moveFolder /src -> /dst, Then the state machine loops over several batches, the job
+    completes with the 5 files moved, every folder is at /dst, and /src is gone."""
+    monkeypatch.setattr(folders, "BATCH_FILES", 2)
+    monkeypatch.setattr(folders, "PRUNE_FOLDERS", 1)
+    key, root = account.private_key, _root()
+    for folder, name in [
+        ("src", "1.txt"),
+        ("src", "2.txt"),
+        ("src", "3.txt"),
+        ("src/p", "4.txt"),
+        ("src/p/q", "5.txt"),
+    ]:
+        put_file(f"{root}/{folder}", name, b"x")
+
+    job = _done(api, key, call("POST", "/v1/bulkJobs/moveFolder",
+                                {"sourceFolderPath": f"{root}/src", "destinationPath": f"{root}/dst"}))  # fmt: skip
+
+    machine = stack.provisioned.physical["FoldersStateMachine"]
+    arn = machine.replace(":stateMachine:", ":execution:") + f":{job['jobId']}"
+    events = boto3.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    batches = [e for e in events if e.get("stateEnteredEventDetails", {}).get("name") == "ProcessBatch"]
+    assert len(batches) >= 4, "5 files by 2, then 3 folders removed by 1"
+    assert (job["totalFiles"], job["succeededFiles"]) == (5, 5)
+    assert _listing(api, key, f"{root}/dst/src") == [
+        *(f"{root}/dst/src/{n}.txt" for n in (1, 2, 3)),
+        f"{root}/dst/src/p/",
+    ]
+    assert _listing(api, key, f"{root}/dst/src/p/q") == [f"{root}/dst/src/p/q/5.txt"]
     assert _listing(api, key, root) == [f"{root}/dst/"]
