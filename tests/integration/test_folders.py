@@ -7,13 +7,17 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
 
+from medialib.accounts.models import Account, AccountSettings
+from medialib.accounts.service import seed_account
 from medialib.folders import service as folders
 from medialib.folders.models import Phase
+from medialib.purge import service as purge
 from tests.conftest import basic
 from tests.integration.test_jobs import _wait_for_job
 from tests.integration.test_upload import post
@@ -408,3 +412,24 @@ def test_many_small_batches_loop_until_done(  # noqa: PLR0917 - fixtures
     ]
     assert _listing(api, key, f"{root}/dst/src/p/q") == [f"{root}/dst/src/p/q/5.txt"]
     assert _listing(api, key, root) == [f"{root}/dst/"]
+
+
+def test_a_rename_whose_purge_is_refused_completes_with_purge_failed(api: Any, stack: Any) -> None:
+    """Given an account whose monthly purge quota (1) is spent and a folder of it, When renameFolder with
+    purgeCache, Then the folder is renamed and the job Completed, with no purgeRequestId and one PURGE_FAILED entry
+    that names the quota error (never its trace)."""
+    suffix = uuid.uuid4().hex[:8]
+    spent = Account(account_id=f"spent{suffix}", public_key=f"public_spent_{suffix}",
+                    private_key=f"private_spent_{suffix}", settings=AccountSettings(purge_monthly_quota=1))  # fmt: skip
+    seed_account(spent)
+    purge.consume_quota(spent, datetime.now(UTC))
+    key = spent.private_key.get_secret_value()
+    assert _call(api, key, "POST", "/v1/folder", {"folderName": "old", "parentFolderPath": "/"})[0] == 201
+
+    job = _done(api, key, _call(api, key, "POST", "/v1/bulkJobs/renameFolder",
+                                {"folderPath": "/old", "newFolderName": "new", "purgeCache": True}))  # fmt: skip
+
+    assert job.get("purgeRequestId") is None
+    [failure] = job["failedFiles"]
+    assert failure["reason"] == "PURGE_FAILED" and "QuotaExceededError" in failure["message"]
+    assert _listing(api, key, "/") == ["/new/"]
