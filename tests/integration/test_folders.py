@@ -18,6 +18,7 @@ from medialib.accounts.service import seed_account
 from medialib.folders import service as folders
 from medialib.folders.models import Phase
 from medialib.purge import service as purge
+from medialib.settings import FolderJobSettings, WorkerSettings
 from tests.conftest import basic
 from tests.integration.test_jobs import _wait_for_job
 from tests.integration.test_upload import post
@@ -433,3 +434,11 @@ def test_a_rename_whose_purge_is_refused_completes_with_purge_failed(api: Any, s
     [failure] = job["failedFiles"]
     assert failure["reason"] == "PURGE_FAILED" and "QuotaExceededError" in failure["message"]
     assert _listing(api, key, "/") == ["/new/"]
+
+
+def test_the_files_function_starts_the_folders_machine(stack: Any) -> None:
+    """Given the template, When the files function's own environment is read, Then its folder settings name the
+    provisioned folders state machine (and the worker's environment satisfies the worker settings)."""
+    settings = FolderJobSettings.model_validate(stack.provisioned.function_env["FilesFunction"])
+    assert settings.folders_state_machine_arn == stack.provisioned.physical["FoldersStateMachine"]
+    WorkerSettings.model_validate(stack.provisioned.function_env["FolderWorkerFunction"])
