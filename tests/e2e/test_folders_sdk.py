@@ -127,6 +127,22 @@ def test_sdk_errors_are_imagekits(client: ImageKit) -> None:
             id="name-too-long",
         ),
         pytest.param("POST", "/v1/folder", b"[1]", {"Content-Type": "application/json"}, 400, id="array-body"),
+        pytest.param(
+            "POST",
+            "/v1/folder",
+            b'{"folderName":"' + b"x" * (11 * 1024 * 1024) + b'"}',
+            {"Content-Type": "application/json"},
+            413,
+            id="huge-body-413",
+        ),
+        pytest.param(
+            "POST",
+            "/v1/folder",
+            b'{"folderName":"x","parentFolderPath":"' + b"/a" * 60 + b'"}',
+            {"Content-Type": "application/json"},
+            400,
+            id="too-deep-400",
+        ),
         pytest.param("DELETE", "/v1/folder", b"", {"Content-Type": "application/json"}, 400, id="delete-no-body"),
         pytest.param(
             "DELETE",
