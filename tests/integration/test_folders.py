@@ -210,12 +210,14 @@ def test_rename_with_purge_cache_purges_the_old_folder_once(api: Any, account: A
 
 def test_rename_of_empty_folders_without_purge(api: Any, account: Any, call: Any) -> None:
     """Given an empty /r/s/t, When renameFolder /r -> "u" without purgeCache, Then Completed without a
-    purgeRequestId, and /u/s/t exists while /r does not."""
+    purgeRequestId; /u keeps /r's folderId and createdAt, /u/s/t exists and /r does not."""
     key, root = account.private_key, _root()
     call("POST", "/v1/folder", {"folderName": "t", "parentFolderPath": f"{root}/r/s"})
+    [before] = json.loads(api.get(f"/v1/files?path={root}&type=folder", headers=basic(key)).get_data())
     job = _done(api, key, call("POST", "/v1/bulkJobs/renameFolder", {"folderPath": f"{root}/r", "newFolderName": "u"}))
     assert job.get("purgeRequestId") is None
-    assert _listing(api, key, root) == [f"{root}/u/"]
+    [after] = json.loads(api.get(f"/v1/files?path={root}&type=folder", headers=basic(key)).get_data())
+    assert (after["name"], after["folderId"], after["createdAt"]) == ("u", before["folderId"], before["createdAt"])
     assert _listing(api, key, f"{root}/u/s") == [f"{root}/u/s/t/"]
 
 

@@ -265,8 +265,7 @@ def _files_step(progress: FolderJobItem, budget: int) -> tuple[FolderJobItem, in
     The progress and how many files were handled."""
     acc = progress.account_id
     if progress.after is None and progress.type is not FolderJobType.DELETE:  # entering: its destination exists
-        target = rules.mapped(progress.folder, progress.source, progress.destination)
-        folders.create_folders(_new_folders(acc, target, datetime.now(UTC)))
+        _make_destination(progress)
     batch = folders.files_after(acc, progress.folder, progress.after, budget)
     for item in batch:
         outcome = _handle(progress, item)
@@ -288,6 +287,17 @@ def _files_step(progress: FolderJobItem, budget: int) -> tuple[FolderJobItem, in
             done = Phase.DONE if progress.type is FolderJobType.COPY else Phase.FOLDERS
             progress = _advance(progress, phase=done, folder=progress.source, after=None)
     return progress, len(batch)
+
+
+def _make_destination(progress: FolderJobItem) -> None:
+    """The folder the walk enters gets its destination, with the folders on the way (each kept when it exists). A
+    moved or renamed folder keeps its id and creation time; a copy is a new folder."""
+    acc = progress.account_id
+    chain = _new_folders(acc, rules.mapped(progress.folder, progress.source, progress.destination), datetime.now(UTC))
+    original = folders.get_folder(acc, progress.folder) if progress.type is not FolderJobType.COPY else None
+    if original is not None:
+        chain[-1] = chain[-1].model_copy(update={"folder_id": original.folder_id, "created_at": original.created_at})
+    folders.create_folders(chain)
 
 
 def _next_folder(account_id: str, source: str, folder: str) -> str | None:
