@@ -45,6 +45,7 @@ from medialib.jobs import service as jobs
 from medialib.jobs.models import JobStatus
 from medialib.observability import logger, metrics
 from medialib.purge import service as purge
+from medialib.upload.rules import folders_on_the_way
 
 BATCH_FILES = 25  # files per batch: each is a few DynamoDB transactions (and S3 copies for a copy)
 BATCH_SECONDS = 45.0  # a batch stops taking new files after this long (copies of many large versions)
@@ -82,9 +83,7 @@ def _new_folders(account_id: str, path: str, now: datetime) -> list[FolderItem]:
             created_at=now,
             updated_at=now,
         )
-        for level in (
-            rules.ROOT + "/".join(rules.levels(path)[: depth + 1]) for depth in range(len(rules.levels(path)))
-        )
+        for level in folders_on_the_way(path)
     ]
 
 
