@@ -179,8 +179,8 @@ MISTAKES = [
         id="text-body-on-a-route-not-built-yet-is-415",
     ),
     pytest.param(
-        Mistake("POST", "/v1/files/copy", 501, b"{}", JSON_TYPE, reason="NOT_IMPLEMENTED"),
-        id="route-not-built-yet-is-501",
+        Mistake("POST", "/v1/files/copy", 400, b"{}", JSON_TYPE, reason="INVALID_PARAMETER"),
+        id="copy-without-its-fields-is-400",
     ),
     pytest.param(
         Mistake("POST", "/api/v1/files/upload", 415, b'{"file": "x"}', JSON_TYPE, reason="UNSUPPORTED_MEDIA_TYPE"),

@@ -136,6 +136,7 @@ def test_each_function_environment_satisfies_its_settings(stack: Any) -> None:
         "FilesFunction": settings.FilesSettings,
         "PublishFunction": settings.PublishSettings,
         "PublishWorkerFunction": settings.WorkerSettings,
+        "FolderWorkerFunction": settings.WorkerSettings,
         "PurgeFunction": settings.PurgeSettings,
         "DeliverFunction": settings.ApiSettings,
         "SweepFunction": settings.SweepSettings,

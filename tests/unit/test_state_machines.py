@@ -82,3 +82,22 @@ def test_the_retry_block_retries_retryable_errors_with_backoff_and_jitter(path: 
     assert retrier["BackoffRate"] > 1
     assert retrier["JitterStrategy"] == "FULL"
     assert retrier["IntervalSeconds"] >= 1 and 2 <= retrier["MaxAttempts"] <= 10
+
+
+# ------------------------------------------------------------------ folders: the batch loop
+
+
+def test_the_folders_machine_loops_over_bounded_batches_and_catches_every_task() -> None:
+    """Given statemachines/folders.asl.json, When read, Then ProcessBatch loops through a Choice on the worker's
+    ``more`` (no Map: the state carries ids, never the folder's files), a rename's purge runs only with purgeCache,
+    and every Task but FailJob sends any error to FailJob (or the purge's to FinishWithoutPurge)."""
+    states = json.loads((MACHINES[0].parent / "folders.asl.json").read_text())["States"]
+    assert not any(state["Type"] == "Map" for state in states.values())
+    choice = states[states["ProcessBatch"]["Next"]]
+    assert choice["Choices"][0] == {"Variable": "$.batch.more", "BooleanEquals": True, "Next": "ProcessBatch"}
+    assert choice["Choices"][1]["Variable"] == "$.purgeCache" and choice["Choices"][1]["Next"] == "PurgeCache"
+    assert set(states["ProcessBatch"]["Parameters"]["Payload"]) == {"action", "accountId.$", "jobId.$"}
+    catches = {name: s["Catch"][0]["Next"] for name, s in states.items() if s["Type"] == "Task" and "Catch" in s}
+    tasks = {name for name, s in states.items() if s["Type"] == "Task"}
+    assert set(catches) == tasks - {"FailJob"}
+    assert set(catches.values()) == {"FailJob", "FinishWithoutPurge"}

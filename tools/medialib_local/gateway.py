@@ -102,7 +102,9 @@ def _compile(route: RouteSpec) -> _Route:
         else:
             parts.append(re.escape(segment))
             rank.append(0)
-    pattern = re.compile("^/" + "/".join(parts) + "$")
+    # A REST API routes ``/v1/folder/`` to the resource ``/v1/folder`` (one trailing slash is ignored; observed in
+    # aws-powertools/powertools-lambda-python#1552, why its REST resolver matches ``^{rule}/*$``).
+    pattern = re.compile("^/" + "/".join(parts) + "/?$")
     first = route.path.strip("/").split("/")[0]
     # API Gateway decides at the first segment where two routes differ: a literal beats a {parameter},
     # which beats a greedy {proxy+}.

@@ -1,18 +1,75 @@
-"""Copying, moving and renaming files (seed 001: what their versions do)."""
+"""Copying, moving and renaming files (seed 001: what their versions do; docs/moves.md)."""
 
 from __future__ import annotations
 
-from medialib.api import new_router, not_implemented
+from datetime import UTC, datetime
+
+from aws_lambda_powertools.event_handler import Response
+
+from medialib.api import caller_account, caller_account_id, json_response, new_router
+from medialib.api.body import JSON
+from medialib.api.contract import ErrorResponse, answers
+from medialib.files import moves
+from medialib.files.models import CopyFileRequest, MoveFileRequest, RenameFileRequest, RenameFileResponse
 
 router = new_router()
 
-not_implemented(
-    router,
-    "Copying, moving and renaming files",
-    [
-        ("POST", "/v1/files/copy"),
-        ("POST", "/v1/files/move"),
-        ("PUT", "/v1/files/rename"),
-    ],
-    tag="Files",
+
+@router.post(
+    "/v1/files/copy",
+    summary="Copy a file (its current version, or every version) into a folder",
+    tags=["Files"],
+    responses={204: {"description": "Copied"}, **answers(400, 404, 409, 415, 503)},
 )
+def copy_file(request: CopyFileRequest) -> Response[str]:
+    moves.copy(
+        caller_account_id(router),
+        request.source_file_path,
+        request.destination_path,
+        include_versions=request.include_file_versions,
+        now=datetime.now(UTC),
+    )
+    return Response(status_code=204, body="")
+
+
+@router.post(
+    "/v1/files/move",
+    summary="Move a file with every version into a folder (metadata only)",
+    tags=["Files"],
+    responses={204: {"description": "Moved"}, **answers(400, 404, 409, 415, 503)},
+)
+def move_file(request: MoveFileRequest) -> Response[str]:
+    moves.move(caller_account_id(router), request.source_file_path, request.destination_path, now=datetime.now(UTC))
+    return Response(status_code=204, body="")
+
+
+@router.put(
+    "/v1/files/rename",
+    summary="Rename a file, every version (metadata only); purgeCache purges the old URL",
+    tags=["Files"],
+    responses={
+        **answers(400, 404, 409, 415, 503, success=(200, RenameFileResponse, "Renamed ({} or {purgeRequestId})")),
+        207: {
+            "description": "Renamed, but the purge of the old URL failed (reason PURGE_FAILED)",
+            "content": {JSON: {"model": ErrorResponse}},
+        },
+    },
+)
+def rename_file(request: RenameFileRequest) -> Response[str]:
+    done = moves.rename(
+        caller_account(router),
+        request.file_path,
+        request.new_file_name,
+        purge_cache=request.purge_cache,
+        now=datetime.now(UTC),
+    )
+    if done.purge_error is not None:
+        body = {
+            "message": f"The file was renamed, but purging its old URL failed: {done.purge_error.message}",
+            "help": "The rename is done and the old URL answers 404 at the origin; request a purge of the old URL "
+            "with POST /v1/files/purge to clear the CDN's copies. " + done.purge_error.help,
+            "reason": "PURGE_FAILED",
+        }
+        return json_response(207, body)
+    answer = RenameFileResponse(purge_request_id=done.purge_request_id)
+    return json_response(200, answer.model_dump(by_alias=True, exclude_none=True))

@@ -270,6 +270,7 @@ class FakeJobStore(Failing):
         succeeded: int | None = None,
         failures: list[dict[str, Any]] | None = None,
         purge_request_id: str | None = None,
+        total: int | None = None,
     ) -> None:
         self.check()
         if not expected:
@@ -284,6 +285,8 @@ class FakeJobStore(Failing):
             changes["failures"] = failures
         if purge_request_id is not None:
             changes["purge_request_id"] = purge_request_id
+        if total is not None:
+            changes["total"] = total
         self.jobs[(account_id, job_id)] = job.model_copy(update=changes, deep=True)
 
 

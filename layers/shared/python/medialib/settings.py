@@ -119,3 +119,14 @@ def get_settings(model: type[S]) -> S:
 
 def clear_settings() -> None:
     _load.cache_clear()
+
+
+# ------------------------------------------------------------------ folders: the folder jobs' state machine
+
+
+class FolderJobSettings(_EnvModel):
+    """What starts a folder job (the files function's folder routes)."""
+
+    folders_state_machine_arn: str = Field(
+        alias="FOLDERS_STATE_MACHINE_ARN", description="Folder jobs (copy, move, rename, delete) state machine."
+    )

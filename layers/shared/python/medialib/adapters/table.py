@@ -266,3 +266,28 @@ def storable(value: Any) -> Any:
     if isinstance(value, list):
         return [storable(item) for item in value]
     return value
+
+
+# ------------------------------------------------------------------ folders: resuming a partition after a key
+
+
+def query_after(pk_value: str, *, index: str, sk_after: str, page_size: int = 100) -> Iterator[Item]:
+    """Items of one partition of ``index`` whose sort key is greater than ``sk_after``, in key order, paginated
+    lazily: a walk resumes where it stopped with one Query, however many items came before."""
+    kwargs: dict[str, Any] = {
+        "TableName": _table(),
+        "IndexName": index,
+        "KeyConditionExpression": "#pk = :pk AND #sk > :after",
+        "ExpressionAttributeValues": {":pk": {"S": pk_value}, ":after": {"S": sk_after}},
+        "ExpressionAttributeNames": {"#pk": f"{index}PK", "#sk": f"{index}SK"},
+        "Limit": page_size,
+    }
+    while True:
+        try:
+            page = clients.dynamodb().query(**kwargs)
+        except AWS_ERRORS as err:
+            raise translate(err, "DynamoDB") from None
+        yield from (_load(raw) for raw in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

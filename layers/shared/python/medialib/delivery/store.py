@@ -9,7 +9,7 @@ from medialib.adapters import blobs
 from medialib.adapters.blobs import Bounded
 from medialib.files import service as files
 from medialib.files.models import FileItem
-from medialib.files.rules import blob_key
+from medialib.files.rules import version_object_key
 from medialib.settings import BlobSettings, get_settings
 
 
@@ -49,7 +49,7 @@ class S3DeliveryStore:
         return files.versions_of(account_id, file_id)
 
     def original(self, version: FileItem) -> bytes | None:
-        key = blob_key(version.account_id, version.file_id, version.version_id)
+        key = version_object_key(version)
         return blobs.get(get_settings(BlobSettings).originals_bucket, key)
 
     def rendition(self, key: str, max_bytes: int) -> Bounded | None:
@@ -60,7 +60,7 @@ class S3DeliveryStore:
         blobs.put(bucket, key, body, content_type=content_type, cache_control=cache_control)
 
     def original_url(self, version: FileItem, expires_in: int, disposition: str | None) -> str:
-        key = blob_key(version.account_id, version.file_id, version.version_id)
+        key = version_object_key(version)
         return blobs.presign(
             get_settings(BlobSettings).originals_bucket,
             key,

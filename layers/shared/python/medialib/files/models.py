@@ -6,11 +6,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from medialib.models import ItemModel, ResourceId, WireModel, plain_numbers
-from medialib.upload.rules import check_webhook_url, parse_coordinates, parse_extensions, parse_tags
+from medialib.upload.rules import (
+    check_webhook_url,
+    normalise_folder,
+    parse_coordinates,
+    parse_extensions,
+    parse_tags,
+    sanitize_file_name,
+)
 
 
 class ListType(StrEnum):
@@ -111,6 +118,12 @@ class FileItem(ItemModel):
     object_token: str = Field(alias="objectToken", description="The ik-obj-version token of this version.")
     created_at: datetime = Field(alias="createdAt")
     updated_at: datetime = Field(alias="updatedAt")
+    blob_key: str | None = Field(
+        default=None,
+        alias="blobKey",
+        description="The version's object when it is not the derived {acc}/{fileId}/{versionId} (a version moved "
+        "into another file keeps its object); read it with files.rules.version_object_key, never directly.",
+    )
 
     # ------------------------------------------------------------------ fields: numbers as stored
     @field_validator("custom_metadata", "embedded_metadata", mode="before")
@@ -399,3 +412,99 @@ class MetadataResponse(WireModel):
     has_transparency: bool | None = None
     p_hash: str | None = Field(default=None, serialization_alias="pHash")
     exif: dict[str, dict[str, Any]] | None = None
+
+
+# ------------------------------------------------------------------ moves: copy, move and rename (seed 001)
+
+
+def _file_path(value: Any) -> Any:
+    """A file is named by its path (``/folder/name.ext``, leading ``/`` optional): only its current version can
+    be; a version's URL form (``?ik-obj-version=``) or a query, a fragment or a folder path is refused."""
+    if not isinstance(value, str):
+        return value  # the str type says it
+    path = value.strip()
+    if "?" in path or "#" in path:
+        raise ValueError(
+            "must be a file path such as /folder/file.jpg, without a query: a non-current version "
+            "(?ik-obj-version=...) cannot be copied, moved or renamed"
+        )
+    if not path.strip("/") or path.endswith("/"):
+        raise ValueError("must be a file path such as /folder/file.jpg, not a folder")
+    return path if path.startswith("/") else "/" + path
+
+
+def _folder_path(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return normalise_folder(value)
+
+
+def _new_file_name(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if "/" in value:
+        raise ValueError("must be a file name, without /: rename does not move a file (use /v1/files/move)")
+    try:
+        return sanitize_file_name(value)
+    except ValueError as err:  # its sentences name fileName
+        raise ValueError(str(err).replace("fileName", "newFileName")) from None
+
+
+SourceFilePath = Annotated[StrictStr, Field(min_length=1, max_length=2048), BeforeValidator(_file_path)]
+DestinationFolder = Annotated[StrictStr, Field(min_length=1, max_length=1024), BeforeValidator(_folder_path)]
+
+
+class CopyFileRequest(WireModel):
+    """``POST /v1/files/copy``. Unknown fields are a 400: a misspelt ``includeFileVersions`` would copy less."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source_file_path: SourceFilePath = Field(description="The file to copy, e.g. /folder/a.jpg (its current version).")
+    destination_path: DestinationFolder = Field(description="The folder to copy into, e.g. /dest/ (created if new).")
+    include_file_versions: StrictBool = Field(
+        default=False, description="Copy every version (oldest first); by default only the current version."
+    )
+
+
+class MoveFileRequest(WireModel):
+    """``POST /v1/files/move``: always every version, metadata only (no object is rewritten)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source_file_path: SourceFilePath = Field(description="The file to move, e.g. /folder/a.jpg.")
+    destination_path: DestinationFolder = Field(description="The folder to move into, e.g. /dest/ (created if new).")
+
+
+class RenameFileRequest(WireModel):
+    """``PUT /v1/files/rename``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file_path: SourceFilePath = Field(description="The file to rename, e.g. /folder/a.jpg.")
+    new_file_name: Annotated[StrictStr, Field(min_length=1, max_length=1024), BeforeValidator(_new_file_name)] = Field(
+        description="The new name, sanitised like upload's fileName; no /."
+    )
+    purge_cache: StrictBool = Field(
+        default=False, description="Also purge the old URL (and every URL under it) from the CDN: one purge."
+    )
+
+
+class RenameFileResponse(WireModel):
+    """200: ``{}``, or ``{"purgeRequestId"}`` when ``purgeCache`` was true."""
+
+    purge_request_id: str | None = Field(default=None, description="The purge request, when purgeCache was true.")
+
+
+class MoveRecord(ItemModel):
+    """What a move left at its source path (``PATH#<src>`` / ``MOVED``), for a retry of the same call to finish it
+    (a move larger than one transaction) or to answer it again: the file that was there, the file its versions
+    went to (the same one when nothing was at the destination), the destination path, and the number each version
+    takes in the destination's history (a move onto another file only)."""
+
+    account_id: str = Field(alias="accountId")
+    source_path: str = Field(alias="sourcePath")
+    from_file_id: str = Field(alias="fromFileId")
+    to_file_id: str = Field(alias="toFileId")
+    to_path: str = Field(alias="toPath")
+    numbers: dict[str, int] = Field(default_factory=dict)
+    moved_at: datetime = Field(alias="movedAt")

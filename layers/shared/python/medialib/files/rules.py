@@ -376,3 +376,79 @@ def delivery_path_of(url: str, base_url: str) -> tuple[str, dict[str, list[str]]
             reason="FOREIGN_URL",
         )
     return unquote(parts.path[len(prefix) :]), parse_qs(parts.query, keep_blank_values=True)
+
+
+# ------------------------------------------------------------------ moves: copy, move and rename (seed 001)
+
+
+def version_object_key(version: FileItem) -> str:
+    """The object of a version: where its bytes are. Every reader of a version's bytes goes through here (delivery,
+    delete, copy, the orphan sweep): a version moved into another file keeps its object (``blob_key``)."""
+    return version.blob_key or blob_key(version.account_id, version.file_id, version.version_id)
+
+
+def in_append_order(versions: list[FileItem], current_version_id: str) -> list[FileItem]:
+    """The order in which a file's versions join another history: oldest first by version number, the current one
+    last, so that it becomes the destination's current version (seed 001: "appended to the history")."""
+    return sorted(versions, key=lambda v: (v.version_id == current_version_id, v.version_number))
+
+
+def destination_of(folder: str, name: str) -> str:
+    """The path of a file named ``name`` in ``folder`` (``/`` is the root)."""
+    return f"{folder.rstrip('/')}/{name}"
+
+
+def check_version_room(existing: int, adding: int, path: str) -> None:
+    """Seed 001: a file has at most 100 versions; appending past it is refused whole (nothing written)."""
+    if existing + adding > MAX_VERSIONS:
+        raise BadRequestError(
+            f"{path} has {existing} versions and this would add {adding}: a file has at most {MAX_VERSIONS}. "
+            "Nothing was copied or moved; delete versions of the destination first.",
+            reason="VERSION_LIMIT_REACHED",
+        )
+
+
+def copied_version(  # noqa: PLR0913 - the source, where it goes, and the new ids
+    source: FileItem, *, file_id: str, file_path: str, version_id: str, number: int, token: str, now: datetime
+) -> FileItem:
+    """A copy of a version: a new version (new id, number, ik-obj-version token, times) of the destination file,
+    with the source's content description, tags, custom metadata, published state and privacy. Its object is a
+    copy under its own derived key."""
+    return source.model_copy(
+        update={
+            "file_id": file_id,
+            "version_id": version_id,
+            "version_number": number,
+            "name": file_path.rsplit("/", 1)[1],
+            "file_path": file_path,
+            "object_token": token,
+            "created_at": now,
+            "updated_at": now,
+            "blob_key": None,
+        }
+    )
+
+
+def moved_version(source: FileItem, *, file_id: str, file_path: str, number: int, now: datetime) -> FileItem:
+    """A version moved into another file's history: same version id and token (its ik-obj-version URL works at the
+    new path), a new number, and the object it always had (``blob_key`` when that is not the derived key)."""
+    key = version_object_key(source)
+    return source.model_copy(
+        update={
+            "file_id": file_id,
+            "version_number": number,
+            "name": file_path.rsplit("/", 1)[1],
+            "file_path": file_path,
+            "updated_at": now,
+            "blob_key": None if key == blob_key(source.account_id, file_id, source.version_id) else key,
+        }
+    )
+
+
+def relocated(version: FileItem, file_path: str) -> FileItem:
+    """A version of a file that moves (or is renamed) without joining another: only its path and name change."""
+    return version.model_copy(update={"file_path": file_path, "name": file_path.rsplit("/", 1)[1]})
+
+
+def relocated_current(current: FileItem, file_path: str, now: datetime) -> FileItem:
+    return relocated(current, file_path).model_copy(update={"updated_at": now})

@@ -42,6 +42,7 @@ from medialib.files.rules import (
     to_file_response,
     to_folder_response,
     to_republish,
+    version_object_key,
 )
 from medialib.files.store import Child, Entry, FileStore, Listing, TableFileStore
 from medialib.observability import logger
@@ -317,6 +318,8 @@ def restore_version(account_id: str, file_id: str, version_id: str, base_url: st
         if version.version_id == current.item.version_id:
             raise BadRequestError("This version is already the current version of the file.", reason="CURRENT_VERSION")
         restored = restored_item(version, datetime.now(UTC))
+        # The file's path, not the version row's: a move interrupted between its transactions may leave it stale.
+        restored = restored.model_copy(update={"file_path": current.item.file_path, "name": current.item.name})
         try:
             store.restore_version(restored, current)
         except ConditionFailedError:
@@ -338,7 +341,7 @@ def delete_version(account_id: str, file_id: str, version_id: str) -> None:
             store.delete_version(account_id, file_id, version_id)
         except ConditionFailedError:
             continue
-        _discard([blob_key(account_id, file_id, version_id)])
+        _discard([version_object_key(version)])  # a version moved in from another file keeps its own object
         return
     raise BusyFileError(file_id)
 

@@ -6,13 +6,15 @@ versions, folders and path claims are laid out. Other domains reach files throug
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import StrEnum
 from itertools import chain
 from typing import Any, Protocol
 
 from medialib.adapters import table
-from medialib.files.models import FileItem, FolderItem, VersionedFile
+from medialib.adapters.errors import ConditionFailedError
+from medialib.files.models import FileItem, FolderItem, MoveRecord, VersionedFile
+from medialib.files.rules import version_object_key
 
 Entry = FileItem | FolderItem
 
@@ -220,9 +222,10 @@ def _folder_upsert(folder: FolderItem) -> table.Update:
 
 
 def _unchanged(previous: VersionedFile) -> dict[str, Any]:
+    """The file is as ``previous`` read it: its version and its path (a move or rename changes the path only)."""
     return {
-        "condition": "versionSeq = :seq AND versionId = :vid",
-        "values": {":seq": previous.seq, ":vid": previous.item.version_id},
+        "condition": "versionSeq = :seq AND versionId = :vid AND filePath = :fpath",
+        "values": {":seq": previous.seq, ":vid": previous.item.version_id, ":fpath": previous.item.file_path},
     }
 
 
@@ -457,3 +460,373 @@ class TableFileStore:
                 ),
             ]
         )
+
+
+# ------------------------------------------------------------------ folders: rows of folders and walks of a tree
+#
+# A folder row is listed while it has its index keys (GSI1: its parent's children, GSI2: the account's folders).
+# Deleting a folder first hides its row (the index keys removed, ``deletingJob`` set): it leaves every listing at
+# once and is no longer found, while its job deletes what it held; an upload into it re-creates the keys
+# (``_folder_upsert`` sets what is absent), and the folder is back with what the upload put there.
+
+
+class TableFolderStore:
+    """Folder rows and the queries that walk a folder's tree (``medialib.folders``)."""
+
+    def get_folder(self, account_id: str, folder_path: str) -> FolderItem | None:
+        """The folder at ``folder_path`` when it is listed (a folder being deleted is not)."""
+        item = table.get(*_folder_key(account_id, folder_path))
+        return None if item is None or "GSI1PK" not in item else FolderItem.model_validate(item)
+
+    def create_folders(self, folders: list[FolderItem]) -> None:
+        """Each folder unless it exists (a listed one is kept as it is; a hidden one is listed again), in one
+        transaction (at most 50 levels, under DynamoDB's 100 writes)."""
+        if folders:
+            table.transact_write([_folder_upsert(folder) for folder in folders])
+
+    def hide_folder(self, account_id: str, folder_path: str, job_id: str) -> None:
+        """Take a listed folder out of every listing, marked with the job that deletes it. ConditionFailedError
+        when it is not listed (absent, or hidden by another delete)."""
+        table.transact_write(
+            [
+                table.Update(
+                    *_folder_key(account_id, folder_path),
+                    expression="REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK SET deletingJob = :job",
+                    values={":job": job_id},
+                    condition="attribute_exists(GSI1PK)",
+                )
+            ]
+        )
+
+    def delete_folder(self, account_id: str, folder_path: str) -> None:
+        """Remove a folder's row (nothing when it is gone already)."""
+        table.transact_write([table.Delete(*_folder_key(account_id, folder_path))])
+
+    def files_after(self, account_id: str, folder_path: str, after: str | None, limit: int) -> list[FileItem]:
+        """Up to ``limit`` files of the folder by name, those after the name ``after`` (all when None)."""
+        items = table.query_after(
+            _folder_pk(account_id, folder_path), index=_FOLDER_INDEX, sk_after=f"FILE#{after or ''}", page_size=limit
+        )
+        found: list[FileItem] = []
+        for item in items:
+            if not str(item["GSI1SK"]).startswith("FILE#") or len(found) == limit:
+                break
+            found.append(FileItem.model_validate(item))
+        return found
+
+    def subfolder_after(self, account_id: str, folder_path: str, after: str | None) -> FolderItem | None:
+        """The folder's first subfolder by name, after the name ``after`` (the first one when None)."""
+        items = table.query_after(
+            _folder_pk(account_id, folder_path), index=_FOLDER_INDEX, sk_after=f"FOLDER#{after or ''}", page_size=1
+        )
+        for item in items:
+            return FolderItem.model_validate(item) if str(item["GSI1SK"]).startswith("FOLDER#") else None
+        return None
+
+    def children(self, account_id: str, folder_path: str) -> Iterator[Entry]:
+        """Every direct child (files, then folders, by name), as the folder index has them."""
+        return (_entry(item) for item in table.query(_folder_pk(account_id, folder_path), index=_FOLDER_INDEX))
+
+    def holds_file(self, account_id: str, folder_path: str) -> bool:
+        """Whether a file is in the folder now: each file its index lists is read again (strongly consistent),
+        since the index lags behind a file just moved or deleted."""
+        for entry in self.children(account_id, folder_path):
+            if isinstance(entry, FileItem):
+                current = table.get(*_file_key(account_id, entry.file_id))
+                if current is not None and _parent_of(str(current["filePath"])) == folder_path:
+                    return True
+        return False
+
+
+# ------------------------------------------------------------------ moves: copy, move and rename (seed 001)
+
+# The writes of one transaction of a copy, move or rename (DynamoDB's limit); a module constant so tests can lower it.
+MOVE_CHUNK_WRITES = table.MAX_TRANSACTION_WRITES
+# A move's record at its source path is kept this long (the table's TTL then deletes it): a retry comes sooner.
+MOVE_RECORD_SECONDS = 7 * 24 * 3600
+
+
+class UnfinishedWriteError(Exception):
+    """A write larger than one transaction: the first transaction was written (the change is made), a later one's
+    condition failed (another writer changed the file in between); ``done``: the groups written."""
+
+    def __init__(self, done: int) -> None:
+        super().__init__(f"{done} written")
+        self.done = done
+
+
+class MoveStore(Protocol):
+    def ensure_folders(self, folders: list[FolderItem]) -> None:
+        """Create the folders that do not exist (one transaction of upserts, ≤ 50)."""
+        ...
+
+    def relocate(
+        self, previous: VersionedFile, current: FileItem, versions: list[FileItem], record: MoveRecord
+    ) -> None:
+        """A file takes a new path (move without a file there, or rename). The first transaction, under the
+        condition that the file is as ``previous`` read it, writes the current record's path, moves the path claim
+        (the new one only if free), writes ``record`` at the old path, and the first version rows; each later one
+        writes more version rows under the condition that the file still has the new path. ``versions``: the
+        rows to rewrite (the current version's first). ConditionFailedError: that transaction is not written."""
+        ...
+
+    def finish_relocation(self, current: FileItem, versions: list[FileItem]) -> None:
+        """The later transactions of ``relocate`` alone: rows a crashed or raced relocation left at an old path."""
+        ...
+
+    def create_copy(self, copies: list[FileItem]) -> None:
+        """A new file made of ``copies`` (oldest first, the last one current): the path claim (only if free), the
+        file and its current version's row first, then the older versions' rows; the file's version count grows
+        with each transaction, so it always equals its rows."""
+        ...
+
+    def append_copies(self, dest: VersionedFile, copies: list[FileItem]) -> None:
+        """``copies`` (oldest first, the last becomes current) join ``dest``'s history: the first transaction under
+        the condition that ``dest`` is as read (the version numbers it takes are then reserved), the later ones
+        while it exists."""
+        ...
+
+    def append_moved(
+        self, source: VersionedFile, dest: VersionedFile, moved: list[FileItem], record: MoveRecord
+    ) -> None:
+        """Every version of ``source`` joins ``dest``'s history (``moved``: renumbered, the last becomes current),
+        keeping its object (a reference row per moved object, for the orphan sweep). The first transaction, under
+        both files' conditions, removes the source file and its path claim and writes ``record`` at its path;
+        each version row moves (written under ``dest``, removed under ``source``) in one transaction with its
+        reference, so a retry finds the rows still to move under ``source``."""
+        ...
+
+    def move_rows(self, dest_file_id: str, source_file_id: str, moved: list[FileItem]) -> None:
+        """The later transactions of ``append_moved`` alone (a retry finishing a move)."""
+        ...
+
+    def move_record(self, account_id: str, source_path: str) -> MoveRecord | None: ...
+
+    def blob_holder(self, account_id: str, file_id: str, version_id: str) -> str | None:
+        """The file now holding the version whose object is ``{acc}/{file_id}/{version_id}`` (moved away), or None."""
+        ...
+
+
+def _claim_row(account_id: str, file_path: str, file_id: str) -> dict[str, Any]:
+    pk, sk = _path_key(account_id, file_path)
+    return {"PK": pk, "SK": sk, "accountId": account_id, "fileId": file_id}
+
+
+def _record_key(account_id: str, source_path: str) -> tuple[str, str]:
+    return _path_key(account_id, source_path)[0], "MOVED"
+
+
+def _blob_ref_key(account_id: str, file_id: str, version_id: str) -> tuple[str, str]:
+    """The reference to a moved version's object, in the partition of the file id its key names."""
+    return _file_key(account_id, file_id)[0], f"BLOBREF#{version_id}"
+
+
+def _history_row(item: FileItem) -> dict[str, Any]:
+    """A non-current version's record, in the account's versions listing (GSI2)."""
+    return {
+        **_version_row(item),
+        "GSI2PK": _listing_pk(item.account_id, Listing.VERSIONS),
+        "GSI2SK": f"{_row(item)['createdAt']}#{item.version_id}",
+    }
+
+
+def _path_change(version: FileItem) -> table.Update:
+    return table.Update(
+        *_version_key(version.account_id, version.file_id, version.version_id),
+        expression="SET filePath = :path, #n = :name",
+        values={":path": version.file_path, ":name": version.name},
+        names={"#n": "name"},
+        condition="attribute_exists(PK)",
+    )
+
+
+def _blob_ref(version: FileItem) -> table.Put:
+    account_id, origin, version_id = version_object_key(version).split("/")
+    pk, sk = _blob_ref_key(account_id, origin, version_id)
+    return table.Put({"PK": pk, "SK": sk, "accountId": account_id, "heldBy": version.file_id})
+
+
+def _count_grows(account_id: str, file_id: str) -> Callable[[int], table.Write]:
+    return lambda added: table.Update(
+        *_file_key(account_id, file_id),
+        expression="ADD versionCount :k",
+        values={":k": added},
+        condition="attribute_exists(PK)",
+    )
+
+
+def _in_chunks(
+    fixed: Callable[[int], list[table.Write]],
+    groups: Sequence[Sequence[table.Write]],
+    later: Callable[[int], table.Write],
+) -> None:
+    """Write ``groups`` (each a unit that goes in one transaction) after the first transaction's ``fixed(k)``
+    writes (``k``: the groups it carries), the rest in transactions headed by ``later(k)``, each ≤ the limit."""
+    head = len(fixed(0))
+    first = _fitting(groups, MOVE_CHUNK_WRITES - head)
+    table.transact_write([*fixed(first), *(write for group in groups[:first] for write in group)])
+    rest = groups[first:]
+    while rest:
+        taken = max(_fitting(rest, MOVE_CHUNK_WRITES - 1), 1)
+        try:
+            table.transact_write([later(taken), *(write for group in rest[:taken] for write in group)])
+        except ConditionFailedError:
+            raise UnfinishedWriteError(len(groups) - len(rest)) from None
+        rest = rest[taken:]
+
+
+def _fitting(groups: Sequence[Sequence[table.Write]], budget: int) -> int:
+    count = used = 0
+    for group in groups:
+        if used + len(group) > budget:
+            break
+        used += len(group)
+        count += 1
+    return count
+
+
+def _record_row(record: MoveRecord) -> dict[str, Any]:
+    pk, sk = _record_key(record.account_id, record.source_path)
+    expires = int(record.moved_at.timestamp()) + MOVE_RECORD_SECONDS
+    row = record.model_dump(by_alias=True, mode="json", exclude_none=True)
+    return {**row, "PK": pk, "SK": sk, "expiresAt": expires}
+
+
+def _current_first(versions: list[FileItem]) -> list[FileItem]:
+    """The last of ``versions`` is the current one: its row goes in the first transaction, with the file's."""
+    return [versions[-1], *versions[:-1]]
+
+
+class TableMoveStore:
+    def ensure_folders(self, folders: list[FolderItem]) -> None:
+        if folders:
+            table.transact_write([_folder_upsert(folder) for folder in folders])
+
+    def relocate(
+        self, previous: VersionedFile, current: FileItem, versions: list[FileItem], record: MoveRecord
+    ) -> None:
+        account_id, file_id = current.account_id, current.file_id
+        guard = _unchanged(previous)
+        row = _file_row(current, seq=previous.seq, count=previous.count)
+        file_update = table.Update(
+            *_file_key(account_id, file_id),
+            expression="SET filePath = :path, #n = :name, GSI1PK = :g1pk, GSI1SK = :g1sk, updatedAt = :updated",
+            values=guard["values"]
+            | {
+                ":path": row["filePath"],
+                ":name": row["name"],
+                ":g1pk": row["GSI1PK"],
+                ":g1sk": row["GSI1SK"],
+                ":updated": row["updatedAt"],
+            },
+            names={"#n": "name"},
+            condition=guard["condition"],
+        )
+        fixed: list[table.Write] = [
+            file_update,
+            table.Delete(
+                *_path_key(account_id, previous.item.file_path), condition="fileId = :fid", values={":fid": file_id}
+            ),
+            table.Put(_claim_row(account_id, current.file_path, file_id), only_if_new=True),
+            table.Put(_record_row(record)),
+        ]
+        groups = [[_path_change(version)] for version in versions]
+        _in_chunks(lambda _k: fixed, groups, lambda _k: self._still_at(current))
+
+    @staticmethod
+    def _still_at(current: FileItem) -> table.Write:
+        return table.Check(
+            *_file_key(current.account_id, current.file_id),
+            condition="filePath = :path",
+            values={":path": current.file_path},
+        )
+
+    def finish_relocation(self, current: FileItem, versions: list[FileItem]) -> None:
+        groups = [[_path_change(version)] for version in versions]
+        if groups:
+            _in_chunks(lambda _k: [self._still_at(current)], groups, lambda _k: self._still_at(current))
+
+    def create_copy(self, copies: list[FileItem]) -> None:
+        current = copies[-1]
+        account_id, file_id = current.account_id, current.file_id
+        ordered = _current_first(copies)
+        groups = [[table.Put(_version_row(ordered[0]), only_if_new=True)]]
+        groups += [[table.Put(_history_row(copy), only_if_new=True)] for copy in ordered[1:]]
+
+        def fixed(carried: int) -> list[table.Write]:
+            return [
+                table.Put(_claim_row(account_id, current.file_path, file_id), only_if_new=True),
+                table.Put(_file_row(current, seq=len(copies), count=max(carried, 1)), only_if_new=True),
+            ]
+
+        _in_chunks(fixed, groups, _count_grows(account_id, file_id))
+
+    def append_copies(self, dest: VersionedFile, copies: list[FileItem]) -> None:
+        current = copies[-1]
+        ordered = _current_first(copies)
+        groups = [[table.Put(_version_row(ordered[0]), only_if_new=True)]]
+        groups += [[table.Put(_history_row(copy), only_if_new=True)] for copy in ordered[1:]]
+
+        def fixed(carried: int) -> list[table.Write]:
+            seq = dest.seq + len(copies)
+            row = _file_row(current, seq=seq, count=dest.count + max(carried, 1), publish_seq=dest.publish_seq)
+            return [table.Put(row, **_unchanged(dest)), _into_history(dest.item)]
+
+        _in_chunks(fixed, groups, _count_grows(current.account_id, current.file_id))
+
+    def append_moved(
+        self, source: VersionedFile, dest: VersionedFile, moved: list[FileItem], record: MoveRecord
+    ) -> None:
+        current = moved[-1]
+        account_id, source_id = source.item.account_id, source.item.file_id
+        groups = self._moving(source_id, moved, current=current)
+        source_guard = _unchanged(source)
+
+        def fixed(carried: int) -> list[table.Write]:
+            seq = dest.seq + len(moved)
+            row = _file_row(current, seq=seq, count=dest.count + max(carried, 1), publish_seq=dest.publish_seq)
+            return [
+                table.Put(row, **_unchanged(dest)),
+                _into_history(dest.item),
+                table.Delete(*_file_key(account_id, source_id), **source_guard),
+                table.Delete(
+                    *_path_key(account_id, source.item.file_path), condition="fileId = :fid", values={":fid": source_id}
+                ),
+                table.Put(_record_row(record)),
+            ]
+
+        _in_chunks(fixed, groups, _count_grows(account_id, current.file_id))
+
+    @staticmethod
+    def _moving(source_id: str, versions: list[FileItem], *, current: FileItem | None) -> list[list[table.Write]]:
+        """Per version, in one transaction: its row under the destination, its row under the source removed, and
+        the reference to its object when that is not the destination's derived key. ``current`` (the version that
+        becomes the destination's current one) first, without a place in the versions listing."""
+        ordered = ([current] if current else []) + [v for v in versions if current is None or v is not current]
+        groups = []
+        for version in ordered:
+            row = _version_row(version) if version is current else _history_row(version)
+            group: list[table.Write] = [
+                table.Put(row, only_if_new=True),
+                table.Delete(
+                    *_version_key(version.account_id, source_id, version.version_id), condition="attribute_exists(PK)"
+                ),
+            ]
+            if version.blob_key:
+                group.append(_blob_ref(version))
+            groups.append(group)
+        return groups
+
+    def move_rows(self, dest_file_id: str, source_file_id: str, moved: list[FileItem]) -> None:
+        if not moved:
+            return
+        grow = _count_grows(moved[0].account_id, dest_file_id)
+        _in_chunks(lambda k: [grow(k)], self._moving(source_file_id, moved, current=None), grow)
+
+    def move_record(self, account_id: str, source_path: str) -> MoveRecord | None:
+        row = table.get(*_record_key(account_id, source_path))
+        return None if row is None else MoveRecord.model_validate(row)
+
+    def blob_holder(self, account_id: str, file_id: str, version_id: str) -> str | None:
+        row = table.get(*_blob_ref_key(account_id, file_id, version_id))
+        return None if row is None else str(row["heldBy"])

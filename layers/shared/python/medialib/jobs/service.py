@@ -47,20 +47,21 @@ def mark_running(account_id: str, job_id: str) -> None:
     )
 
 
-def finish(
+def finish(  # noqa: PLR0913 - the job, its results, and what the job learnt (purge, size)
     account_id: str,
     job_id: str,
     results: list[dict[str, Any]],
     *,
     purge_request_id: str | None = None,
     purge_failure: dict[str, Any] | None = None,
+    total: int | None = None,
 ) -> JobStatus:
     """RUNNING -> SUCCEEDED with the per-file outcome, and the purge that cleared the CDN of what it unpublished
     (or the job's failure to purge, reported beside the files'). Idempotent: a repeat finds it finished."""
     failed = [rules.failure(r) for r in results if r.get("status") != "SUCCEEDED"]
     failures = failed + ([purge_failure] if purge_failure else [])
     ok = len(results) - len(failed)
-    return _close(account_id, job_id, JobStatus.SUCCEEDED, ok, failures, purge_request_id=purge_request_id)
+    return _close(account_id, job_id, JobStatus.SUCCEEDED, ok, failures, purge_request_id=purge_request_id, total=total)
 
 
 def fail(account_id: str, job_id: str, error_name: str | None) -> JobStatus:
@@ -77,6 +78,7 @@ def _close(  # noqa: PLR0913 - the job, its final status and what it records
     failures: list[dict[str, Any]],
     *,
     purge_request_id: str | None = None,
+    total: int | None = None,
 ) -> JobStatus:
     """The job's final status: ``status`` now, or the one it already had (a finished job keeps its outcome)."""
     outcome = transition(
@@ -88,6 +90,7 @@ def _close(  # noqa: PLR0913 - the job, its final status and what it records
             succeeded=ok,
             failures=failures,
             purge_request_id=purge_request_id,
+            total=total,
         ),
         reread=lambda: _existing(account_id, job_id),
         settled=lambda job: job.status in rules.FINAL,

@@ -30,8 +30,9 @@ class JobStore(Protocol):
         succeeded: int | None = None,
         failures: list[dict[str, Any]] | None = None,
         purge_request_id: str | None = None,
+        total: int | None = None,
     ) -> None:
-        """Set ``status`` (and the counts, when given) only if the job exists and its status is one of
+        """Set ``status`` (and the counts and ``total``, when given) only if the job exists and its status is one of
         ``expected``; otherwise raise ConditionFailedError and change nothing."""
         ...
 
@@ -59,6 +60,7 @@ class TableJobStore:
         succeeded: int | None = None,
         failures: list[dict[str, Any]] | None = None,
         purge_request_id: str | None = None,
+        total: int | None = None,
     ) -> None:
         if not expected:
             raise ValueError("a status move needs at least one expected status")
@@ -73,11 +75,14 @@ class TableJobStore:
         if purge_request_id is not None:
             sets.append("purgeRequestId = :purge")
             values[":purge"] = purge_request_id
+        if total is not None:  # a job that learns its size as it runs (a folder job)
+            sets.append("#total = :total")
+            values[":total"] = total
         allowed = {f":from{i}": state.value for i, state in enumerate(sorted(expected))}
         table.update(
             *_key(account_id, job_id),
             expression="SET " + ", ".join(sets),
             values={**values, **allowed},
-            names={"#s": "status"},
+            names={"#s": "status", **({"#total": "total"} if total is not None else {})},
             condition=f"attribute_exists(PK) AND #s IN ({', '.join(allowed)})",
         )

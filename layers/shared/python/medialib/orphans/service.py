@@ -1,5 +1,6 @@
 """The orphan sweep (a schedule of template.yaml runs it): every version object of the originals bucket older than
-``rules.MIN_AGE`` whose version record does not exist is deleted. One run goes through the bucket in key order
+``rules.MIN_AGE`` whose version record does not exist, and that no version moved into another file still reads
+(``files.moves.blob_referenced``), is deleted. One run goes through the bucket in key order
 until it is out of time; the next run resumes where it stopped (``store``), then starts over from the first key.
 """
 
@@ -14,6 +15,7 @@ from pydantic.alias_generators import to_camel
 
 from medialib.adapters import blobs
 from medialib.errors import MedialibError
+from medialib.files import moves
 from medialib.files import service as files
 from medialib.observability import logger
 from medialib.orphans import rules
@@ -75,6 +77,8 @@ def sweep(out_of_time: Callable[[], bool]) -> SweepResult:
         result.checked += 1
         if files.version_exists(version.account_id, version.file_id, version.version_id):
             continue
+        if moves.blob_referenced(version.account_id, version.file_id, version.version_id):
+            continue  # a version moved into another file, which still reads this object
         try:
             originals.delete(listed.key)
         except MedialibError:

@@ -1,0 +1,137 @@
+"""Pure rules of folders: paths and names as ImageKit cleans them, where a copy, move or rename puts each path,
+which requests cannot be done (a folder into itself), and what a job reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from medialib.upload.rules import MAX_FOLDER_LENGTH, MAX_FOLDER_LEVELS, normalise_folder
+
+ROOT = "/"
+PURGE_REQUEST_ID_LENGTH = 24  # ImageKit's request ids are 24 hexadecimal characters
+MAX_REPORTED_FAILURES = 100
+REPLACEMENT = "\ufffd"  # a job lists its first failures; it counts them all
+
+
+def levels(path: str) -> list[str]:
+    return [level for level in path.split("/") if level]
+
+
+def folder_name(value: str) -> str:
+    """``folderName``: one level, cleaned as upload cleans folders (letters, marks and digits of any script, ``-``
+    and ``_`` kept, anything else ``_``; a ``/`` in it is a character like any other). ValueError when empty or
+    ``.``/``..``, or holding U+FFFD (what the gateway makes of bytes that were not UTF-8)."""
+    if REPLACEMENT in value:
+        raise ValueError("folderName holds bytes that are not UTF-8")
+    cleaned = normalise_folder(value.strip().replace("/", "_")).lstrip("/")
+    if not cleaned:
+        raise ValueError("folderName must contain a letter, a digit, - or _")
+    return cleaned
+
+
+def new_folder_path(parent: str, name: str) -> str:
+    """The folder ``POST /v1/folder`` creates: the cleaned parent (auto-created) and the cleaned name. ValueError
+    past 50 levels or 1024 characters."""
+    path = join(normalise_folder(parent), folder_name(name))
+    _bounded(path)
+    return path
+
+
+def existing_path(value: str) -> str:
+    """A path that names an existing folder (a source): slashes normalised (``/a/b/``, ``a//b`` are ``/a/b``), the
+    characters as sent, since every stored folder is already cleaned: ``/my folder`` finds nothing rather than
+    ``/my_folder``. ValueError for ``.``/``..`` levels or past 50 levels."""
+    parts = levels(value.strip())
+    if any(part.strip() in {".", ".."} for part in parts):
+        raise ValueError("a folder path must not contain . or .. levels")
+    path = ROOT + "/".join(parts)
+    _bounded(path)
+    return path
+
+
+def destination_folder(value: str) -> str:
+    """A destination (``destinationPath``): created when absent, so cleaned as upload cleans a folder."""
+    return normalise_folder(value)
+
+
+def _bounded(path: str) -> None:
+    if len(levels(path)) > MAX_FOLDER_LEVELS:
+        raise ValueError(f"a folder is nested at most {MAX_FOLDER_LEVELS} levels deep")
+    if len(path) > MAX_FOLDER_LENGTH:
+        raise ValueError(f"a folder path is at most {MAX_FOLDER_LENGTH} characters long")
+
+
+def join(parent: str, name: str) -> str:
+    return f"{parent.rstrip('/')}/{name}"
+
+
+def parent_of(path: str) -> str:
+    return path.rsplit("/", 1)[0] or ROOT
+
+
+def name_of(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def is_within(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or inside it (``/ab`` is not inside ``/a``)."""
+    return folder in (ROOT, path) or path.startswith(folder.rstrip("/") + "/")
+
+
+def mapped(path: str, source: str, destination: str) -> str:
+    """Where a copy, move or rename of ``source`` to ``destination`` puts ``path`` (``source`` or inside it)."""
+    if not is_within(path, source) or source == ROOT:
+        raise ValueError(f"{path} is not inside {source}")
+    return destination + path[len(source) :]
+
+
+def copy_destination(source: str, destination_parent: str) -> str:
+    """``copyFolder``/``moveFolder`` put the source folder, by its name, into ``destinationPath``."""
+    return join(destination_parent, name_of(source))
+
+
+def renamed(source: str, new_name: str) -> str:
+    """``renameFolder``: the same parent, the new (cleaned) name."""
+    return join(parent_of(source), folder_name(new_name))
+
+
+def refusal(source: str, destination: str, *, verb: str) -> str | None:
+    """Why ``source`` cannot be copied or moved so that it becomes ``destination`` (None: it can). The root is not
+    a folder one can copy or move; a folder cannot go into itself or one of its subfolders, nor onto itself."""
+    if source == ROOT:
+        return f"The root folder cannot be {verb}."
+    if destination == source:
+        return f"The folder is already at {destination}: source and destination are the same."
+    if is_within(parent_of(destination), source):
+        return (
+            f"A folder cannot be {verb} into itself or one of its subfolders ({source} into {parent_of(destination)})."
+        )
+    if len(levels(destination)) > MAX_FOLDER_LEVELS:
+        return f"{destination} would be nested more than {MAX_FOLDER_LEVELS} levels deep."
+    return None
+
+
+def purge_path(source: str) -> str:
+    """What a rename with purgeCache purges: the old folder's URL and everything under it (``<old-folder-url>*``)."""
+    return source.rstrip("/") + "/"
+
+
+def purge_request_id(job_id: str) -> str:
+    """A job's purge request id: fixed by the job, so a retried purge step is the same request."""
+    return job_id[:PURGE_REQUEST_ID_LENGTH]
+
+
+def purge_failure(error: dict[str, Any]) -> dict[str, Any]:
+    """The job's report of a purge that failed after its retries (a spent quota, a CDN that stays busy): the
+    error's name, never its cause (a trace)."""
+    name = error.get("Error") or "INTERNAL_ERROR"
+    return {
+        "fileId": None,  # the job's, not one file's
+        "reason": "PURGE_FAILED",
+        "message": f"The folder is renamed, but the CDN could not be cleared of its old URLs ({name}); purge "
+        "<old-folder-url>* to clear it.",
+    }
+
+
+def file_failure(file_id: str, reason: str | None, message: str) -> dict[str, Any]:
+    return {"fileId": file_id, "status": "FAILED", "reason": reason or "INTERNAL_ERROR", "message": message}
