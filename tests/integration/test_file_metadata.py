@@ -109,10 +109,10 @@ def test_a_file_over_the_bound_is_a_400(
 
 
 def test_another_accounts_file_and_url(api: Any, account: Any, other_account: Any, photo: Uploaded) -> None:
-    """Given account A's file, When account B asks its metadata by id, Then 404; by URL, Then 400 (not your URL)."""
+    """Given account A's file, When account B asks its metadata by id or by URL, Then 404 both ways."""
     assert _get(api, other_account.private_key, f"/v1/files/{photo.file_id}/metadata")[0] == 404
     status, found = _by_url(api, other_account.private_key, photo.url)
-    assert status == 400 and found["reason"] == "FOREIGN_URL"
+    assert status == 404 and found["reason"] == "FILE_NOT_FOUND"
 
 
 @pytest.mark.parametrize(

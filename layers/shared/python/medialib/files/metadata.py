@@ -55,16 +55,11 @@ def file_metadata(account_id: str, file_id: str) -> MetadataResponse:
 def url_metadata(account_id: str, url: str, base_url: str) -> MetadataResponse:
     """The metadata of what a delivery URL of the caller's account serves: the file at its path (404 when there is
     none), the version its ``ik-obj-version`` names, and, when it carries a transformation, the rendition the
-    delivery engine makes of it (``orig-true`` is the original). Another account's URL or another host: 400."""
+    delivery engine makes of it (``orig-true`` is the original). Another host: 400. Another account's URL: 404, as for
+    any id of another account (nothing says whether that account or its file exists)."""
     path, query = rules.delivery_path_of(url, base_url)
     request = delivery.parse_request(path, query)
-    if request.account_id != account_id:
-        raise BadRequestError(
-            "url is not a delivery URL of your account: its first path segment must be your account id.",
-            help="Send the URL of one of your files, as its url field gives it.",
-            reason="FOREIGN_URL",
-        )
-    current = files.file_at(account_id, request.file_path)
+    current = files.file_at(account_id, request.file_path) if request.account_id == account_id else None
     if current is None:
         raise NotFoundError("No file of your account is at this URL.", reason="FILE_NOT_FOUND")
     version = delivery.select_version(current, files.versions_of(account_id, current.file_id), request.version_token)
