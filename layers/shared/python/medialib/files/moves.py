@@ -124,8 +124,10 @@ def copy_file(
                 _retry_pause()
                 continue
             except UnfinishedWriteError as unfinished:
-                # The destination went away after the first transaction: the rest has nowhere to go.
+                # The destination went away after the first transaction: the rest has nowhere to go. The objects of
+                # the copies not recorded are left to the orphan sweep (those recorded went with the destination).
                 logger.warning("copy left unfinished", extra={"path": path, "written": unfinished.done})
+                written.clear()
                 return copies[-1].model_copy(update={"type": "file"})
             written -= {blob_key(account_id, c.file_id, c.version_id) for c in copies}
             metrics.add_metric(name="FileCopied", unit="Count", value=1)
