@@ -57,7 +57,7 @@ def test_copy_with_versions_appends_to_the_destinations_history(client: ImageKit
     upload(client, source_folder, b"s2")
     dest_id = upload(client, dest_folder, b"d1")
 
-    assert client.files.copy(source_file_path=f"{source_folder}/a.txt", destination_path=dest_folder) is None
+    client.files.copy(source_file_path=f"{source_folder}/a.txt", destination_path=dest_folder)
     client.files.copy(
         source_file_path=f"{source_folder}/a.txt", destination_path=f"{dest_folder}/", include_file_versions=True
     )
