@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -14,6 +15,7 @@ import pytest
 from medialib.adapters import table
 from medialib.files import moves
 from medialib.files import rules as file_rules
+from medialib.files import service as file_service
 from medialib.files import store as file_store
 from tests.conftest import basic
 from tests.integration.delivery_helpers import Uploaded, invalidations_of, token_of, upload, versions
@@ -300,6 +302,9 @@ def test_rename_renames_every_version(api: Any, stack: Any, account: Any) -> Non
     }
     assert delivered(api, acc, source.file_path).status_code == 404
     assert delivered(api, acc, f"{folder}/b_c.txt").get_data() == b"two"
+    older = listed_versions(api, key, source.file_id)[0]
+    assert delivered(api, acc, f"{folder}/b_c.txt", token_of(older)).get_data() == b"one"
+    assert delivered(api, acc, source.file_path, token_of(older)).status_code == 404
     assert object_keys(stack, acc) == before
 
 
@@ -585,3 +590,85 @@ def test_other_methods_are_answered_without_a_5xx(api: Any, account: Any, method
     for _, path, _ in _GOOD.values():
         answer = api.open(path, method=method, headers=basic(account.private_key))
         assert answer.status_code < 500, (path, answer.status_code)
+
+
+def test_an_upload_that_read_the_file_before_a_move_lands_as_a_new_file_at_the_old_path(
+    api: Any, account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a file, When an upload to its path reads the file, then the file is moved away, then the upload writes,
+    Then the upload's condition (versionSeq, versionId and path) fails, it re-reads and creates a new file at the
+    old path; the moved file keeps its one version at the new path."""
+    key = account.private_key
+    source = text_file(api, key, [b"one"])
+    folder, dest = source.file_path.rsplit("/", 1)[0], _folder()
+    real, moved = file_service.store.add_version, list[int]()
+
+    def move_first(*args: Any, **kwargs: Any) -> None:
+        if not moved:
+            moved.append(move(api, key, source.file_path, dest).status_code)
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(file_service.store, "add_version", move_first)
+
+    late = upload(api, key, b"late", fileName="a.txt", folder=folder)
+
+    assert moved == [204] and late.file_id != source.file_id
+    assert [v["filePath"] for v in listed_versions(api, key, source.file_id)] == [f"{dest}/a.txt"]
+    assert delivered(api, account.account_id, source.file_path).get_data() == b"late"
+    assert delivered(api, account.account_id, f"{dest}/a.txt").get_data() == b"one"
+
+
+def test_after_a_move_the_folders_list_the_file_where_it_is(api: Any, account: Any) -> None:
+    """Given a file, When it is moved into a new nested folder, Then its old folder no longer lists it, the new
+    folder does, and the new folder's parent lists the folder."""
+    key = account.private_key
+    source = text_file(api, key, [b"x"])
+    old, parent = source.file_path.rsplit("/", 1)[0], _folder()
+
+    assert move(api, key, source.file_path, f"{parent}/inner").status_code == 204
+
+    assert [f["name"] for f in _body(api.get(f"/v1/files?path={old}", headers=basic(key)))] == []
+    assert [f["fileId"] for f in _body(api.get(f"/v1/files?path={parent}/inner", headers=basic(key)))] == [
+        source.file_id
+    ]
+    assert [f["name"] for f in _body(api.get(f"/v1/files?path={parent}&type=folder", headers=basic(key)))] == ["inner"]
+
+
+def test_a_moved_in_version_restored_serves_its_own_object(api: Any, account: Any) -> None:
+    """Given a version moved onto another file and then not current, When it is restored, Then the destination
+    serves that version's bytes (its record's object key travels with it into the current record)."""
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"moved"])
+    dest = text_file(api, key, [b"d1"])
+    folder = dest.file_path.rsplit("/", 1)[0]
+    assert move(api, key, source.file_path, folder).status_code == 204
+    upload(api, key, b"d2", fileName="a.txt", folder=folder)
+    moved_id = listed_versions(api, key, dest.file_id)[1]["versionInfo"]["id"]
+
+    restored = api.put(
+        f"/v1/files/{dest.file_id}/versions/{moved_id}/restore",
+        headers={**basic(key), "Content-Type": "application/json"},
+    )
+
+    assert restored.status_code == 200, restored.get_data()
+    assert delivered(api, acc, dest.file_path).get_data() == b"moved"
+
+
+def test_the_primitives_for_folders(api: Any, account: Any) -> None:
+    """Given a file, When FOLDERS' primitives copy it and then move it (twice: a retried step), Then copy_file
+    returns the new file's current record; move_file returns the moved record, and its repeat returns the same
+    record without a change."""
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"p1", b"p2"])
+    item = file_service.current_item(acc, source.file_id)
+    now = datetime.now(UTC)
+    copy_folder, move_folder = _folder(), _folder()
+
+    copied = moves.copy_file(acc, item, copy_folder, include_versions=True, now=now)
+    first = moves.move_file(acc, item, move_folder, now=now)
+    again = moves.move_file(acc, item, move_folder, now=now)
+
+    assert (copied.type, copied.file_path, copied.version_number) == ("file", f"{copy_folder}/a.txt", 2)
+    assert len(listed_versions(api, key, copied.file_id)) == 2
+    assert (first.file_id, first.file_path) == (source.file_id, f"{move_folder}/a.txt")
+    assert (again.file_id, again.file_path, again.version_id) == (first.file_id, first.file_path, first.version_id)
