@@ -374,13 +374,19 @@ def test_rename_of_a_missing_file_is_a_404(api: Any, account: Any) -> None:
 # ------------------------------------------------------------------ larger than one transaction, crashes, races
 
 
-@pytest.mark.parametrize("operation", ["move-onto-a-file", "move-to-a-new-folder", "rename", "copy-with-versions"])
+# The fewest writes a transaction may hold for each operation to still take its first version in its first
+# transaction (its fixed writes, then one version's): every later version then goes in later transactions.
+_SMALLEST = {"move-onto-a-file": 8, "move-to-a-new-folder": 5, "rename": 5, "copy-with-versions": 4}
+
+
+@pytest.mark.parametrize("operation", list(_SMALLEST))
 def test_writes_in_several_transactions_end_consistent(
     api: Any, account: Any, monkeypatch: pytest.MonkeyPatch, operation: str
 ) -> None:
-    """Given transactions limited to 5 writes (DynamoDB's 100, lowered) and a source of 4 versions, When it is
-    moved, renamed or copied, Then every version arrives, numbered, at the destination path."""
-    monkeypatch.setattr(file_store, "MOVE_CHUNK_WRITES", 5)
+    """Given transactions limited to a few writes (DynamoDB's 100, lowered so that only one version fits in the
+    first) and a source of 4 versions, When it is moved, renamed or copied, Then every version arrives, numbered,
+    at the destination path, and the file's version count equals its versions."""
+    monkeypatch.setattr(file_store, "MOVE_CHUNK_WRITES", _SMALLEST[operation])
     key, acc = account.private_key, account.account_id
     source = text_file(api, key, [b"s1", b"s2", b"s3", b"s4"])
     dest = text_file(api, key, [b"d1"])
@@ -401,6 +407,8 @@ def test_writes_in_several_transactions_end_consistent(
     assert [v["versionInfo"]["name"] for v in history] == [f"Version {n}" for n in range(1, expected + 1)]
     assert delivered(api, acc, path).get_data() == b"s4"
     assert delivered(api, acc, path, token_of(history[-2])).get_data() == b"s3"
+    stored = file_service.store.versioned(acc, file_id)
+    assert stored is not None and (stored.count, stored.seq) == (expected, expected)
 
 
 class _Crash(Exception):
@@ -411,10 +419,10 @@ class _Crash(Exception):
 def test_a_move_that_crashed_between_transactions_is_finished_by_a_retry(
     api: Any, account: Any, monkeypatch: pytest.MonkeyPatch, onto_a_file: bool
 ) -> None:
-    """Given transactions of 5 writes and a move that dies after its first transaction, When the client retries
+    """Given small transactions and a move that dies after its first transaction, When the client retries
     the same call, Then 204 and the move is whole: every version at the destination, none left behind; the file
     never lost its path claim in between (its record answers at one path)."""
-    monkeypatch.setattr(file_store, "MOVE_CHUNK_WRITES", 5)
+    monkeypatch.setattr(file_store, "MOVE_CHUNK_WRITES", 8 if onto_a_file else 5)
     key = account.private_key
     source = text_file(api, key, [b"s1", b"s2", b"s3", b"s4"])
     dest = text_file(api, key, [b"d1"])
@@ -439,6 +447,10 @@ def test_a_move_that_crashed_between_transactions_is_finished_by_a_retry(
     history = listed_versions(api, key, file_id)
     assert len(history) == (5 if onto_a_file else 4)
     assert {v["filePath"] for v in history} == {f"{folder}/a.txt"}
+    stored = file_service.store.versioned(account.account_id, file_id)
+    assert stored is not None and stored.count == len(history)
+    if onto_a_file:  # nothing left under the source file id
+        assert file_service.store.versions(account.account_id, source.file_id) == []
 
 
 def test_an_upload_racing_a_move_is_moved_with_it_or_lands_at_the_old_path(
@@ -672,3 +684,48 @@ def test_the_primitives_for_folders(api: Any, account: Any) -> None:
     assert len(listed_versions(api, key, copied.file_id)) == 2
     assert (first.file_id, first.file_path) == (source.file_id, f"{move_folder}/a.txt")
     assert (again.file_id, again.file_path, again.version_id) == (first.file_id, first.file_path, first.version_id)
+
+
+def _delete_file_rows(stack: Any, account_id: str, file_id: str, file_path: str) -> None:
+    """Stands in for DELETE /v1/files/{fileId} (DETAILS builds it): the file's rows and its path claim."""
+    dynamodb, name = boto3.client("dynamodb"), stack.provisioned.physical["MediaTable"]
+    rows = dynamodb.query(
+        TableName=name,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"ACCOUNT#{account_id}#FILE#{file_id}"}},
+        ProjectionExpression="PK, SK",
+    )["Items"]
+    claim: dict[str, Any] = {"PK": {"S": f"ACCOUNT#{account_id}#PATH#{file_path}"}, "SK": {"S": "PATH"}}
+    for key in [*rows, claim]:
+        dynamodb.delete_item(TableName=name, Key=key)
+
+
+def test_a_destination_deleted_during_a_move_takes_the_versions_still_on_their_way(
+    api: Any, stack: Any, account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given transactions of 8 writes, a source of 3 versions and a move onto a file that dies after its first
+    transaction, When the destination is deleted and the client retries the move, Then 204, and the versions that
+    had not arrived are gone with their objects: no version row is left under the source file id."""
+    monkeypatch.setattr(file_store, "MOVE_CHUNK_WRITES", 8)
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"s1", b"s2", b"s3"])
+    dest = text_file(api, key, [b"d1"])
+    left_ids = [v["versionInfo"]["id"] for v in listed_versions(api, key, source.file_id)][:2]
+    real, calls = table.transact_write, []
+
+    def dies_after_the_first(writes: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) > 1:
+            raise _Crash
+        real(writes, **kwargs)
+
+    monkeypatch.setattr(table, "transact_write", dies_after_the_first)
+    assert move(api, key, source.file_path, dest.file_path.rsplit("/", 1)[0]).status_code == 500
+    monkeypatch.setattr(table, "transact_write", real)
+    _delete_file_rows(stack, acc, dest.file_id, dest.file_path)
+
+    answer = move(api, key, source.file_path, dest.file_path.rsplit("/", 1)[0])
+
+    assert answer.status_code == 404, answer.get_data()  # nothing to answer for: the destination is gone
+    assert file_service.store.versions(acc, source.file_id) == []
+    assert not any(_exists(stack, f"{acc}/{source.file_id}/{vid}") for vid in left_ids)

@@ -282,7 +282,12 @@ def _finish(record: MoveRecord) -> None:
         return
     dest = files.store.get_file(account_id, record.to_file_id)
     left = [v for v in files.store.versions(account_id, record.from_file_id) if v.version_id in record.numbers]
-    if dest is None or not left:
+    if not left:
+        return
+    if dest is None:
+        # The destination was deleted while the move went on: what had not arrived goes the way of what had.
+        store.drop_rows(left)
+        files._discard([version_object_key(v) for v in left])
         return
     moved = [
         moved_version(
