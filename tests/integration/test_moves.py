@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -630,6 +631,35 @@ def test_an_upload_that_read_the_file_before_a_move_lands_as_a_new_file_at_the_o
     assert delivered(api, account.account_id, f"{dest}/a.txt").get_data() == b"one"
 
 
+def test_an_upload_that_read_the_path_claim_before_a_move_does_not_pull_the_file_back(
+    api: Any, account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a file, When an upload reads its path claim, then the file is moved away, then the upload reads the
+    file's record (now at the new path), Then the upload does not take the file back to the old path: it creates a
+    new file there, and the moved file stays whole at its new path (its claim, record and rows agree)."""
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"one"])
+    folder, dest = source.file_path.rsplit("/", 1)[0], _folder()
+    real, moved = file_service.store.file_id_at, list[int]()
+
+    def claim_then_move(account_id: str, path: str) -> str | None:
+        found = real(account_id, path)
+        if not moved and path == source.file_path:
+            moved.append(0)
+            moved.append(move(api, key, source.file_path, dest).status_code)
+        return found
+
+    monkeypatch.setattr(file_service.store, "file_id_at", claim_then_move)
+
+    late = upload(api, key, b"late", fileName="a.txt", folder=folder)
+
+    assert moved == [0, 204] and late.file_id != source.file_id
+    item = file_service.store.get_file(acc, source.file_id)
+    assert item is not None and item.file_path == f"{dest}/a.txt"
+    assert real(acc, f"{dest}/a.txt") == source.file_id and real(acc, source.file_path) == late.file_id
+    assert delivered(api, acc, source.file_path).get_data() == b"late"
+
+
 def test_after_a_move_the_folders_list_the_file_where_it_is(api: Any, account: Any) -> None:
     """Given a file, When it is moved into a new nested folder, Then its old folder no longer lists it, the new
     folder does, and the new folder's parent lists the folder."""
@@ -729,3 +759,40 @@ def test_a_destination_deleted_during_a_move_takes_the_versions_still_on_their_w
     assert answer.status_code == 404, answer.get_data()  # nothing to answer for: the destination is gone
     assert file_service.store.versions(acc, source.file_id) == []
     assert not any(_exists(stack, f"{acc}/{source.file_id}/{vid}") for vid in left_ids)
+
+
+def test_uploads_racing_a_move_and_a_rename_lose_no_version(api: Any, account: Any) -> None:
+    """Given a file, When 6 uploads to its path race a move of it and then a rename (threads on the running stack),
+    Then every call succeeds; each upload is a version either of the moved file (at its final path) or of a new
+    file at the old path; together they hold all 7 versions, each file's rows all at its own path, and each path
+    claim names the file whose record is at that path."""
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"first"])
+    folder, dest = source.file_path.rsplit("/", 1)[0], _folder()
+
+    def act(n: int) -> int:
+        if n == 2:
+            return int(move(api, key, source.file_path, dest).status_code)
+        if n == 5:
+            return int(rename(api, key, f"{dest}/a.txt", "b.txt").status_code)
+        upload(api, key, f"v{n}".encode(), fileName="a.txt", folder=folder)  # asserts its 200
+        return 200
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(act, range(8)))
+
+    assert statuses[2] == 204 and statuses[5] in {200, 404}  # the rename may come before the move has happened
+    assert [s for n, s in enumerate(statuses) if n not in {2, 5}] == [200] * 6
+    moved = file_service.store.get_file(acc, source.file_id)
+    assert moved is not None and moved.file_path in {f"{dest}/a.txt", f"{dest}/b.txt"}
+    at_old = file_service.file_at(acc, source.file_path)
+    files = [moved] + ([at_old] if at_old is not None else [])
+    total = 0
+    for item in files:
+        rows = file_service.store.versions(acc, item.file_id)
+        assert {row.file_path for row in rows} == {item.file_path}
+        assert file_service.store.file_id_at(acc, item.file_path) == item.file_id
+        stored = file_service.store.versioned(acc, item.file_id)
+        assert stored is not None and stored.count == len(rows)
+        total += len(rows)
+    assert total == 7
