@@ -13,13 +13,14 @@ from typing import Any
 import boto3
 import pytest
 
-from medialib.adapters import table
+from medialib.adapters import clients, table
 from medialib.files import moves
 from medialib.files import rules as file_rules
 from medialib.files import service as file_service
 from medialib.files import store as file_store
 from tests.conftest import basic
 from tests.integration.delivery_helpers import Uploaded, invalidations_of, token_of, upload, versions
+from tests.integration.test_dependency_failures import Injector, client_error
 from tests.integration.test_orphan_sweep import LATER, _exists, _put, sweep_at
 from tests.integration.test_publish import fresh_account, purges_counted
 
@@ -364,6 +365,27 @@ def test_rename_with_the_purge_quota_spent_is_done_and_answers_207(api: Any) -> 
     assert answer.status_code == 207, answer.get_data()
     assert _body(answer)["reason"] == "PURGE_FAILED" and {"message", "help"} <= _body(answer).keys()
     assert _body(details(api, key, source.file_id))["name"] == "b.txt"
+
+
+def test_rename_with_cloudfront_refusing_is_done_and_answers_207_with_the_quota_given_back(
+    api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given CloudFront refusing invalidations (too many in progress), When a file is renamed with purgeCache, Then
+    207 PURGE_FAILED, the rename is done (the old URL 404s, the new one serves) and no purge is counted."""
+    seeded = fresh_account()
+    key = seeded.private_key
+    source = text_file(api, key, [b"one"])
+    error = client_error("TooManyInvalidationsInProgress", 400, "CreateInvalidation")
+    Injector(monkeypatch).fail(clients.cloudfront(), "create_invalidation", error)
+
+    answer = rename(api, key, source.file_path, "b.txt", purge=True)
+
+    assert answer.status_code == 207, answer.get_data()
+    assert _body(answer)["reason"] == "PURGE_FAILED"
+    folder = source.file_path.rsplit("/", 1)[0]
+    assert delivered(api, seeded.account_id, source.file_path).status_code == 404
+    assert delivered(api, seeded.account_id, f"{folder}/b.txt").get_data() == b"one"
+    assert purges_counted(seeded.account_id) == 0
 
 
 def test_rename_of_a_missing_file_is_a_404(api: Any, account: Any) -> None:
