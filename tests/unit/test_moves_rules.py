@@ -188,6 +188,12 @@ def test_a_new_file_name_that_is_no_name_is_refused(sent: str, says: str) -> Non
         RenameFileRequest.model_validate({"filePath": "/a.jpg", "newFileName": sent})
 
 
+@pytest.mark.parametrize("sent", ["", "   "], ids=["empty", "blank"])
+def test_an_empty_destination_is_refused_not_read_as_the_root(sent: str) -> None:
+    with pytest.raises(ValidationError, match="/ for the root"):
+        MoveFileRequest.model_validate({"sourceFilePath": "/a", "destinationPath": sent})
+
+
 def test_unknown_fields_are_refused() -> None:
     with pytest.raises(ValidationError, match="includeFileVersion"):
         CopyFileRequest.model_validate({"sourceFilePath": "/a", "destinationPath": "/", "includeFileVersion": True})
