@@ -10,7 +10,6 @@ from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, 
 from pydantic.json_schema import SkipJsonSchema
 
 from medialib.models import ItemModel, WireModel
-from medialib.upload.rules import normalise_folder, sanitize_file_name
 
 
 class ListType(StrEnum):
@@ -265,6 +264,8 @@ def _folder_path(value: Any) -> Any:
         return value
     if not value.strip():
         raise ValueError("must be a folder path such as /folder/ (/ for the root)")
+    from medialib.upload.rules import normalise_folder  # noqa: PLC0415 - every function imports files.models; few need it
+
     return normalise_folder(value)
 
 
@@ -273,6 +274,8 @@ def _new_file_name(value: Any) -> Any:
         return value
     if "/" in value:
         raise ValueError("must be a file name, without /: rename does not move a file (use /v1/files/move)")
+    from medialib.upload.rules import sanitize_file_name  # noqa: PLC0415 - as above
+
     try:
         return sanitize_file_name(value)
     except ValueError as err:  # its sentences name fileName
