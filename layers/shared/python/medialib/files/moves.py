@@ -43,19 +43,14 @@ from medialib.settings import BlobSettings, get_settings
 
 
 class Objects(Protocol):
-    """The originals bucket as copies see it."""
+    """The originals bucket as copies see it (deletes go through ``files.service``)."""
 
     def copy(self, source_key: str, dest_key: str) -> None: ...
-
-    def delete(self, key: str) -> None: ...
 
 
 class S3Objects:
     def copy(self, source_key: str, dest_key: str) -> None:
         blobs.copy(get_settings(BlobSettings).originals_bucket, source_key, dest_key)
-
-    def delete(self, key: str) -> None:
-        blobs.delete(get_settings(BlobSettings).originals_bucket, key)
 
 
 store: MoveStore = TableMoveStore()  # the seams
