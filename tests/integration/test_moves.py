@@ -248,7 +248,8 @@ def test_move_onto_a_file_appends_every_version_and_keeps_their_objects(
 
 def test_a_version_moved_twice_still_reads_its_first_object(api: Any, account: Any) -> None:
     """Given a version moved onto file B, then B moved onto file C, When C's versions are delivered, Then the
-    version moved twice serves its bytes (its object is still the one it was uploaded to)."""
+    version moved twice serves its bytes (its object is still the one it was uploaded to); When C is copied with
+    its versions, Then the copies serve the same bytes."""
     key, acc = account.private_key, account.account_id
     a = text_file(api, key, [b"a1"])
     b = text_file(api, key, [b"b1"])
@@ -260,6 +261,11 @@ def test_a_version_moved_twice_still_reads_its_first_object(api: Any, account: A
 
     assert [delivered(api, acc, c.file_path, token_of(v)).get_data() for v in history[:2]] == [b"c1", b"b1"]
     assert delivered(api, acc, c.file_path).get_data() == b"a1"
+    elsewhere = _folder()  # and a copy of moved-in versions copies their objects
+    assert copy(api, key, c.file_path, elsewhere, versions=True).status_code == 204
+    copied = listed_versions(api, key, _file_id_at(api, key, f"{elsewhere}/a.txt"))
+    assert [delivered(api, acc, f"{elsewhere}/a.txt", token_of(v)).get_data() for v in copied[:2]] == [b"c1", b"b1"]
+    assert delivered(api, acc, f"{elsewhere}/a.txt").get_data() == b"a1"
 
 
 def test_moving_a_file_onto_its_own_folder_changes_nothing(api: Any, account: Any) -> None:
