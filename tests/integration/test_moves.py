@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
 
-from medialib.adapters import table
+from medialib.adapters import clients, table
 from medialib.files import moves
 from medialib.files import rules as file_rules
+from medialib.files import service as file_service
 from medialib.files import store as file_store
 from tests.conftest import basic
 from tests.integration.delivery_helpers import Uploaded, invalidations_of, token_of, upload, versions
+from tests.integration.test_dependency_failures import Injector, client_error
 from tests.integration.test_orphan_sweep import LATER, _exists, _put, sweep_at
 from tests.integration.test_publish import fresh_account, purges_counted
 
@@ -244,7 +248,8 @@ def test_move_onto_a_file_appends_every_version_and_keeps_their_objects(
 
 def test_a_version_moved_twice_still_reads_its_first_object(api: Any, account: Any) -> None:
     """Given a version moved onto file B, then B moved onto file C, When C's versions are delivered, Then the
-    version moved twice serves its bytes (its object is still the one it was uploaded to)."""
+    version moved twice serves its bytes (its object is still the one it was uploaded to); When C is copied with
+    its versions, Then the copies serve the same bytes."""
     key, acc = account.private_key, account.account_id
     a = text_file(api, key, [b"a1"])
     b = text_file(api, key, [b"b1"])
@@ -256,6 +261,11 @@ def test_a_version_moved_twice_still_reads_its_first_object(api: Any, account: A
 
     assert [delivered(api, acc, c.file_path, token_of(v)).get_data() for v in history[:2]] == [b"c1", b"b1"]
     assert delivered(api, acc, c.file_path).get_data() == b"a1"
+    elsewhere = _folder()  # and a copy of moved-in versions copies their objects
+    assert copy(api, key, c.file_path, elsewhere, versions=True).status_code == 204
+    copied = listed_versions(api, key, _file_id_at(api, key, f"{elsewhere}/a.txt"))
+    assert [delivered(api, acc, f"{elsewhere}/a.txt", token_of(v)).get_data() for v in copied[:2]] == [b"c1", b"b1"]
+    assert delivered(api, acc, f"{elsewhere}/a.txt").get_data() == b"a1"
 
 
 def test_moving_a_file_onto_its_own_folder_changes_nothing(api: Any, account: Any) -> None:
@@ -300,6 +310,9 @@ def test_rename_renames_every_version(api: Any, stack: Any, account: Any) -> Non
     }
     assert delivered(api, acc, source.file_path).status_code == 404
     assert delivered(api, acc, f"{folder}/b_c.txt").get_data() == b"two"
+    older = listed_versions(api, key, source.file_id)[0]
+    assert delivered(api, acc, f"{folder}/b_c.txt", token_of(older)).get_data() == b"one"
+    assert delivered(api, acc, source.file_path, token_of(older)).status_code == 404
     assert object_keys(stack, acc) == before
 
 
@@ -360,6 +373,27 @@ def test_rename_with_the_purge_quota_spent_is_done_and_answers_207(api: Any) -> 
     assert _body(details(api, key, source.file_id))["name"] == "b.txt"
 
 
+def test_rename_with_cloudfront_refusing_is_done_and_answers_207_with_the_quota_given_back(
+    api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given CloudFront refusing invalidations (too many in progress), When a file is renamed with purgeCache, Then
+    207 PURGE_FAILED, the rename is done (the old URL 404s, the new one serves) and no purge is counted."""
+    seeded = fresh_account()
+    key = seeded.private_key
+    source = text_file(api, key, [b"one"])
+    error = client_error("TooManyInvalidationsInProgress", 400, "CreateInvalidation")
+    Injector(monkeypatch).fail(clients.cloudfront(), "create_invalidation", error)
+
+    answer = rename(api, key, source.file_path, "b.txt", purge=True)
+
+    assert answer.status_code == 207, answer.get_data()
+    assert _body(answer)["reason"] == "PURGE_FAILED"
+    folder = source.file_path.rsplit("/", 1)[0]
+    assert delivered(api, seeded.account_id, source.file_path).status_code == 404
+    assert delivered(api, seeded.account_id, f"{folder}/b.txt").get_data() == b"one"
+    assert purges_counted(seeded.account_id) == 0
+
+
 def test_rename_of_a_missing_file_is_a_404(api: Any, account: Any) -> None:
     answer = rename(api, account.private_key, "/nowhere/a.txt", "b.txt")
 
@@ -369,13 +403,19 @@ def test_rename_of_a_missing_file_is_a_404(api: Any, account: Any) -> None:
 # ------------------------------------------------------------------ larger than one transaction, crashes, races
 
 
-@pytest.mark.parametrize("operation", ["move-onto-a-file", "move-to-a-new-folder", "rename", "copy-with-versions"])
+# The fewest writes a transaction may hold for each operation to still take its first version in its first
+# transaction (its fixed writes, then one version's): every later version then goes in later transactions.
+_SMALLEST = {"move-onto-a-file": 8, "move-to-a-new-folder": 5, "rename": 5, "copy-with-versions": 4}
+
+
+@pytest.mark.parametrize("operation", list(_SMALLEST))
 def test_writes_in_several_transactions_end_consistent(
     api: Any, account: Any, monkeypatch: pytest.MonkeyPatch, operation: str
 ) -> None:
-    """Given transactions limited to 5 writes (DynamoDB's 100, lowered) and a source of 4 versions, When it is
-    moved, renamed or copied, Then every version arrives, numbered, at the destination path."""
-    monkeypatch.setattr(file_store, "MOVE_CHUNK_WRITES", 5)
+    """Given transactions limited to a few writes (DynamoDB's 100, lowered so that only one version fits in the
+    first) and a source of 4 versions, When it is moved, renamed or copied, Then every version arrives, numbered,
+    at the destination path, and the file's version count equals its versions."""
+    monkeypatch.setattr(file_store, "MOVE_CHUNK_WRITES", _SMALLEST[operation])
     key, acc = account.private_key, account.account_id
     source = text_file(api, key, [b"s1", b"s2", b"s3", b"s4"])
     dest = text_file(api, key, [b"d1"])
@@ -396,6 +436,8 @@ def test_writes_in_several_transactions_end_consistent(
     assert [v["versionInfo"]["name"] for v in history] == [f"Version {n}" for n in range(1, expected + 1)]
     assert delivered(api, acc, path).get_data() == b"s4"
     assert delivered(api, acc, path, token_of(history[-2])).get_data() == b"s3"
+    stored = file_service.store.versioned(acc, file_id)
+    assert stored is not None and (stored.count, stored.seq) == (expected, expected)
 
 
 class _Crash(Exception):
@@ -406,10 +448,10 @@ class _Crash(Exception):
 def test_a_move_that_crashed_between_transactions_is_finished_by_a_retry(
     api: Any, account: Any, monkeypatch: pytest.MonkeyPatch, onto_a_file: bool
 ) -> None:
-    """Given transactions of 5 writes and a move that dies after its first transaction, When the client retries
+    """Given small transactions and a move that dies after its first transaction, When the client retries
     the same call, Then 204 and the move is whole: every version at the destination, none left behind; the file
     never lost its path claim in between (its record answers at one path)."""
-    monkeypatch.setattr(file_store, "MOVE_CHUNK_WRITES", 5)
+    monkeypatch.setattr(file_store, "MOVE_CHUNK_WRITES", 8 if onto_a_file else 5)
     key = account.private_key
     source = text_file(api, key, [b"s1", b"s2", b"s3", b"s4"])
     dest = text_file(api, key, [b"d1"])
@@ -434,6 +476,10 @@ def test_a_move_that_crashed_between_transactions_is_finished_by_a_retry(
     history = listed_versions(api, key, file_id)
     assert len(history) == (5 if onto_a_file else 4)
     assert {v["filePath"] for v in history} == {f"{folder}/a.txt"}
+    stored = file_service.store.versioned(account.account_id, file_id)
+    assert stored is not None and stored.count == len(history)
+    if onto_a_file:  # nothing left under the source file id
+        assert file_service.store.versions(account.account_id, source.file_id) == []
 
 
 def test_an_upload_racing_a_move_is_moved_with_it_or_lands_at_the_old_path(
@@ -585,3 +631,196 @@ def test_other_methods_are_answered_without_a_5xx(api: Any, account: Any, method
     for _, path, _ in _GOOD.values():
         answer = api.open(path, method=method, headers=basic(account.private_key))
         assert answer.status_code < 500, (path, answer.status_code)
+
+
+def test_an_upload_that_read_the_file_before_a_move_lands_as_a_new_file_at_the_old_path(
+    api: Any, account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a file, When an upload to its path reads the file, then the file is moved away, then the upload writes,
+    Then the upload's condition (versionSeq, versionId and path) fails, it re-reads and creates a new file at the
+    old path; the moved file keeps its one version at the new path."""
+    key = account.private_key
+    source = text_file(api, key, [b"one"])
+    folder, dest = source.file_path.rsplit("/", 1)[0], _folder()
+    real, moved = file_service.store.add_version, list[int]()
+
+    def move_first(*args: Any, **kwargs: Any) -> None:
+        if not moved:
+            moved.append(move(api, key, source.file_path, dest).status_code)
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(file_service.store, "add_version", move_first)
+
+    late = upload(api, key, b"late", fileName="a.txt", folder=folder)
+
+    assert moved == [204] and late.file_id != source.file_id
+    assert [v["filePath"] for v in listed_versions(api, key, source.file_id)] == [f"{dest}/a.txt"]
+    assert delivered(api, account.account_id, source.file_path).get_data() == b"late"
+    assert delivered(api, account.account_id, f"{dest}/a.txt").get_data() == b"one"
+
+
+def test_an_upload_that_read_the_path_claim_before_a_move_does_not_pull_the_file_back(
+    api: Any, account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a file, When an upload reads its path claim, then the file is moved away, then the upload reads the
+    file's record (now at the new path), Then the upload does not take the file back to the old path: it creates a
+    new file there, and the moved file stays whole at its new path (its claim, record and rows agree)."""
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"one"])
+    folder, dest = source.file_path.rsplit("/", 1)[0], _folder()
+    real, moved = file_service.store.file_id_at, list[int]()
+
+    def claim_then_move(account_id: str, path: str) -> str | None:
+        found = real(account_id, path)
+        if not moved and path == source.file_path:
+            moved.append(0)
+            moved.append(move(api, key, source.file_path, dest).status_code)
+        return found
+
+    monkeypatch.setattr(file_service.store, "file_id_at", claim_then_move)
+
+    late = upload(api, key, b"late", fileName="a.txt", folder=folder)
+
+    assert moved == [0, 204] and late.file_id != source.file_id
+    item = file_service.store.get_file(acc, source.file_id)
+    assert item is not None and item.file_path == f"{dest}/a.txt"
+    assert real(acc, f"{dest}/a.txt") == source.file_id and real(acc, source.file_path) == late.file_id
+    assert delivered(api, acc, source.file_path).get_data() == b"late"
+
+
+def test_after_a_move_the_folders_list_the_file_where_it_is(api: Any, account: Any) -> None:
+    """Given a file, When it is moved into a new nested folder, Then its old folder no longer lists it, the new
+    folder does, and the new folder's parent lists the folder."""
+    key = account.private_key
+    source = text_file(api, key, [b"x"])
+    old, parent = source.file_path.rsplit("/", 1)[0], _folder()
+
+    assert move(api, key, source.file_path, f"{parent}/inner").status_code == 204
+
+    assert [f["name"] for f in _body(api.get(f"/v1/files?path={old}", headers=basic(key)))] == []
+    assert [f["fileId"] for f in _body(api.get(f"/v1/files?path={parent}/inner", headers=basic(key)))] == [
+        source.file_id
+    ]
+    assert [f["name"] for f in _body(api.get(f"/v1/files?path={parent}&type=folder", headers=basic(key)))] == ["inner"]
+
+
+def test_a_moved_in_version_restored_serves_its_own_object(api: Any, account: Any) -> None:
+    """Given a version moved onto another file and then not current, When it is restored, Then the destination
+    serves that version's bytes (its record's object key travels with it into the current record)."""
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"moved"])
+    dest = text_file(api, key, [b"d1"])
+    folder = dest.file_path.rsplit("/", 1)[0]
+    assert move(api, key, source.file_path, folder).status_code == 204
+    upload(api, key, b"d2", fileName="a.txt", folder=folder)
+    moved_id = listed_versions(api, key, dest.file_id)[1]["versionInfo"]["id"]
+
+    restored = api.put(
+        f"/v1/files/{dest.file_id}/versions/{moved_id}/restore",
+        headers={**basic(key), "Content-Type": "application/json"},
+    )
+
+    assert restored.status_code == 200, restored.get_data()
+    assert delivered(api, acc, dest.file_path).get_data() == b"moved"
+
+
+def test_the_primitives_for_folders(api: Any, account: Any) -> None:
+    """Given a file, When FOLDERS' primitives copy it and then move it (twice: a retried step), Then copy_file
+    returns the new file's current record; move_file returns the moved record, and its repeat returns the same
+    record without a change."""
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"p1", b"p2"])
+    item = file_service.current_item(acc, source.file_id)
+    now = datetime.now(UTC)
+    copy_folder, move_folder = _folder(), _folder()
+
+    copied = moves.copy_file(acc, item, copy_folder, include_versions=True, now=now)
+    first = moves.move_file(acc, item, move_folder, now=now)
+    again = moves.move_file(acc, item, move_folder, now=now)
+
+    assert (copied.type, copied.file_path, copied.version_number) == ("file", f"{copy_folder}/a.txt", 2)
+    assert len(listed_versions(api, key, copied.file_id)) == 2
+    assert (first.file_id, first.file_path) == (source.file_id, f"{move_folder}/a.txt")
+    assert (again.file_id, again.file_path, again.version_id) == (first.file_id, first.file_path, first.version_id)
+
+
+def _delete_file_rows(stack: Any, account_id: str, file_id: str, file_path: str) -> None:
+    """Stands in for DELETE /v1/files/{fileId} (DETAILS builds it): the file's rows and its path claim."""
+    dynamodb, name = boto3.client("dynamodb"), stack.provisioned.physical["MediaTable"]
+    rows = dynamodb.query(
+        TableName=name,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"ACCOUNT#{account_id}#FILE#{file_id}"}},
+        ProjectionExpression="PK, SK",
+    )["Items"]
+    claim: dict[str, Any] = {"PK": {"S": f"ACCOUNT#{account_id}#PATH#{file_path}"}, "SK": {"S": "PATH"}}
+    for key in [*rows, claim]:
+        dynamodb.delete_item(TableName=name, Key=key)
+
+
+def test_a_destination_deleted_during_a_move_takes_the_versions_still_on_their_way(
+    api: Any, stack: Any, account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given transactions of 8 writes, a source of 3 versions and a move onto a file that dies after its first
+    transaction, When the destination is deleted and the client retries the move, Then 204, and the versions that
+    had not arrived are gone with their objects: no version row is left under the source file id."""
+    monkeypatch.setattr(file_store, "MOVE_CHUNK_WRITES", 8)
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"s1", b"s2", b"s3"])
+    dest = text_file(api, key, [b"d1"])
+    left_ids = [v["versionInfo"]["id"] for v in listed_versions(api, key, source.file_id)][:2]
+    real, calls = table.transact_write, []
+
+    def dies_after_the_first(writes: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) > 1:
+            raise _Crash
+        real(writes, **kwargs)
+
+    monkeypatch.setattr(table, "transact_write", dies_after_the_first)
+    assert move(api, key, source.file_path, dest.file_path.rsplit("/", 1)[0]).status_code == 500
+    monkeypatch.setattr(table, "transact_write", real)
+    _delete_file_rows(stack, acc, dest.file_id, dest.file_path)
+
+    answer = move(api, key, source.file_path, dest.file_path.rsplit("/", 1)[0])
+
+    assert answer.status_code == 404, answer.get_data()  # nothing to answer for: the destination is gone
+    assert file_service.store.versions(acc, source.file_id) == []
+    assert not any(_exists(stack, f"{acc}/{source.file_id}/{vid}") for vid in left_ids)
+
+
+def test_uploads_racing_a_move_and_a_rename_lose_no_version(api: Any, account: Any) -> None:
+    """Given a file, When 6 uploads to its path race a move of it and then a rename (threads on the running stack),
+    Then every call succeeds; each upload is a version either of the moved file (at its final path) or of a new
+    file at the old path; together they hold all 7 versions, each file's rows all at its own path, and each path
+    claim names the file whose record is at that path."""
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"first"])
+    folder, dest = source.file_path.rsplit("/", 1)[0], _folder()
+
+    def act(n: int) -> int:
+        if n == 2:
+            return int(move(api, key, source.file_path, dest).status_code)
+        if n == 5:
+            return int(rename(api, key, f"{dest}/a.txt", "b.txt").status_code)
+        upload(api, key, f"v{n}".encode(), fileName="a.txt", folder=folder)  # asserts its 200
+        return 200
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(act, range(8)))
+
+    assert statuses[2] == 204 and statuses[5] in {200, 404}  # the rename may come before the move has happened
+    assert [s for n, s in enumerate(statuses) if n not in {2, 5}] == [200] * 6
+    moved = file_service.store.get_file(acc, source.file_id)
+    assert moved is not None and moved.file_path in {f"{dest}/a.txt", f"{dest}/b.txt"}
+    at_old = file_service.file_at(acc, source.file_path)
+    files = [moved] + ([at_old] if at_old is not None else [])
+    total = 0
+    for item in files:
+        rows = file_service.store.versions(acc, item.file_id)
+        assert {row.file_path for row in rows} == {item.file_path}
+        assert file_service.store.file_id_at(acc, item.file_path) == item.file_id
+        stored = file_service.store.versioned(acc, item.file_id)
+        assert stored is not None and stored.count == len(rows)
+        total += len(rows)
+    assert total == 7

@@ -111,7 +111,8 @@ class FakeFileStore(Failing):
     def _unchanged(self, previous: VersionedFile) -> tuple[str, str]:
         key = (previous.item.account_id, previous.item.file_id)
         now = self.versioned(*key)
-        if now is None or (now.seq, now.item.version_id) != (previous.seq, previous.item.version_id):
+        was = (previous.seq, previous.item.version_id, previous.item.file_path)  # the path too, as the table's (moves)
+        if now is None or (now.seq, now.item.version_id, now.item.file_path) != was:
             raise ConditionFailedError()
         return key
 

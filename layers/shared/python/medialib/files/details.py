@@ -25,7 +25,7 @@ from medialib.files.models import (
     UpdatedFileResponse,
     UpdateFileDetailsRequest,
 )
-from medialib.files.rules import blob_key
+from medialib.files.rules import version_object_key
 from medialib.observability import logger, metrics
 from medialib.publish import service as publish
 from medialib.upload.rules import extension_status
@@ -69,7 +69,7 @@ def delete_file(account_id: str, file_id: str) -> None:
         except ConditionFailedError:
             _backoff()
             continue
-        _discard([blob_key(account_id, file_id, version.version_id) for version in versions])
+        _discard([version_object_key(version) for version in versions])
         metrics.add_metric(name="FileDeleted", unit="Count", value=1)
         return
     raise files.BusyFileError(file_id)

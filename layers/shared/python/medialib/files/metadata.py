@@ -82,7 +82,7 @@ def _metadata(version: FileItem, chain: Chain) -> MetadataResponse:
 
 
 def _original(version: FileItem) -> bytes:
-    read = originals.read(rules.blob_key(version.account_id, version.file_id, version.version_id), MAX_METADATA_BYTES)
+    read = originals.read(rules.version_object_key(version), MAX_METADATA_BYTES)
     if read is None:
         logger.error("the object of a version is missing", extra={"version_id": version.version_id})
         raise InternalError()

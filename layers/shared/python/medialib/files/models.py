@@ -434,8 +434,11 @@ def _file_path(value: Any) -> Any:
 
 
 def _folder_path(value: Any) -> Any:
+    """A destination folder, read by upload's ``folder`` rule; an empty one is a mistake, not the root."""
     if not isinstance(value, str):
         return value
+    if not value.strip():
+        raise ValueError("must be a folder path such as /folder/ (/ for the root)")
     return normalise_folder(value)
 
 

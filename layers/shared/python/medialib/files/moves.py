@@ -43,19 +43,14 @@ from medialib.settings import BlobSettings, get_settings
 
 
 class Objects(Protocol):
-    """The originals bucket as copies see it."""
+    """The originals bucket as copies see it (deletes go through ``files.service``)."""
 
     def copy(self, source_key: str, dest_key: str) -> None: ...
-
-    def delete(self, key: str) -> None: ...
 
 
 class S3Objects:
     def copy(self, source_key: str, dest_key: str) -> None:
         blobs.copy(get_settings(BlobSettings).originals_bucket, source_key, dest_key)
-
-    def delete(self, key: str) -> None:
-        blobs.delete(get_settings(BlobSettings).originals_bucket, key)
 
 
 store: MoveStore = TableMoveStore()  # the seams
@@ -124,8 +119,10 @@ def copy_file(
                 _retry_pause()
                 continue
             except UnfinishedWriteError as unfinished:
-                # The destination went away after the first transaction: the rest has nowhere to go.
+                # The destination went away after the first transaction: the rest has nowhere to go. The objects of
+                # the copies not recorded are left to the orphan sweep (those recorded went with the destination).
                 logger.warning("copy left unfinished", extra={"path": path, "written": unfinished.done})
+                written.clear()
                 return copies[-1].model_copy(update={"type": "file"})
             written -= {blob_key(account_id, c.file_id, c.version_id) for c in copies}
             metrics.add_metric(name="FileCopied", unit="Count", value=1)
@@ -280,7 +277,12 @@ def _finish(record: MoveRecord) -> None:
         return
     dest = files.store.get_file(account_id, record.to_file_id)
     left = [v for v in files.store.versions(account_id, record.from_file_id) if v.version_id in record.numbers]
-    if dest is None or not left:
+    if not left:
+        return
+    if dest is None:
+        # The destination was deleted while the move went on: what had not arrived goes the way of what had.
+        store.drop_rows(left)
+        files._discard([version_object_key(v) for v in left])
         return
     moved = [
         moved_version(

@@ -217,7 +217,9 @@ def _folders(account_id: str, folder: str, now: datetime) -> list[FolderItem]:
 
 def _current_at(account_id: str, path: str) -> VersionedFile | None:
     file_id = store.file_id_at(account_id, path)
-    return None if file_id is None else store.versioned(account_id, file_id)
+    current = None if file_id is None else store.versioned(account_id, file_id)
+    # The claim read before a move or rename and the record after it: the file is no longer at this path.
+    return current if current is not None and current.item.file_path == path else None
 
 
 def _may_add_version(previous: VersionedFile, new: NewVersion) -> None:

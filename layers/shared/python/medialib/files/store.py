@@ -600,6 +600,10 @@ class MoveStore(Protocol):
         """The later transactions of ``append_moved`` alone (a retry finishing a move)."""
         ...
 
+    def drop_rows(self, versions: list[FileItem]) -> None:
+        """Delete these version rows (left under a source file whose destination is gone), in transactions."""
+        ...
+
     def move_record(self, account_id: str, source_path: str) -> MoveRecord | None: ...
 
     def blob_holder(self, account_id: str, file_id: str, version_id: str) -> str | None:
@@ -664,6 +668,8 @@ def _in_chunks(
     writes (``k``: the groups it carries), the rest in transactions headed by ``later(k)``, each ≤ the limit."""
     head = len(fixed(0))
     first = _fitting(groups, MOVE_CHUNK_WRITES - head)
+    if groups and first == 0:  # the first group (the current version's row) must go with the file's record
+        raise ValueError(f"MOVE_CHUNK_WRITES={MOVE_CHUNK_WRITES} cannot hold the first transaction")
     table.transact_write([*fixed(first), *(write for group in groups[:first] for write in group)])
     rest = groups[first:]
     while rest:
@@ -756,7 +762,7 @@ class TableMoveStore:
         def fixed(carried: int) -> list[table.Write]:
             return [
                 table.Put(_claim_row(account_id, current.file_path, file_id), only_if_new=True),
-                table.Put(_file_row(current, seq=len(copies), count=max(carried, 1)), only_if_new=True),
+                table.Put(_file_row(current, seq=len(copies), count=carried), only_if_new=True),
             ]
 
         _in_chunks(fixed, groups, _count_grows(account_id, file_id))
@@ -769,7 +775,7 @@ class TableMoveStore:
 
         def fixed(carried: int) -> list[table.Write]:
             seq = dest.seq + len(copies)
-            row = _file_row(current, seq=seq, count=dest.count + max(carried, 1), publish_seq=dest.publish_seq)
+            row = _file_row(current, seq=seq, count=dest.count + carried, publish_seq=dest.publish_seq)
             return [table.Put(row, **_unchanged(dest)), _into_history(dest.item)]
 
         _in_chunks(fixed, groups, _count_grows(current.account_id, current.file_id))
@@ -784,7 +790,7 @@ class TableMoveStore:
 
         def fixed(carried: int) -> list[table.Write]:
             seq = dest.seq + len(moved)
-            row = _file_row(current, seq=seq, count=dest.count + max(carried, 1), publish_seq=dest.publish_seq)
+            row = _file_row(current, seq=seq, count=dest.count + carried, publish_seq=dest.publish_seq)
             return [
                 table.Put(row, **_unchanged(dest)),
                 _into_history(dest.item),
@@ -822,6 +828,11 @@ class TableMoveStore:
             return
         grow = _count_grows(moved[0].account_id, dest_file_id)
         _in_chunks(lambda k: [grow(k)], self._moving(source_file_id, moved, current=None), grow)
+
+    def drop_rows(self, versions: list[FileItem]) -> None:
+        deletes = [table.Delete(*_version_key(v.account_id, v.file_id, v.version_id)) for v in versions]
+        for start in range(0, len(deletes), MOVE_CHUNK_WRITES):
+            table.transact_write(deletes[start : start + MOVE_CHUNK_WRITES])
 
     def move_record(self, account_id: str, source_path: str) -> MoveRecord | None:
         row = table.get(*_record_key(account_id, source_path))
