@@ -152,3 +152,16 @@ def test_a_careless_metadata_url_gets_a_clear_4xx(
 def test_a_careless_metadata_request_gets_a_clear_4xx(api: Any, account: Any, path: str) -> None:
     status, found = _get(api, account.private_key, path)
     assert 400 <= status < 500 and {"message", "help"} <= found.keys()
+
+
+def test_metadata_of_a_version_moved_onto_another_file_reads_its_own_object(api: Any, account: Any) -> None:
+    """Given a.png (80x40) in one folder and a.png (30x20) in another, When the first is moved onto the second (its
+    version appended, its object kept where it was), Then the destination's metadata is the moved version's."""
+    key = account.private_key
+    moved = upload(api, key, halves(80, 40))
+    target = upload(api, key, halves(30, 20))
+    body = {"sourceFilePath": moved.file_path, "destinationPath": target.file_path.rsplit("/", 1)[0] + "/"}
+    answer = api.post("/v1/files/move", headers={**basic(key), "Content-Type": "application/json"}, json=body)
+    assert answer.status_code == 204, answer.get_data()
+    status, found = _get(api, key, f"/v1/files/{target.file_id}/metadata")
+    assert status == 200 and (found["width"], found["height"]) == (80, 40)
