@@ -166,6 +166,16 @@ class FakeFileStore(Failing):
         self.entries[key] = [e for e in self.entries[key] if _current(e) or e.version_id != version_id]  # type: ignore[union-attr]
         self.counters[key] = (now.seq, now.count - 1)
 
+    # ------------------------------------------------------------------ search: a folder's children by creation time
+
+    def folder_children_by_created(
+        self, account_id: str, folder_path: str, *, only: Child, ascending: bool
+    ) -> Iterator[Entry]:
+        self.check()
+        children = [e for e in self._all(account_id) if _parent(e) == folder_path and _current(e) and _kind(e) is only]
+        children.sort(key=lambda e: (e.created_at, _id(e)), reverse=not ascending)
+        return iter(children)
+
 
 class FakeBlobs(Failing):
     """The originals bucket: objects by key."""

@@ -99,6 +99,13 @@ class FileStore(Protocol):
         """Remove a non-current version's record. ConditionFailedError when it is current or absent."""
         ...
 
+    def folder_children_by_created(
+        self, account_id: str, folder_path: str, *, only: Child, ascending: bool
+    ) -> Iterator[Entry]:
+        """Direct children of a folder of one kind, by creation time (then id); ``ascending=False`` reverses.
+        (SEARCH: a folder's listing by creation time reads only the page it answers.)"""
+        ...
+
 
 # Keys. Every partition starts with the account, so an account only ever reads its own items.
 
@@ -157,6 +164,7 @@ def _file_row(item: FileItem, seq: int, count: int, publish_seq: int = 0) -> dic
         "GSI1SK": f"FILE#{item.name}",
         "GSI2PK": _listing_pk(item.account_id, Listing.FILES),
         "GSI2SK": f"{row['createdAt']}#{item.file_id}",
+        **_created_in_folder(item.account_id, _parent_of(item.file_path), f"FILE#{row['createdAt']}#{item.file_id}"),
         "versionSeq": seq,
         "versionCount": count,
         "publishSeq": publish_seq or None,  # absent = 0 (None is not written)
@@ -190,6 +198,11 @@ def _folder_upsert(folder: FolderItem) -> table.Update:
         "GSI1SK": f"FOLDER#{folder.name}",
         "GSI2PK": _listing_pk(folder.account_id, Listing.FOLDERS),
         "GSI2SK": f"{_row(folder)['createdAt']}#{folder.folder_id}",
+        **_created_in_folder(
+            folder.account_id,
+            _parent_of(folder.folder_path),
+            f"FOLDER#{_row(folder)['createdAt']}#{folder.folder_id}",
+        ),
     }
     names = {f"#a{i}": name for i, name in enumerate(row)}
     values = {f":a{i}": value for i, value in enumerate(row.values())}
@@ -369,3 +382,27 @@ class TableFileStore:
                 ),
             ]
         )
+
+    # ------------------------------------------------------------------ search: a folder's children by creation time
+
+    def folder_children_by_created(
+        self, account_id: str, folder_path: str, *, only: Child, ascending: bool
+    ) -> Iterator[Entry]:
+        items = table.query(
+            _folder_pk(account_id, folder_path),
+            index=_FOLDER_CREATED_INDEX,
+            sk_prefix=_CHILD_PREFIX[only],
+            forward=ascending,
+        )
+        return (_entry(item) for item in items)
+
+
+# ------------------------------------------------------------------ search: GSI3, a folder's children by creation time
+# ``ACCOUNT#<acc>#FOLDER#<path>`` / ``FILE#<createdAt>#<fileId>`` or ``FOLDER#<createdAt>#<folderId>``, on the
+# current file rows and the folder rows (the rows GSI1 lists by name): a folder's listing sorted by creation time
+# reads only the page it answers, however large the folder.
+_FOLDER_CREATED_INDEX = "GSI3"
+
+
+def _created_in_folder(account_id: str, folder_path: str, sort_key: str) -> dict[str, str]:
+    return {"GSI3PK": _folder_pk(account_id, folder_path), "GSI3SK": sort_key}
