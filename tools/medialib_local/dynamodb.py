@@ -76,3 +76,144 @@ def install() -> None:
 
     transact_write_items.medialib_by_item = True  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    install_partition_queries()
+
+
+# ------------------------------------------------------------------ Query at the cost of the partition it reads
+#
+# moto 5's ``Table.query`` builds its candidates from ``all_items()``: every item of the table, sorted, on every
+# page. A Query on DynamoDB costs the items of the partition it reads; on moto it cost the whole table, so a folder
+# listing slowed down with every file the account (or any account) added elsewhere (bench/search measured it). Here
+# each table keeps, per index hash attribute, the items by hash value, updated after every write moto makes
+# (PutItem, UpdateItem, DeleteItem: transactions and batches go through them too, and so does the rollback
+# above); a Query then hands moto's own code only the candidates of its partition, and moto does the rest (key
+# conditions, sort, filters, pagination) as before. A candidate is checked against the table before it is used.
+
+Bucket = dict[tuple[Any, Any], Any]  # (hash, range) raw values -> moto Item
+_INDEX_ATTR = "_medialib_partitions"
+
+
+class _Partitions:
+    """A table's items by the value of each of its index hash attributes."""
+
+    def __init__(self, table: Any) -> None:
+        self.attrs = sorted(
+            {key["AttributeName"] for index in table.all_indexes() for key in index.schema if key["KeyType"] == "HASH"}
+        )
+        self.by_attr: dict[str, dict[Any, Bucket]] = {attr: {} for attr in self.attrs}
+        self.placed: dict[tuple[Any, Any], list[tuple[str, Any]]] = {}
+        for item in table.all_items():
+            self.place(item)
+
+    def place(self, item: Any) -> None:
+        key = _raw_key(item)
+        spots = []
+        for attr in self.attrs:
+            value = item.attrs.get(attr)
+            if value is not None:
+                self.by_attr[attr].setdefault(value, {})[key] = item
+                spots.append((attr, value))
+        self.placed[key] = spots
+
+    def forget(self, key: tuple[Any, Any]) -> None:
+        for attr, value in self.placed.pop(key, []):
+            bucket = self.by_attr[attr].get(value)
+            if bucket is not None:
+                bucket.pop(key, None)
+                if not bucket:
+                    del self.by_attr[attr][value]
+
+
+def _raw_key(item: Any) -> tuple[Any, Any]:
+    return (item.hash_key.value, item.range_key.value if item.range_key is not None else None)
+
+
+def _partitions(table: Any) -> _Partitions:
+    found: _Partitions | None = table.__dict__.get(_INDEX_ATTR)
+    if found is None:
+        found = _Partitions(table)
+        table.__dict__[_INDEX_ATTR] = found
+    return found
+
+
+def _reindex(backend: Any, table_name: str, key: dict[str, Any]) -> None:
+    """After a write to ``key`` (attribute -> serialised value): the item as it is now, in its partitions."""
+    table = backend.tables.get(table_name)
+    if table is None or _INDEX_ATTR not in table.__dict__ or not table.range_key_attr:
+        return
+    from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: PLC0415 - local-only dependency
+
+    try:
+        hash_value, range_value = DynamoType(key[table.hash_key_attr]), DynamoType(key[table.range_key_attr])
+    except (KeyError, AttributeError, TypeError):
+        table.__dict__.pop(_INDEX_ATTR, None)  # a key of another shape: rebuild on the next query
+        return
+    partitions: _Partitions = table.__dict__[_INDEX_ATTR]
+    partitions.forget((hash_value.value, range_value.value))
+    item = table.items.get(hash_value, {}).get(range_value)
+    if item is not None:
+        partitions.place(item)
+
+
+def _candidates(table: Any, index_name: str | None, hash_key: Any, conditions: Any) -> list[Any] | None:
+    """The items a Query of one partition can return, or None to let moto look at every item."""
+    if not table.range_key_attr:
+        return None
+    if index_name is None:
+        if hash_key is None:
+            return None
+        return list(table.items.get(hash_key, {}).values())
+    if not conditions or len(conditions) != 1:
+        return None
+    attr, value = conditions[0]
+    partitions = _partitions(table)
+    if attr not in partitions.by_attr:
+        return None
+    bucket = partitions.by_attr[attr].get(value, {})
+    return [item for item in bucket.values() if item.attrs.get(attr) == value]
+
+
+def install_partition_queries() -> None:
+    """Make moto's Query read only the partition it names (idempotent)."""
+    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415 - local-only dependency
+    from moto.dynamodb.models.table import Table  # noqa: PLC0415
+
+    original: Callable[..., Any] = Table.query
+    if getattr(original, "medialib_by_partition", False):
+        return
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")  # moto's positional index_name
+        candidates = _candidates(self, index_name, hash_key, kwargs.get("hash_key_conditions"))
+        if candidates is None:
+            return original(self, hash_key, *args, **kwargs)
+        self.all_items = lambda: candidates  # this call's candidates (DynamoDB requests are serialised)
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    query.medialib_by_partition = True  # type: ignore[attr-defined]
+    Table.query = query  # type: ignore[method-assign]
+
+    for name, key_of in (
+        ("put_item", lambda args, kwargs: kwargs.get("item_attrs", args[1] if len(args) > 1 else {})),
+        ("update_item", lambda args, kwargs: kwargs.get("key", args[1] if len(args) > 1 else {})),
+        ("delete_item", lambda args, kwargs: kwargs.get("key", args[1] if len(args) > 1 else {})),
+    ):
+        _wrap_write(DynamoDBBackend, name, key_of)
+
+
+def _wrap_write(backend_class: Any, name: str, key_of: Callable[[tuple[Any, ...], dict[str, Any]], Any]) -> None:
+    write: Callable[..., Any] = getattr(backend_class, name)
+
+    def wrapped(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return write(self, *args, **kwargs)
+        finally:
+            table_name = kwargs.get("table_name", args[0] if args else None)
+            key = key_of(args, kwargs)
+            if isinstance(table_name, str) and isinstance(key, dict):
+                _reindex(self, table_name, key)
+
+    setattr(backend_class, name, wrapped)
