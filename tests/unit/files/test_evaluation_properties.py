@@ -118,7 +118,7 @@ def small_library(monkeypatch: pytest.MonkeyPatch) -> None:
                 "createdAt": NOW,
                 "updatedAt": NOW,
             }
-        ),  # fmt: skip
+        ),
         FolderItem(account_id="acc", folder_id="d", name="x", folder_path="/x", created_at=NOW, updated_at=NOW),
     )
     monkeypatch.setattr(files, "store", store)
