@@ -26,6 +26,7 @@ _SCALARS: st.SearchStrategy[Any] = st.one_of(
     st.booleans(),
     st.integers(-(10**20), 10**20),
     st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=True),  # numbers as DynamoDB returns them
     st.text(max_size=12),
     st.sampled_from(["2020-01-01", "2020:01:01 10:00:00", "7d", "1mb", "", "red", "Red"]),
 )

@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -139,8 +140,11 @@ def has_text(values: Iterable[str], query: str) -> bool:
 def _as_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
+    if isinstance(value, int | float | Decimal):  # DynamoDB gives numbers back as Decimal
+        try:
+            return float(value)
+        except (ValueError, OverflowError, InvalidOperation):
+            return None
     if isinstance(value, str):
         try:
             return float(value)
@@ -199,7 +203,7 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a is b
     number_a, number_b = _as_number(a), _as_number(b)
-    if isinstance(a, int | float) or isinstance(b, int | float):
+    if isinstance(a, int | float | Decimal) or isinstance(b, int | float | Decimal):
         return number_a is not None and number_b is not None and number_a == number_b
     return isinstance(a, str) and isinstance(b, str) and a == b
 
@@ -335,7 +339,7 @@ _FIELDS: dict[str, Callable[[Entry, str, Any, Context], bool]] = {
 def _schema_of(stored: Any) -> str:
     if isinstance(stored, bool):
         return "Boolean"
-    if isinstance(stored, int | float):
+    if isinstance(stored, int | float | Decimal):
         return "Number"
     if isinstance(stored, list):
         return "MultiSelect"
