@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from medialib.accounts import service as accounts
+from medialib.fields import service as fields
 from medialib.files import service as files
 from medialib.jobs import service as jobs
 from medialib.publish import service as publish
@@ -13,6 +14,7 @@ from medialib.upload import auth as upload_auth
 from tests.unit.services.fakes import (
     FakeAccountStore,
     FakeBlobs,
+    FakeFieldStore,
     FakeFileStore,
     FakeJobStore,
     FakePurgeStore,
@@ -67,4 +69,13 @@ def blob_store(monkeypatch: pytest.MonkeyPatch) -> FakeBlobs:
 def upload_tokens(monkeypatch: pytest.MonkeyPatch) -> FakeUploadTokenStore:
     store = FakeUploadTokenStore()
     monkeypatch.setattr(upload_auth, "tokens", store)
+    return store
+
+
+@pytest.fixture(autouse=True)
+def field_store(monkeypatch: pytest.MonkeyPatch) -> FakeFieldStore:
+    """Custom metadata fields in memory, for every service test: uploads check their custom metadata against
+    the account's fields (none unless a test creates some)."""
+    store = FakeFieldStore()
+    monkeypatch.setattr(fields, "store", store)
     return store

@@ -11,6 +11,8 @@ from typing import Any
 from medialib.accounts.models import Account
 from medialib.accounts.store import AccountStore
 from medialib.adapters.errors import ConditionFailedError
+from medialib.fields.models import FieldItem
+from medialib.fields.store import Claim, FieldStore
 from medialib.files.models import FileItem, FolderItem, VersionedFile
 from medialib.files.service import Blobs
 from medialib.files.store import Child, Entry, FileStore, Listing
@@ -441,3 +443,77 @@ _ACCOUNTS: type[AccountStore] = FakeAccountStore
 _PURGES: type[PurgeStore] = FakePurgeStore
 _UPLOAD_TOKENS: type[UploadTokenStore] = FakeUploadTokenStore
 _WORKFLOWS: type[Workflows] = FakeWorkflows
+
+
+# ------------------------------------------------------------------ fields: custom metadata fields
+
+
+class FakeFieldStore(Failing):
+    """Fields by (account, id) in creation order; ``claims``: (account, "name"|"label", value) -> field id;
+    ``active``/``total``: the counts the table keeps in its COUNT row."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[tuple[str, str], FieldItem] = {}
+        self.claims: dict[tuple[str, str, str], str] = {}
+        self.active: dict[str, int] = {}
+        self.total: dict[str, int] = {}
+
+    def fields(self, account_id: str) -> list[FieldItem]:
+        self.check()
+        return [item for (acc, _), item in sorted(self.rows.items()) if acc == account_id]
+
+    def get(self, account_id: str, field_id: str) -> FieldItem | None:
+        self.check()
+        return self.rows.get((account_id, field_id))
+
+    def create(self, item: FieldItem, *, max_active: int, max_total: int) -> None:
+        self.check()
+        acc = item.account_id
+        name, label = (acc, "name", item.name), (acc, "label", item.label)
+        if (
+            (acc, item.field_id) in self.rows
+            or name in self.claims
+            or label in self.claims
+            or self.active.get(acc, 0) >= max_active
+            or self.total.get(acc, 0) >= max_total
+        ):
+            raise ConditionFailedError()
+        self.rows[(acc, item.field_id)] = item
+        self.claims[name] = self.claims[label] = item.field_id
+        self.active[acc] = self.active.get(acc, 0) + 1
+        self.total[acc] = self.total.get(acc, 0) + 1
+
+    def _unchanged(self, previous: FieldItem) -> None:
+        current = self.rows.get((previous.account_id, previous.field_id))
+        if current is None or current.seq != previous.seq or current.deleted:
+            raise ConditionFailedError()
+
+    def update(self, item: FieldItem, previous: FieldItem) -> None:
+        self.check()
+        self._unchanged(previous)
+        new_label = (item.account_id, "label", item.label)
+        if item.label != previous.label:
+            if new_label in self.claims:
+                raise ConditionFailedError()
+            del self.claims[(item.account_id, "label", previous.label)]
+            self.claims[new_label] = item.field_id
+        self.rows[(item.account_id, item.field_id)] = item
+
+    def delete(self, item: FieldItem, previous: FieldItem) -> None:
+        self.check()
+        self._unchanged(previous)
+        self.claims.pop((item.account_id, "label", previous.label), None)
+        self.active[item.account_id] -= 1
+        self.rows[(item.account_id, item.field_id)] = item
+
+    def claimant(self, account_id: str, claim: Claim, value: str) -> str | None:
+        self.check()
+        return self.claims.get((account_id, claim, value))
+
+    def counts(self, account_id: str) -> tuple[int, int]:
+        self.check()
+        return self.active.get(account_id, 0), self.total.get(account_id, 0)
+
+
+_FIELDS: type[FieldStore] = FakeFieldStore

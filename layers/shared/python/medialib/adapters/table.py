@@ -10,6 +10,7 @@ import random
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -30,7 +31,7 @@ def _table() -> str:
 
 
 def _dump(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _ser.serialize(v) for k, v in item.items() if v is not None}
+    return {k: _ser.serialize(storable(v)) for k, v in item.items() if v is not None}
 
 
 def _load(raw: Mapping[str, Any]) -> Item:
@@ -93,7 +94,7 @@ def _expression(
     if condition:
         kwargs["ConditionExpression"] = condition
     if values:
-        kwargs["ExpressionAttributeValues"] = {k: _ser.serialize(v) for k, v in values.items()}
+        kwargs["ExpressionAttributeValues"] = {k: _ser.serialize(storable(v)) for k, v in values.items()}
     if names:
         kwargs["ExpressionAttributeNames"] = dict(names)
     return kwargs
@@ -248,3 +249,20 @@ def transact_write(writes: Sequence[Write], *, token: str | None = None) -> None
         clients.dynamodb().transact_write_items(**kwargs)
     except AWS_ERRORS as err:
         raise translate(err, "DynamoDB") from None
+
+
+# ------------------------------------------------------------------ fields: floats as DynamoDB takes them
+
+
+def storable(value: Any) -> Any:
+    """``value`` with every float made the Decimal of its shortest repr (``9.99`` -> ``Decimal("9.99")``), in
+    nested dicts and lists too: boto3 refuses binary floats, and custom metadata (a Number field's value) or
+    embedded metadata (EXIF rationals) hold some. Read back, they are Decimals (``medialib.models.plain_numbers``
+    makes them ints or floats again)."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {key: storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value

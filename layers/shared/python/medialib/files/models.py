@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from medialib.models import ItemModel, WireModel
+from medialib.models import ItemModel, WireModel, plain_numbers
 
 
 class ListType(StrEnum):
@@ -110,6 +110,14 @@ class FileItem(ItemModel):
     object_token: str = Field(alias="objectToken", description="The ik-obj-version token of this version.")
     created_at: datetime = Field(alias="createdAt")
     updated_at: datetime = Field(alias="updatedAt")
+
+    # ------------------------------------------------------------------ fields: numbers as stored
+    @field_validator("custom_metadata", "embedded_metadata", mode="before")
+    @classmethod
+    def _plain_numbers(cls, value: Any) -> Any:
+        """Read from the table, numbers are Decimals: ints and floats again, so that the answers show numbers and a
+        row written back (``mode="json"``) does not turn them into strings."""
+        return plain_numbers(value)
 
 
 class FileResponse(WireModel):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from decimal import Decimal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -25,3 +26,19 @@ class ItemModel(BaseModel):
 
     # Stored rows hold secrets (an account's private key): never echo an input value in an error.
     model_config = ConfigDict(populate_by_name=True, extra="ignore", hide_input_in_errors=True)
+
+
+# ------------------------------------------------------------------ fields: numbers as DynamoDB returns them
+
+
+def plain_numbers(value: Any) -> Any:
+    """``value`` with every Decimal (DynamoDB's numbers, as boto3 reads them) made an int when integral, else a
+    float, in nested dicts and lists too: written back with ``model_dump(mode="json")`` a Decimal would become a
+    string, and JSON answers show ints and floats."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: plain_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain_numbers(item) for item in value]
+    return value

@@ -222,16 +222,11 @@ def _json(value: Any, kind: type, shape: str) -> Any:
     return parsed
 
 
-def parse_custom_metadata(value: Any, known_fields: frozenset[str] = frozenset()) -> dict[str, Any] | None:
-    """``customMetadata``: a JSON object whose keys are custom metadata fields of the account. Until the fields
-    API exists there are none, so any key is unknown."""
+def parse_custom_metadata(value: Any) -> dict[str, Any] | None:
+    """``customMetadata``: a JSON object (its keys and values are checked against the account's custom metadata
+    fields by ``medialib.fields.service.checked_custom_metadata`` when the upload is stored, or its session opens)."""
     data = _json(value, dict, "a JSON object")
-    if data is None:
-        return None
-    unknown = sorted(set(data) - known_fields)
-    if unknown:
-        raise ValueError(f"unknown custom metadata field(s) {', '.join(unknown)}; create them with the fields API")
-    return dict(data)
+    return None if data is None else dict(data)
 
 
 def _camel(key: str) -> str:

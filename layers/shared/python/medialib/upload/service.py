@@ -18,6 +18,7 @@ from medialib.accounts.models import Account
 from medialib.adapters.idempotency import KeyInUseError, KeyReusedError
 from medialib.delivery.rules import expanded
 from medialib.errors import BadRequestError, ConflictError
+from medialib.fields import service as fields
 from medialib.files import service as files
 from medialib.files.models import NewVersion
 from medialib.observability import logger, metrics
@@ -119,6 +120,15 @@ def _transformations(account: Account, request: UploadRequest) -> tuple[Chain, l
     return resolved(spec.get("pre") or ""), [resolved(text) for text in steps]
 
 
+def _custom_metadata(account: Account, request: UploadRequest) -> dict[str, Any] | None:
+    """The upload's custom metadata, checked against the account's fields (a key that is not one, or a value that
+    does not fit, is a 400 naming it), with the defaults of required fields. Absent with
+    ``overwriteCustomMetadata=false``: None, the file's current values are kept (or none, for a new file)."""
+    if request.custom_metadata is None and not request.overwrite_custom_metadata:
+        return None
+    return fields.checked_custom_metadata(account.account_id, request.custom_metadata or {}, previous=None)
+
+
 def _pre_transformed(content: bytes, pre: Chain, probe: images.Probe, name: str) -> tuple[bytes, images.Probe]:
     """``transformation.pre``: the file is transformed before it is stored, and the result is what is kept."""
     if probe.file_type != "image":
@@ -160,6 +170,7 @@ def ingest(  # noqa: PLR0913 - the pipeline's inputs: who, what options, which b
         if request.use_unique_file_name
         else request.file_name
     )
+    custom_metadata = _custom_metadata(account, request)
     probe = images.probe(content, name, declared_type)
     if not rules.checks_pass(request.checks, len(content), probe.mime):
         raise BadRequestError("The file does not pass the upload's checks.", reason="CHECKS_FAILED")
@@ -189,7 +200,7 @@ def ingest(  # noqa: PLR0913 - the pipeline's inputs: who, what options, which b
         embedded_metadata=probe.embedded_metadata or None,
         tags=request.tags,
         custom_coordinates=coordinates,
-        custom_metadata=request.custom_metadata,
+        custom_metadata=custom_metadata,
         is_private_file=request.is_private_file,
         is_published=request.is_published if request.is_published is not None else not account.settings.upload_as_draft,
         description=request.description,

@@ -25,6 +25,7 @@ from medialib.adapters.errors import ConditionFailedError
 from medialib.adapters.transition import transition
 from medialib.api.body import JSON, MULTIPART, media_type
 from medialib.errors import BadRequestError, ConflictError, MedialibError, NotFoundError
+from medialib.fields import service as custom_fields
 from medialib.observability import logger, metrics
 from medialib.upload import multipart, service
 from medialib.upload import session_rules as rules
@@ -134,7 +135,9 @@ def open_session(
         raise BadRequestError(
             f"The upload's options take more than {rules.MAX_OPTIONS_BYTES} bytes.", reason="INVALID_PARAMETER"
         )
-    read_options(options, FileSource(kind="binary"))  # the direct upload's rules, now: a mistake is a 400 today
+    request = read_options(options, FileSource(kind="binary"))  # the direct upload's rules: a mistake is a 400 now
+    if request.custom_metadata is not None:  # checked again at finalising: a field may change or go in between
+        custom_fields.checked_custom_metadata(account.account_id, request.custom_metadata, previous=None)
     session_id = secrets.token_hex(16)
     post = incoming.presign_post(
         bucket,
