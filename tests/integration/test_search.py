@@ -71,7 +71,7 @@ def _write_library(acc: str, now: datetime) -> None:
     )  # fmt: skip
     logo = _file(
         acc, "logo", "/logo.svg", datetime(2021, 1, 1, tzinfo=UTC), mime="image/svg+xml", width=512, height=512,
-        size=3000, hasAlpha=True, tags=["brand"],
+        size=3000, hasAlpha=True, tags=["brand"], customMetadata={"launch": "2021-06-01T00:00:00.000Z"},
     )  # fmt: skip
     for item in (sunset, party_old, mountain, report, notes, logo):
         store.create_file(item, _folders(acc, item.file_path.rsplit("/", 1)[0]))
@@ -89,10 +89,13 @@ def library(stack: Any) -> Iterator[dict[str, Any]]:
 
     from medialib.accounts.models import Account
     from medialib.accounts.service import seed_account
+    from medialib.fields.service import create_field
 
     acc = f"search{uuid.uuid4().hex[:10]}"
     key = f"private_{acc}"
     seed_account(Account(account_id=acc, public_key=f"public_{acc}", private_key=key))
+    create_field(acc, {"name": "launch", "label": "Launch", "schema": {"type": "Date"}})
+    create_field(acc, {"name": "price", "label": "Price", "schema": {"type": "Number"}})
     _write_library(acc, datetime.now(UTC))
     yield {"account": acc, "key": key, "client": Client(stack.app)}
 
@@ -163,6 +166,9 @@ QUERIES = [
     ('"customMetadata.onSale" = true', {SUNSET}, "custom-boolean"),
     ('"customMetadata.colors" IN ["blue"]', {SUNSET}, "custom-multi-select-in"),
     ('"customMetadata.brand" NOT IN ["Nike"] AND type = "file"', {PARTY, MOUNTAIN, NOTES, LOGO}, "custom-not-in"),
+    ('"customMetadata.launch" > 2021-05-01', {LOGO}, "custom-date-typed-by-the-accounts-field"),
+    ('"customMetadata.launch" < "1y"', {LOGO}, "custom-date-before-a-relative-date"),
+    ('"customMetadata.price" = "80"', {PARTY}, "custom-number-equals-a-quoted-number"),
     ('"embeddedMetadata.Keywords" IN ["holiday"]', {SUNSET}, "embedded-keywords-in"),
     ('"embeddedMetadata.Keywords" EXISTS', {SUNSET}, "embedded-keywords-exist"),
     ('"embeddedMetadata.DateTimeOriginal" < 2020-01-01', {SUNSET}, "embedded-date-taken-exif-format"),

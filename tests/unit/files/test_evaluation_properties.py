@@ -26,7 +26,7 @@ _SCALARS: st.SearchStrategy[Any] = st.one_of(
     st.booleans(),
     st.integers(-(10**20), 10**20),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.decimals(allow_nan=True),  # numbers as DynamoDB returns them
+    st.decimals(allow_nan=False, allow_infinity=False),  # numbers as DynamoDB returns them (never NaN or inf)
     st.text(max_size=12),
     st.sampled_from(["2020-01-01", "2020:01:01 10:00:00", "7d", "1mb", "", "red", "Red"]),
 )
@@ -123,6 +123,7 @@ def small_library(monkeypatch: pytest.MonkeyPatch) -> None:
         FolderItem(account_id="acc", folder_id="d", name="x", folder_path="/x", created_at=NOW, updated_at=NOW),
     )
     monkeypatch.setattr(files, "store", store)
+    monkeypatch.setattr(listing, "field_types", lambda account_id: {"n": "Number", "s": "Text", "m": "MultiSelect"})
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])  # the library is read only

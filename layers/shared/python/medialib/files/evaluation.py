@@ -216,7 +216,8 @@ def _text_op(have: str | None, op: str, value: Any) -> bool:
         return isinstance(value, str) and has_text([have], value)
     if op == ":":
         return isinstance(value, str) and have.startswith(value)
-    return _equal_any([have], value)
+    wanted = value if isinstance(value, tuple) else (value,)
+    return any(isinstance(each, str) and each == have for each in wanted)  # text equals text only
 
 
 def _negated(op: str) -> str | None:

@@ -8,12 +8,11 @@ folder's tree, the account's listings by creation time, a file's versions. docs/
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import chain, islice
-from typing import cast
 
+from medialib.fields.service import field_types
 from medialib.files import service
 from medialib.files.evaluation import (
     Context,
@@ -40,7 +39,6 @@ from medialib.files.store import Child, Entry, Listing
 
 _LISTING = {Kind.FOLDERS: Listing.FOLDERS, Kind.FILES: Listing.FILES, Kind.VERSIONS: Listing.VERSIONS}
 _CHILD = {Kind.FOLDERS: Child.FOLDER, Kind.FILES: Child.FILE}
-FieldTypes = Callable[[str], dict[str, str]]
 
 
 def list_files(
@@ -69,17 +67,9 @@ def list_files(
 
 
 def _field_types(account_id: str, search: Query | None) -> dict[str, str]:
-    """The account's custom metadata field types, read only when the query has a ``customMetadata`` clause.
-    ``medialib.fields.service.field_types`` belongs to the fields domain; before it exists, every field is typed
-    by its stored value."""
-    if not custom_fields(search):
-        return {}
-    try:
-        fields = importlib.import_module("medialib.fields.service")
-    except ImportError:
-        return {}
-    reader = getattr(fields, "field_types", None)
-    return dict(cast(FieldTypes, reader)(account_id)) if callable(reader) else {}
+    """The account's custom metadata field types (the fields domain's), read only when the query has a
+    ``customMetadata`` clause."""
+    return field_types(account_id) if custom_fields(search) else {}
 
 
 def _read(account_id: str, chosen: Plan) -> Iterator[Entry]:
