@@ -46,10 +46,12 @@ def folder(client: ImageKit) -> str:
     """A folder of its own: plus.png (40x20, tags "size+fit" and "blue sky"), spaced.png (80x10, tag "size fit",
     uploaded twice: two versions), and a subfolder sub/ holding deep.png."""
     folder = f"/search-e2e-{uuid.uuid4().hex[:10]}"
-    common = {"folder": folder, "use_unique_file_name": False}
-    client.files.upload(file=png(40, 20), file_name="plus.png", tags=["size+fit", "blue sky"], **common)
-    client.files.upload(file=png(80, 10), file_name="spaced.png", tags=["size fit"], **common)
-    client.files.upload(file=png(80, 10, 9), file_name="spaced.png", tags=["size fit"], **common)
+    for content, name, tags in [
+        (png(40, 20), "plus.png", ["size+fit", "blue sky"]),
+        (png(80, 10), "spaced.png", ["size fit"]),
+        (png(80, 10, 9), "spaced.png", ["size fit"]),
+    ]:
+        client.files.upload(file=content, file_name=name, tags=tags, folder=folder, use_unique_file_name=False)
     client.files.upload(file=png(8, 8), file_name="deep.png", folder=f"{folder}/sub", use_unique_file_name=False)
     return folder
 
