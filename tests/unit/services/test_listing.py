@@ -184,6 +184,7 @@ class CountingStore(FakeFileStore):
     def __init__(self) -> None:
         super().__init__()
         self.pulled = 0
+        self.pages: list[int] = []
 
     def _counted(self, entries: Iterator[Entry]) -> Iterator[Entry]:
         for entry in entries:
@@ -191,26 +192,28 @@ class CountingStore(FakeFileStore):
             yield entry
 
     def folder_children_by_created(
-        self, account_id: str, folder_path: str, *, only: Child, ascending: bool
+        self, account_id: str, folder_path: str, *, only: Child, ascending: bool, page_size: int = 100
     ) -> Iterator[Entry]:
+        self.pages.append(page_size)
         return self._counted(
             super().folder_children_by_created(account_id, folder_path, only=only, ascending=ascending)
         )
 
     def folder_children(
-        self, account_id: str, folder_path: str, *, only: Child | None, ascending: bool
+        self, account_id: str, folder_path: str, *, only: Child | None, ascending: bool, page_size: int = 100
     ) -> Iterator[Entry]:
+        self.pages.append(page_size)
         return self._counted(super().folder_children(account_id, folder_path, only=only, ascending=ascending))
 
 
 @pytest.mark.parametrize("sort", ["ASC_CREATED", "DESC_CREATED", "ASC_NAME", "DESC_NAME"])
 def test_a_folder_page_reads_about_skip_plus_limit(monkeypatch: pytest.MonkeyPatch, sort: str) -> None:
     """Given a folder of 500 files, When a page of 10 after 20 is listed by creation or by name, Then 30 entries
-    are read from the index, not 500."""
+    are read from the index, not 500, in one Query page of 30."""
     store = CountingStore()
     store.add(*(file(f"f{n:03}", f"n{n:03}.png", n) for n in range(500)))
     monkeypatch.setattr(files, "store", store)
 
     page = names({"path": "/", "sort": sort, "skip": 20, "limit": 10})
 
-    assert len(page) == 10 and store.pulled == 30
+    assert len(page) == 10 and store.pulled == 30 and store.pages == [30]

@@ -178,13 +178,13 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
 
 def _compare(have: Any, op: str, value: Any, convert: Callable[[Any], Any]) -> bool:
     """``have op value`` after ``convert`` on both (None: not comparable, no match); ``IN`` is ``=`` to any."""
-    if have is None:
+    if have is None or (op not in _ORDER and op != "IN"):
         return False
     left = convert(have)
     if left is None:
         return False
     wanted = value if op == "IN" and isinstance(value, tuple) else (value,)
-    test = _ORDER["=" if op == "IN" else op]
+    test = _ORDER["=" if op == "IN" else op]  # ":" or HAS on a number or a date: no such comparison (above)
     for each in wanted:
         right = convert(each)
         if right is not None and test(left, right):

@@ -53,7 +53,7 @@ def list_files(
     ctx = Context(now=now or datetime.now(UTC), field_types=_field_types(account_id, search))
     found: Iterator[Entry] = (
         entry
-        for entry in _read(account_id, chosen)
+        for entry in _read(account_id, chosen, _page_size(query, chosen, filtered=search is not None))
         if matches_file_type(entry, query.file_type)
         and matches_published(entry, query.is_published)
         and matches(search, entry, ctx)
@@ -72,22 +72,33 @@ def _field_types(account_id: str, search: Query | None) -> dict[str, str]:
     return field_types(account_id) if custom_fields(search) else {}
 
 
-def _read(account_id: str, chosen: Plan) -> Iterator[Entry]:
+MAX_PAGE = 1000  # items per Query page when a listing filters or sorts what it reads (DynamoDB stops at 1 MB)
+
+
+def _page_size(query: ListFilesQuery, chosen: Plan, *, filtered: bool) -> int:
+    """Large pages when the listing reads everything (sorted in memory) or filters what it reads; else the page
+    the caller asked for, so that a plain listing reads about ``skip + limit`` items in one round trip."""
+    if filtered or chosen.order is Order.SORTED or query.file_type.value != "all" or query.is_published is not None:
+        return MAX_PAGE
+    return max(1, min(MAX_PAGE, query.skip + query.limit))
+
+
+def _read(account_id: str, chosen: Plan, page: int) -> Iterator[Entry]:
     """The entries the plan reads, kind by kind, in the index's order (lazily: a page stops the reads)."""
+    store, ascending = service.store, chosen.ascending
     if chosen.scope is Scope.ACCOUNT:
-        return service.store.account_entries(
-            account_id, [_LISTING[kind] for kind in chosen.kinds], ascending=chosen.ascending
-        )
+        listings = [_LISTING[kind] for kind in chosen.kinds]
+        return store.account_entries(account_id, listings, ascending=ascending, page_size=page)
     if chosen.scope is Scope.FOLDER and chosen.order is Order.CREATED:
         return chain.from_iterable(
-            service.store.folder_children_by_created(
-                account_id, chosen.folder, only=_CHILD[kind], ascending=chosen.ascending
+            store.folder_children_by_created(
+                account_id, chosen.folder, only=_CHILD[kind], ascending=ascending, page_size=page
             )
             for kind in chosen.kinds
         )
     if chosen.scope is Scope.FOLDER and chosen.order is Order.NAME:
         return chain.from_iterable(
-            service.store.folder_children(account_id, chosen.folder, only=_CHILD[kind], ascending=chosen.ascending)
+            store.folder_children(account_id, chosen.folder, only=_CHILD[kind], ascending=ascending, page_size=page)
             for kind in chosen.kinds
         )
     folders = [chosen.folder] if chosen.scope is Scope.FOLDER else _tree(account_id, chosen.folder)
@@ -99,7 +110,9 @@ def _tree(account_id: str, root: str) -> list[str]:
     found, pending = [root], [root]
     while pending:
         folder = pending.pop(0)
-        for entry in service.store.folder_children(account_id, folder, only=Child.FOLDER, ascending=True):
+        for entry in service.store.folder_children(
+            account_id, folder, only=Child.FOLDER, ascending=True, page_size=MAX_PAGE
+        ):
             if isinstance(entry, FolderItem):
                 found.append(entry.folder_path)
                 pending.append(entry.folder_path)
@@ -110,7 +123,7 @@ def _children(account_id: str, folder: str, kinds: Iterable[Kind]) -> Iterator[E
     """A folder's direct children of ``kinds``; its files' non-current versions are read file by file (the
     versions of a file are one Query of the file's own partition)."""
     wanted = set(kinds)
-    for entry in service.store.folder_children(account_id, folder, only=None, ascending=True):
+    for entry in service.store.folder_children(account_id, folder, only=None, ascending=True, page_size=MAX_PAGE):
         if isinstance(entry, FolderItem):
             if Kind.FOLDERS in wanted:
                 yield entry

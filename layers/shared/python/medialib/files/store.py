@@ -47,12 +47,15 @@ class FileStore(Protocol):
         ...
 
     def folder_children(
-        self, account_id: str, folder_path: str, *, only: Child | None, ascending: bool
+        self, account_id: str, folder_path: str, *, only: Child | None, ascending: bool, page_size: int = 100
     ) -> Iterator[Entry]:
-        """Direct children of a folder: files (by name), then folders (by name); ``ascending=False`` reverses."""
+        """Direct children of a folder: files (by name), then folders (by name); ``ascending=False`` reverses.
+        ``page_size``: the items one Query page holds (a listing that reads everything asks for large pages)."""
         ...
 
-    def account_entries(self, account_id: str, listings: Iterable[Listing], *, ascending: bool) -> Iterator[Entry]:
+    def account_entries(
+        self, account_id: str, listings: Iterable[Listing], *, ascending: bool, page_size: int = 100
+    ) -> Iterator[Entry]:
         """Each listing in the order given, each sorted by creation time (then id); ``ascending=False``
         reverses within each listing."""
         ...
@@ -100,7 +103,7 @@ class FileStore(Protocol):
         ...
 
     def folder_children_by_created(
-        self, account_id: str, folder_path: str, *, only: Child, ascending: bool
+        self, account_id: str, folder_path: str, *, only: Child, ascending: bool, page_size: int = 100
     ) -> Iterator[Entry]:
         """Direct children of a folder of one kind, by creation time (then id); ``ascending=False`` reverses.
         (SEARCH: a folder's listing by creation time reads only the page it answers.)"""
@@ -257,19 +260,22 @@ class TableFileStore:
         return table.get(*_path_key(account_id, file_path)) is not None
 
     def folder_children(
-        self, account_id: str, folder_path: str, *, only: Child | None, ascending: bool
+        self, account_id: str, folder_path: str, *, only: Child | None, ascending: bool, page_size: int = 100
     ) -> Iterator[Entry]:
         items = table.query(
             _folder_pk(account_id, folder_path),
             index=_FOLDER_INDEX,
             sk_prefix=_CHILD_PREFIX[only] if only else None,
             forward=ascending,
+            page_size=page_size,
         )
         return (_entry(item) for item in items)
 
-    def account_entries(self, account_id: str, listings: Iterable[Listing], *, ascending: bool) -> Iterator[Entry]:
+    def account_entries(
+        self, account_id: str, listings: Iterable[Listing], *, ascending: bool, page_size: int = 100
+    ) -> Iterator[Entry]:
         items = chain.from_iterable(
-            table.query(_listing_pk(account_id, listing), index=_ACCOUNT_INDEX, forward=ascending)
+            table.query(_listing_pk(account_id, listing), index=_ACCOUNT_INDEX, forward=ascending, page_size=page_size)
             for listing in listings
         )
         return (_entry(item) for item in items)
@@ -386,13 +392,14 @@ class TableFileStore:
     # ------------------------------------------------------------------ search: a folder's children by creation time
 
     def folder_children_by_created(
-        self, account_id: str, folder_path: str, *, only: Child, ascending: bool
+        self, account_id: str, folder_path: str, *, only: Child, ascending: bool, page_size: int = 100
     ) -> Iterator[Entry]:
         items = table.query(
             _folder_pk(account_id, folder_path),
             index=_FOLDER_CREATED_INDEX,
             sk_prefix=_CHILD_PREFIX[only],
             forward=ascending,
+            page_size=page_size,
         )
         return (_entry(item) for item in items)
 
