@@ -13,9 +13,11 @@ all writes or none, the same errors. Every DynamoDB request of the local stack i
 
 from __future__ import annotations
 
+import bisect
 import copy
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 Backup = tuple[str, dict[str, Any], dict[str, Any] | None]  # table, key, the item's attributes before (None: absent)
@@ -104,6 +106,7 @@ class _Partitions:
         )
         self.by_attr: dict[str, dict[Any, Bucket]] = {attr: {} for attr in self.attrs}
         self.placed: dict[tuple[Any, Any], list[tuple[str, Any]]] = {}
+        self.ordered: dict[tuple[str, Any], list[tuple[tuple[str, ...], Any]]] = {}  # a partition in key order
         for item in table.all_items():
             self.place(item)
 
@@ -114,11 +117,13 @@ class _Partitions:
             value = item.attrs.get(attr)
             if value is not None:
                 self.by_attr[attr].setdefault(value, {})[key] = item
+                self.ordered.pop((attr, value), None)
                 spots.append((attr, value))
         self.placed[key] = spots
 
     def forget(self, key: tuple[Any, Any]) -> None:
         for attr, value in self.placed.pop(key, []):
+            self.ordered.pop((attr, value), None)
             bucket = self.by_attr[attr].get(value)
             if bucket is not None:
                 bucket.pop(key, None)
@@ -151,28 +156,107 @@ def _reindex(backend: Any, table_name: str, key: dict[str, Any]) -> None:
         table.__dict__.pop(_INDEX_ATTR, None)  # a key of another shape: rebuild on the next query
         return
     partitions: _Partitions = table.__dict__[_INDEX_ATTR]
+    partitions.ordered.pop(("", hash_value), None)  # the table's own partition
     partitions.forget((hash_value.value, range_value.value))
     item = table.items.get(hash_value, {}).get(range_value)
     if item is not None:
         partitions.place(item)
 
 
-def _candidates(table: Any, index_name: str | None, hash_key: Any, conditions: Any) -> list[Any] | None:
-    """The items a Query of one partition can return, or None to let moto look at every item."""
+@dataclass(frozen=True)
+class _Page:
+    """What a Query asks that decides which items its page can hold."""
+
+    index_name: str | None
+    hash_key: Any
+    conditions: Any
+    range_comparison: Any
+    limit: int | None
+    start: dict[str, Any] | None
+    forward: bool
+    legacy_filters: bool
+
+
+def _sort_attrs(table: Any, index_name: str | None) -> list[str] | None:
+    """The attributes moto orders a partition by: the index's range key, then the table's keys."""
+    if index_name is None:
+        return [table.range_key_attr]
+    index = next((i for i in table.all_indexes() if i.name == index_name), None)
+    ranges = [key["AttributeName"] for key in index.schema if key["KeyType"] == "RANGE"] if index else []
+    return [*ranges, table.hash_key_attr, table.range_key_attr] if len(ranges) == 1 else None
+
+
+def _ordered(
+    table: Any, partitions: _Partitions, cache_key: tuple[str, Any], items: list[Any], attrs: list[str]
+) -> list[Any] | None:
+    """The partition's items in key order (cached until a write touches the partition), each with its key as text;
+    None when a key is not a string (moto's own order then)."""
+    found = partitions.ordered.get(cache_key)
+    if found is None:
+        keyed = []
+        for item in items:
+            values = [item.attrs.get(attr) for attr in attrs]
+            if any(value is None or value.type != "S" for value in values):
+                return None
+            keyed.append((tuple(value.value for value in values), item))
+        keyed.sort(key=lambda pair: pair[0])
+        partitions.ordered[cache_key] = found = keyed
+    return found
+
+
+def _window(ordered: list[tuple[tuple[str, ...], Any]], attrs: list[str], page: _Page) -> list[Any] | None:
+    """The items a page can hold: up to ``limit`` + 1 after (before, reading backwards) the start key, so that
+    moto finds the same page and the same LastEvaluatedKey."""
+    position = 0 if page.forward else len(ordered)
+    if page.start:
+        try:
+            start = tuple(page.start[attr]["S"] for attr in attrs)
+        except (KeyError, TypeError):
+            return None
+        find = bisect.bisect_right if page.forward else bisect.bisect_left
+        position = find(ordered, start, key=lambda pair: pair[0])
+    if page.limit is None:
+        chosen = ordered[position:] if page.forward else ordered[:position]
+    elif page.forward:
+        chosen = ordered[position : position + page.limit + 1]
+    else:
+        chosen = ordered[max(0, position - page.limit - 1) : position]
+    return [item for _, item in chosen]
+
+
+def _candidates(table: Any, page: _Page) -> list[Any] | None:
+    """The items a Query of one partition can return (only those its page can hold when it has no range condition
+    and no legacy filter), or None to let moto look at every item."""
     if not table.range_key_attr:
         return None
-    if index_name is None:
-        if hash_key is None:
-            return None
-        return list(table.items.get(hash_key, {}).values())
-    if not conditions or len(conditions) != 1:
-        return None
-    attr, value = conditions[0]
     partitions = _partitions(table)
-    if attr not in partitions.by_attr:
-        return None
-    bucket = partitions.by_attr[attr].get(value, {})
-    return [item for item in bucket.values() if item.attrs.get(attr) == value]
+    if page.index_name is None:
+        if page.hash_key is None:
+            return None
+        items = list(table.items.get(page.hash_key, {}).values())
+        cache_key: tuple[str, Any] = ("", page.hash_key)
+    else:
+        if not page.conditions or len(page.conditions) != 1:
+            return None
+        attr, value = page.conditions[0]
+        if attr not in partitions.by_attr:
+            return None
+        bucket = partitions.by_attr[attr].get(value, {})
+        items = [item for item in bucket.values() if item.attrs.get(attr) == value]
+        cache_key = (attr, value)
+    attrs = _sort_attrs(table, page.index_name)
+    if page.range_comparison or page.legacy_filters or attrs is None:
+        return items
+    ordered = _ordered(table, partitions, cache_key, items, attrs)
+    if ordered is None:
+        return items
+    window = _window(ordered, attrs, page)
+    return items if window is None else window
+
+
+_QUERY_ARGS = ("range_comparison", "range_objs", "limit", "exclusive_start_key", "scan_index_forward",
+               "projection_expressions", "index_name", "consistent_read", "filter_expression")  # fmt: skip
+_QUERY_KEYWORDS = {*_QUERY_ARGS, "hash_key_conditions", "range_key_conditions"}
 
 
 def install_partition_queries() -> None:
@@ -185,8 +269,20 @@ def install_partition_queries() -> None:
         return
 
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")  # moto's positional index_name
-        candidates = _candidates(self, index_name, hash_key, kwargs.get("hash_key_conditions"))
+        # moto's signature: range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
+        # projection_expressions, index_name, then keywords
+        named = dict(zip(_QUERY_ARGS, args, strict=False)) | kwargs
+        page = _Page(
+            index_name=named.get("index_name"),
+            hash_key=hash_key,
+            conditions=named.get("hash_key_conditions"),
+            range_comparison=named.get("range_comparison"),
+            limit=named.get("limit"),
+            start=named.get("exclusive_start_key"),
+            forward=named.get("scan_index_forward", True) is not False,
+            legacy_filters=any(k not in _QUERY_KEYWORDS for k in kwargs),
+        )
+        candidates = _candidates(self, page)
         if candidates is None:
             return original(self, hash_key, *args, **kwargs)
         self.all_items = lambda: candidates  # this call's candidates (DynamoDB requests are serialised)
