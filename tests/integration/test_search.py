@@ -305,3 +305,39 @@ def test_another_account_never_sees_the_library(
     assert not [
         entry for entry in response.json if entry.get("fileId", entry.get("folderId", "")).startswith(("f-", "d-"))
     ]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "sent", "status"),
+    [
+        ("GET", "/v1/files?searchQuery=%FF%FE", None, 400),
+        ("GET", "/v1/files?searchQuery=name%00", None, 400),
+        ("GET", "/v1/files?searchQuery=" + "(" * 30 + "size>1" + ")" * 30, None, 400),
+        ("GET", "/v1/files?searchQuery=" + "x" * 5000, None, 400),
+        ("GET", "/v1/files?searchQuery=&sort=&limit=", None, 200),
+        ("GET", "/v1/files?colour=red&limit=1", None, 200),
+        ("GET", "/v1/files?limit=1&limit=2", None, 200),
+        ("GET", "/v1/files?limit=1", (b"{not json", "application/json"), 200),
+        ("GET", "/v1/files?limit=1", (b"\xff\xfe", "text/plain"), 200),
+        ("GET", "/v1/files?limit=1", (b"x" * 7_000_000, "application/json"), 413),
+        ("GET", "/v1/files?isPublished=maybe", None, 400),
+        ("HEAD", "/v1/files", None, 405),
+        ("OPTIONS", "/v1/files", None, 200),
+    ],
+    ids=[
+        "invalid-utf-8-in-the-query", "a-nul-character", "parentheses-too-deep", "a-query-too-long",
+        "blank-parameters-are-the-defaults", "an-unknown-parameter-is-ignored", "a-repeated-parameter-the-last-wins",
+        "a-json-body-on-get-is-ignored", "a-binary-body-on-get-is-ignored", "a-body-over-lambdas-6-mb",
+        "is-published-not-a-boolean", "head-is-not-a-method-of-the-route", "options-is-the-cors-preflight",
+    ],
+)  # fmt: skip
+def test_a_careless_client_gets_a_4xx_never_a_5xx(
+    library: dict[str, Any], method: str, url: str, sent: tuple[bytes, str] | None, status: int
+) -> None:
+    """Given a careless request to GET /v1/files, When sent through the gateway, Then this status: a 4xx in ImageKit's
+    JSON shape (message, help), or a 200; never a 5xx."""
+    extra: dict[str, Any] = {"data": sent[0], "content_type": sent[1]} if sent else {}
+    response = library["client"].open(url, method=method, headers=basic(library["key"]), **extra)
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    if 400 <= status < 500 and method != "HEAD":
+        assert {"message", "help"} <= set(response.json)
