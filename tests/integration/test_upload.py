@@ -149,7 +149,10 @@ BAD_INPUT = [
         {"fileName": "a.png", "customCoordinates": "30,0,20,10"}, "image", "outside", id="coordinates-outside"
     ),
     pytest.param(
-        {"fileName": "a.png", "customMetadata": '{"brand": "x"}'}, b"x", "unknown custom", id="metadata-unknown"
+        {"fileName": "a.png", "customMetadata": '{"no_such_field": "x"}'},
+        b"x",
+        "customMetadata.no_such_field: is not a custom metadata field",
+        id="metadata-unknown",
     ),
     pytest.param({"fileName": "a.png", "customMetadata": "{bad"}, b"x", "valid JSON", id="metadata-malformed-json"),
     pytest.param({"fileName": "a.png", "extensions": "[{"}, b"x", "valid JSON", id="extensions-malformed-json"),

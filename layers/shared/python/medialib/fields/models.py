@@ -108,7 +108,10 @@ class CreateFieldRequest(WireModel):
     """``POST /v1/customMetadataFields``. Read as sent; ``medialib.fields.rules.new_field`` checks it whole and
     answers every mistake at once (400 ``Invalid field object`` with ``errors``)."""
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={"required": ["name", "label", "schema"]})
+    # members by their wire names only (``schema_`` is no member), the unknown ones kept to be named in the 400
+    model_config = ConfigDict(
+        extra="allow", validate_by_name=False, json_schema_extra={"required": ["name", "label", "schema"]}
+    )
 
     name: Annotated[Any, WithJsonSchema({"type": "string", "pattern": "^[A-Za-z0-9_-]{1,100}$"})] = None
     label: Annotated[Any, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 100})] = None
@@ -126,7 +129,7 @@ class UpdateFieldRequest(WireModel):
     """``PATCH /v1/customMetadataFields/{id}``: label, description, schema (merged into the field's: a key sent
     replaces, ``null`` removes, ``type`` may be sent only unchanged). Checked by ``rules.changed_field``."""
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={"minProperties": 1})
+    model_config = ConfigDict(extra="allow", validate_by_name=False, json_schema_extra={"minProperties": 1})
 
     label: Annotated[Any, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 100})] = None
     description: Annotated[Any, WithJsonSchema({"type": "string", "maxLength": 500})] = None

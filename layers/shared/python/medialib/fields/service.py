@@ -35,7 +35,13 @@ def checked_custom_metadata(
     """The custom metadata to store for a file of ``account_id``. ``previous=None``: ``values`` is the whole set
     (upload); else ``values`` changes ``previous`` (PATCH details), a key with ``None`` removing it. Each key set
     names a field of the account (not deleted) and its value fits the field's schema; required fields without a
-    value get their default. BadRequestError (InvalidCustomMetadataError) naming each key and its rule."""
+    value get their default. BadRequestError (InvalidCustomMetadataError) naming each key and its rule; ``values``
+    that are not an object (a caller passing the body's member as sent) are a 400 too."""
+    if not isinstance(values, dict):
+        raise BadRequestError(
+            "Your request contains invalid parameters. customMetadata: should be a JSON object.",
+            reason="INVALID_PARAMETER",
+        )
     return rules.custom_metadata(_live(account_id), values, previous=previous)
 
 
@@ -59,9 +65,9 @@ def _response(field: FieldItem) -> FieldResponse:
 
 
 def new_field_id(now: datetime) -> str:
-    """24 hexadecimal characters, as ImageKit's ids: the creation second, then 16 random ones, so that ids
-    (the listing's order) follow creation."""
-    return f"{int(now.timestamp()):08x}{secrets.token_hex(8)}"
+    """24 hexadecimal characters, as ImageKit's ids: the creation time in milliseconds (12), then 12 random ones,
+    so that ids (the table's order of an account's fields) follow creation."""
+    return f"{int(now.timestamp() * 1000):012x}{secrets.token_hex(6)}"
 
 
 def _why_not_created(account_id: str, name: str, label: str) -> BadRequestError | None:
@@ -121,7 +127,8 @@ def create_field(account_id: str, body: dict[str, Any]) -> FieldResponse:
 
 def list_fields(account_id: str, *, include_deleted: bool) -> list[FieldResponse]:
     """``GET /v1/customMetadataFields``: the account's fields in creation order, deleted ones on request."""
-    return [_response(field) for field in store.fields(account_id) if include_deleted or not field.deleted]
+    fields = sorted(store.fields(account_id), key=lambda field: (field.created_at, field.field_id))
+    return [_response(field) for field in fields if include_deleted or not field.deleted]
 
 
 def _not_found() -> NotFoundError:
