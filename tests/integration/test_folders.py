@@ -58,9 +58,14 @@ def put_file(api: Any, account: Any) -> Callable[..., dict[str, Any]]:
 
 
 def _listing(api: Any, key: str, path: str, kind: str = "all") -> list[str]:
-    response = api.get(f"/v1/files?path={path}&type={kind}", headers=basic(key))
-    assert response.status_code == 200
-    return sorted(e.get("filePath") or e["folderPath"] + "/" for e in json.loads(response.get_data()))
+    """The folder's children, the same whether read by name (GSI1) or by creation time (GSI3)."""
+    found = []
+    for sort in ("ASC_NAME", "DESC_CREATED"):
+        response = api.get(f"/v1/files?path={path}&type={kind}&sort={sort}", headers=basic(key))
+        assert response.status_code == 200
+        found.append(sorted(e.get("filePath") or e["folderPath"] + "/" for e in json.loads(response.get_data())))
+    assert found[0] == found[1], "the folder's two indexes disagree"
+    return found[0]
 
 
 def _versions(api: Any, key: str, file_id: str) -> list[int]:

@@ -122,13 +122,21 @@ def test_versions_are_filtered_by_their_own_state(
 
 
 def test_the_filter_applies_before_skip_and_limit(api: Any, library: dict[str, Any]) -> None:
-    """Given a folder whose files list by name draft.png, mixed.png, published.png, When the published ones are
+    """Given a folder whose files list by name (ASC_NAME) draft.png, mixed.png, published.png, When the published ones are
     listed with limit=1, and with skip=1, Then the first published file (the draft, first by name, is filtered out
     before the page is cut), then the second: skip and limit count matching files only."""
     folder, key = library["folder"], library["key"]
-    assert [e["name"] for e in listing(api, key, f"path={folder}")] == ["draft.png", "mixed.png", "published.png"]
-    assert [e["name"] for e in listing(api, key, f"path={folder}&isPublished=true&limit=1")] == ["mixed.png"]
-    assert [e["name"] for e in listing(api, key, f"path={folder}&isPublished=true&skip=1")] == ["published.png"]
+    assert [e["name"] for e in listing(api, key, f"path={folder}&sort=ASC_NAME")] == [
+        "draft.png",
+        "mixed.png",
+        "published.png",
+    ]
+    assert [e["name"] for e in listing(api, key, f"path={folder}&sort=ASC_NAME&isPublished=true&limit=1")] == [
+        "mixed.png"
+    ]
+    assert [e["name"] for e in listing(api, key, f"path={folder}&sort=ASC_NAME&isPublished=true&skip=1")] == [
+        "published.png"
+    ]
 
 
 @pytest.mark.parametrize("text", ["yes", "1", "True", "no"], ids=["yes", "one", "capitalised", "no"])

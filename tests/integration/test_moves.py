@@ -824,3 +824,21 @@ def test_uploads_racing_a_move_and_a_rename_lose_no_version(api: Any, account: A
         assert stored is not None and stored.count == len(rows)
         total += len(rows)
     assert total == 7
+
+
+def test_a_moved_and_renamed_file_is_listed_at_its_new_folder_by_name_and_by_creation_time(
+    api: Any, account: Any
+) -> None:
+    """Given a file, When it is moved to another folder and renamed there, Then the destination folder lists it and the
+    source folder does not, whichever index the listing reads (by name, GSI1; by creation time, GSI3)."""
+    key = account.private_key
+    file = text_file(api, key, [b"1"])
+    source, destination = file.file_path.rsplit("/", 1)[0], _folder()
+    assert move(api, key, file.file_path, destination + "/").status_code == 204
+    assert rename(api, key, f"{destination}/a.txt", "b.txt").status_code == 200
+    for sort in ("ASC_NAME", "ASC_CREATED", "DESC_CREATED"):
+        listed = {
+            folder: [e["filePath"] for e in _body(api.get(f"/v1/files?path={folder}&sort={sort}", headers=basic(key)))]
+            for folder in (source, destination)
+        }
+        assert listed == {source: [], destination: [f"{destination}/b.txt"]}, sort

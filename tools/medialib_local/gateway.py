@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, unquote_plus
 
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
@@ -218,11 +218,7 @@ class Gateway:
         multi_headers: dict[str, list[str]] = {}
         for name, value in request.headers.items():
             multi_headers.setdefault(name, []).append(value)
-        multi_query: dict[str, list[str]] = {}
-        for pair in request.query_string.decode("latin-1").split("&"):
-            if pair:
-                key, _, value = pair.partition("=")
-                multi_query.setdefault(unquote(key), []).append(unquote(value))
+        multi_query = query_parameters(request.query_string.decode("latin-1"))
         binary = bool(body) and _is_binary(request.headers.get("Content-Type", ""), api)
         now = time.time()
         return {
@@ -389,3 +385,16 @@ def _to_http(result: dict[str, Any], request: Request, api: ApiSpec) -> Response
     else:
         payload = body.encode()
     return Response(payload, status=int(result["statusCode"]), headers=headers)
+
+
+def query_parameters(raw: str) -> dict[str, list[str]]:
+    """A query string as API Gateway's REST proxy hands it to a function (``multiValueQueryStringParameters``;
+    ``queryStringParameters`` keeps each name's last value): decoded once as a form, so ``+`` is a space and
+    ``%2B`` a literal ``+`` (aws/aws-cdk issue #19827 shows a ``+`` arriving as a space; the Python SDK encodes
+    spaces as ``+``, the Node SDK as ``%20``)."""
+    found: dict[str, list[str]] = {}
+    for pair in raw.split("&"):
+        if pair:
+            key, _, value = pair.partition("=")
+            found.setdefault(unquote_plus(key), []).append(unquote_plus(value))
+    return found

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from medialib.api import Identifier, caller_account_id, json_response, new_router
 from medialib.api.body import JSON
 from medialib.api.contract import answers, error_answer
-from medialib.files import details, metadata, service
+from medialib.files import details, listing, metadata, service
 from medialib.files.models import (
     BulkAITagsRequest,
     BulkDeleteRequest,
@@ -37,13 +37,12 @@ router = new_router()
     "/v1/files",
     summary="List and search files and folders",
     tags=["Files"],
-    responses={
-        **answers(400, 503, success=(200, list[FileResponse | FolderResponse], "Files and folders")),
-        501: {**error_answer(501), "description": "searchQuery is given: search is on the medialib roadmap"},
-    },
+    responses=answers(400, 503, success=(200, list[FileResponse | FolderResponse], "Files and folders")),
 )
 def list_files(query: Annotated[ListFilesQuery, Query()]) -> list[FileResponse | FolderResponse]:
-    return service.list_files(caller_account_id(router), query, get_settings(FilesSettings).delivery_base_url)
+    return listing.list_files(
+        caller_account_id(router), query, get_settings(FilesSettings).delivery_base_url, datetime.now(UTC)
+    )
 
 
 @router.get(

@@ -69,7 +69,7 @@ class FakeFileStore(Failing):
         )
 
     def folder_children(
-        self, account_id: str, folder_path: str, *, only: Child | None, ascending: bool
+        self, account_id: str, folder_path: str, *, only: Child | None, ascending: bool, page_size: int = 100
     ) -> Iterator[Entry]:
         self.check()
         children = [e for e in self._all(account_id) if _parent(e) == folder_path and _current(e)]
@@ -78,7 +78,9 @@ class FakeFileStore(Failing):
         children.sort(key=lambda e: (_kind(e).value, e.name), reverse=not ascending)  # "file" < "folder"
         return iter(children)
 
-    def account_entries(self, account_id: str, listings: Iterable[Listing], *, ascending: bool) -> Iterator[Entry]:
+    def account_entries(
+        self, account_id: str, listings: Iterable[Listing], *, ascending: bool, page_size: int = 100
+    ) -> Iterator[Entry]:
         self.check()
         result: list[Entry] = []
         for listing in listings:
@@ -199,6 +201,16 @@ class FakeFileStore(Failing):
         self.entries[key] = [
             e.model_copy(update=update) if isinstance(e, FileItem) and _current(e) else e for e in self.entries[key]
         ]
+
+    # ------------------------------------------------------------------ search: a folder's children by creation time
+
+    def folder_children_by_created(
+        self, account_id: str, folder_path: str, *, only: Child, ascending: bool, page_size: int = 100
+    ) -> Iterator[Entry]:
+        self.check()
+        children = [e for e in self._all(account_id) if _parent(e) == folder_path and _current(e) and _kind(e) is only]
+        children.sort(key=lambda e: (e.created_at, _id(e)), reverse=not ascending)
+        return iter(children)
 
 
 class FakeBlobs(Failing):

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from medialib.files import service as files
+from medialib.files import listing
 from medialib.files.models import FileItem, ListFilesQuery
 from tests.unit.services.fakes import FakeFileStore
 from tests.unit.services.test_files_service import ACCOUNT, BASE, file, folder
@@ -34,7 +34,7 @@ def drafts(file_store: FakeFileStore) -> FakeFileStore:
 
 
 def listed(query: dict[str, Any]) -> list[tuple[str, bool | None]]:
-    answers = files.list_files(ACCOUNT, ListFilesQuery.model_validate(query), BASE)
+    answers = listing.list_files(ACCOUNT, ListFilesQuery.model_validate(query), BASE)
     return [(entry.name, getattr(entry, "is_published", None)) for entry in answers]
 
 

@@ -472,3 +472,9 @@ def compose(query: Query) -> str:
     if isinstance(query.value, tuple):
         return f"{text} [{', '.join(_compose_scalar(v) for v in query.value)}]"
     return text if query.value is None else f"{text} {_compose_scalar(query.value)}"
+
+
+def date_value(text: str) -> AbsoluteDate | RelativeDate | None:
+    """``text`` as a date of the grammar (ISO, or relative ``"7d"``), or None: evaluation reads a Date custom
+    metadata value given as a string with it."""
+    return _date(text.strip())

@@ -1,4 +1,4 @@
-"""Use cases of the media library API that exist so far: list the account's files, get one file, store an
+"""Use cases of the media library API that exist so far: get one file (listing is ``files/listing.py``), store an
 uploaded version (``store_version``, the one entry of the upload pipeline into files), and a file's versions.
 
 Other domains reach files through this module (``file_exists``, ``path_exists``, ``store_version``), never
@@ -10,22 +10,17 @@ from __future__ import annotations
 import random
 import secrets
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Protocol
 
 from medialib.adapters import blobs
 from medialib.adapters.errors import ConditionFailedError
-from medialib.errors import BadRequestError, ConflictError, MedialibError, NotFoundError, NotImplementedYetError
+from medialib.errors import BadRequestError, ConflictError, MedialibError, NotFoundError
 from medialib.files.models import (
     FileItem,
     FileResponse,
     FolderItem,
-    FolderResponse,
-    ListFilesQuery,
-    ListType,
     NewVersion,
     VersionedFile,
 )
@@ -33,18 +28,14 @@ from medialib.files.rules import (
     MAX_VERSIONS,
     as_listed_version,
     blob_key,
-    folder_of,
-    matches_file_type,
-    matches_published,
     new_version_item,
     republished,
     restored_item,
     to_file_response,
-    to_folder_response,
     to_republish,
     version_object_key,
 )
-from medialib.files.store import Child, Entry, FileStore, Listing, TableFileStore
+from medialib.files.store import FileStore, TableFileStore
 from medialib.observability import logger
 from medialib.settings import BlobSettings, get_settings
 
@@ -82,16 +73,6 @@ class BusyFileError(ConflictError):
         super().__init__(
             f"Other uploads to {path} are in progress; nothing was stored. Please retry.", reason="CONCURRENT_UPLOADS"
         )
-
-
-_NATIVE_SORTS = {"ASC_CREATED": True, "DESC_CREATED": False}
-_LISTINGS = {
-    ListType.FILE: [Listing.FILES],
-    ListType.FILE_VERSION: [Listing.VERSIONS],
-    ListType.FOLDER: [Listing.FOLDERS],
-    ListType.ALL: [Listing.FOLDERS, Listing.FILES],  # folders first, as ImageKit lists
-}
-_CHILDREN = {ListType.FILE: Child.FILE, ListType.FOLDER: Child.FOLDER, ListType.ALL: None}
 
 
 def get_file(account_id: str, file_id: str, base_url: str) -> FileResponse:
@@ -159,37 +140,6 @@ def paths_of(account_id: str, file_ids: list[str]) -> list[str]:
 def versions_of(account_id: str, file_id: str) -> list[FileItem]:
     """Every stored version of a file, the current one included, by version number (delivery's ik-obj-version)."""
     return store.versions(account_id, file_id)
-
-
-def list_files(account_id: str, query: ListFilesQuery, base_url: str) -> list[FileResponse | FolderResponse]:
-    """One page of ``GET /v1/files``: the account's own partition only, read with Query, never Scan. The
-    ``fileType`` and ``isPublished`` filters apply to what is read, before ``skip`` and ``limit``."""
-    if query.search_query:
-        raise NotImplementedYetError("searchQuery")
-    if query.sort not in _NATIVE_SORTS:
-        raise NotImplementedYetError(f"sort={query.sort}")
-    entries = (
-        entry
-        for entry in _entries(account_id, query)
-        if matches_file_type(entry, query.file_type) and matches_published(entry, query.is_published)
-    )
-    page = islice(entries, query.skip, query.skip + query.limit)  # after the filters: a page holds what matched
-    return [_to_response(entry, base_url) for entry in page]
-
-
-def _entries(account_id: str, query: ListFilesQuery) -> Iterator[Entry]:
-    ascending = _NATIVE_SORTS[query.sort]
-    if query.path is None:
-        return store.account_entries(account_id, _LISTINGS[query.type], ascending=ascending)
-    if query.type is ListType.FILE_VERSION:
-        raise NotImplementedYetError("type=file-version with path")
-    return store.folder_children(account_id, folder_of(query.path), only=_CHILDREN[query.type], ascending=ascending)
-
-
-def _to_response(entry: Entry, base_url: str) -> FileResponse | FolderResponse:
-    if isinstance(entry, FileItem):
-        return to_file_response(entry, base_url)
-    return to_folder_response(entry)
 
 
 # ------------------------------------------------------------------ storing an uploaded version

@@ -53,12 +53,15 @@ class FileStore(Protocol):
         ...
 
     def folder_children(
-        self, account_id: str, folder_path: str, *, only: Child | None, ascending: bool
+        self, account_id: str, folder_path: str, *, only: Child | None, ascending: bool, page_size: int = 100
     ) -> Iterator[Entry]:
-        """Direct children of a folder: files (by name), then folders (by name); ``ascending=False`` reverses."""
+        """Direct children of a folder: files (by name), then folders (by name); ``ascending=False`` reverses.
+        ``page_size``: the items one Query page holds (a listing that reads everything asks for large pages)."""
         ...
 
-    def account_entries(self, account_id: str, listings: Iterable[Listing], *, ascending: bool) -> Iterator[Entry]:
+    def account_entries(
+        self, account_id: str, listings: Iterable[Listing], *, ascending: bool, page_size: int = 100
+    ) -> Iterator[Entry]:
         """Each listing in the order given, each sorted by creation time (then id); ``ascending=False``
         reverses within each listing."""
         ...
@@ -119,6 +122,12 @@ class FileStore(Protocol):
         """Write ``item``'s details (tags, AITags, custom coordinates, custom metadata, description, update time) to
         the current record and to the current version's record, in one transaction, on condition that the file is
         as ``previous`` read it (same version, same update time). ConditionFailedError otherwise."""
+
+    def folder_children_by_created(
+        self, account_id: str, folder_path: str, *, only: Child, ascending: bool, page_size: int = 100
+    ) -> Iterator[Entry]:
+        """Direct children of a folder of one kind, by creation time (then id); ``ascending=False`` reverses.
+        (SEARCH: a folder's listing by creation time reads only the page it answers.)"""
         ...
 
 
@@ -179,6 +188,7 @@ def _file_row(item: FileItem, seq: int, count: int, publish_seq: int = 0) -> dic
         "GSI1SK": f"FILE#{item.name}",
         "GSI2PK": _listing_pk(item.account_id, Listing.FILES),
         "GSI2SK": f"{row['createdAt']}#{item.file_id}",
+        **_created_in_folder(item.account_id, _parent_of(item.file_path), f"FILE#{row['createdAt']}#{item.file_id}"),
         "versionSeq": seq,
         "versionCount": count,
         "publishSeq": publish_seq or None,  # absent = 0 (None is not written)
@@ -212,6 +222,11 @@ def _folder_upsert(folder: FolderItem) -> table.Update:
         "GSI1SK": f"FOLDER#{folder.name}",
         "GSI2PK": _listing_pk(folder.account_id, Listing.FOLDERS),
         "GSI2SK": f"{_row(folder)['createdAt']}#{folder.folder_id}",
+        **_created_in_folder(
+            folder.account_id,
+            _parent_of(folder.folder_path),
+            f"FOLDER#{_row(folder)['createdAt']}#{folder.folder_id}",
+        ),
     }
     names = {f"#a{i}": name for i, name in enumerate(row)}
     values = {f":a{i}": value for i, value in enumerate(row.values())}
@@ -267,19 +282,22 @@ class TableFileStore:
         return table.get(*_path_key(account_id, file_path)) is not None
 
     def folder_children(
-        self, account_id: str, folder_path: str, *, only: Child | None, ascending: bool
+        self, account_id: str, folder_path: str, *, only: Child | None, ascending: bool, page_size: int = 100
     ) -> Iterator[Entry]:
         items = table.query(
             _folder_pk(account_id, folder_path),
             index=_FOLDER_INDEX,
             sk_prefix=_CHILD_PREFIX[only] if only else None,
             forward=ascending,
+            page_size=page_size,
         )
         return (_entry(item) for item in items)
 
-    def account_entries(self, account_id: str, listings: Iterable[Listing], *, ascending: bool) -> Iterator[Entry]:
+    def account_entries(
+        self, account_id: str, listings: Iterable[Listing], *, ascending: bool, page_size: int = 100
+    ) -> Iterator[Entry]:
         items = chain.from_iterable(
-            table.query(_listing_pk(account_id, listing), index=_ACCOUNT_INDEX, forward=ascending)
+            table.query(_listing_pk(account_id, listing), index=_ACCOUNT_INDEX, forward=ascending, page_size=page_size)
             for listing in listings
         )
         return (_entry(item) for item in items)
@@ -461,6 +479,20 @@ class TableFileStore:
             ]
         )
 
+    # ------------------------------------------------------------------ search: a folder's children by creation time
+
+    def folder_children_by_created(
+        self, account_id: str, folder_path: str, *, only: Child, ascending: bool, page_size: int = 100
+    ) -> Iterator[Entry]:
+        items = table.query(
+            _folder_pk(account_id, folder_path),
+            index=_FOLDER_CREATED_INDEX,
+            sk_prefix=_CHILD_PREFIX[only],
+            forward=ascending,
+            page_size=page_size,
+        )
+        return (_entry(item) for item in items)
+
 
 # ------------------------------------------------------------------ folders: rows of folders and walks of a tree
 #
@@ -491,7 +523,7 @@ class TableFolderStore:
             [
                 table.Update(
                     *_folder_key(account_id, folder_path),
-                    expression="REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK SET deletingJob = :job",
+                    expression="REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK, GSI3PK, GSI3SK SET deletingJob = :job",
                     values={":job": job_id},
                     condition="attribute_exists(GSI1PK)",
                 )
@@ -716,13 +748,15 @@ class TableMoveStore:
         row = _file_row(current, seq=previous.seq, count=previous.count)
         file_update = table.Update(
             *_file_key(account_id, file_id),
-            expression="SET filePath = :path, #n = :name, GSI1PK = :g1pk, GSI1SK = :g1sk, updatedAt = :updated",
+            expression="SET filePath = :path, #n = :name, GSI1PK = :g1pk, GSI1SK = :g1sk, GSI3PK = :g3pk, "
+            "updatedAt = :updated",
             values=guard["values"]
             | {
                 ":path": row["filePath"],
                 ":name": row["name"],
                 ":g1pk": row["GSI1PK"],
                 ":g1sk": row["GSI1SK"],
+                ":g3pk": row["GSI3PK"],
                 ":updated": row["updatedAt"],
             },
             names={"#n": "name"},
@@ -841,3 +875,14 @@ class TableMoveStore:
     def blob_holder(self, account_id: str, file_id: str, version_id: str) -> str | None:
         row = table.get(*_blob_ref_key(account_id, file_id, version_id))
         return None if row is None else str(row["heldBy"])
+
+
+# ------------------------------------------------------------------ search: GSI3, a folder's children by creation time
+# ``ACCOUNT#<acc>#FOLDER#<path>`` / ``FILE#<createdAt>#<fileId>`` or ``FOLDER#<createdAt>#<folderId>``, on the
+# current file rows and the folder rows (the rows GSI1 lists by name): a folder's listing sorted by creation time
+# reads only the page it answers, however large the folder.
+_FOLDER_CREATED_INDEX = "GSI3"
+
+
+def _created_in_folder(account_id: str, folder_path: str, sort_key: str) -> dict[str, str]:
+    return {"GSI3PK": _folder_pk(account_id, folder_path), "GSI3SK": sort_key}
