@@ -70,7 +70,7 @@ def test_authorizer_never_logs_the_key_or_its_basic_header(
     api: Any, account: Any, logs: io.StringIO, capfd: pytest.CaptureFixture[str], credential: Credential
 ) -> None:
     """Given a request with a right or a wrong private key (Basic, or x-api-key on /v1/images), When the
-    authorizer decides, Then the decision is made (200-range or 501 for a right key, 401 for a wrong one) and
+    authorizer decides, Then the decision is made (not 401 for a right key, 401 for a wrong one) and
     nothing written to the log or printed contains the key, its Basic header or any base64 of it."""
     key = account.private_key if credential.right else WRONG_KEY
     headers = basic(key) if credential.scheme == "basic" else {"x-api-key": key}

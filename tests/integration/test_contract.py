@@ -176,7 +176,7 @@ MISTAKES = [
     ),
     pytest.param(
         Mistake("POST", "/v1/files/copy", 415, b"{}", {"Content-Type": "text/plain"}, reason="UNSUPPORTED_MEDIA_TYPE"),
-        id="text-body-on-a-route-not-built-yet-is-415",
+        id="text-body-on-a-json-route-is-415",
     ),
     pytest.param(
         Mistake("POST", "/v1/files/copy", 400, b"{}", JSON_TYPE, reason="INVALID_PARAMETER"),
@@ -284,7 +284,7 @@ MISTAKES = [
 @pytest.mark.parametrize("mistake", MISTAKES)
 def test_every_mistake_is_a_4xx_in_imagekit_shape(api: Any, account: Any, mistake: Mistake) -> None:
     """Given a request a careless client could send, When the local API Gateway answers, Then the status is the
-    one of the table (a 4xx, or 501 for a route not built yet), the body is ImageKit's {message, help[, reason]}
+    one of the table (a 4xx), the body is ImageKit's {message, help[, reason]}
     naming the problem, x-should-retry is false and x-ik-requestId is set."""
     response = mistake.send(api, account.private_key)
     assert response.status_code == mistake.status, response.get_data()[:300]

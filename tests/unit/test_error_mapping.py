@@ -33,7 +33,6 @@ from medialib.api import (
     error_response,
     json_response,
     new_resolver,
-    not_implemented,
     respond,
 )
 from medialib.errors import (
@@ -44,7 +43,6 @@ from medialib.errors import (
     InternalError,
     MedialibError,
     NotFoundError,
-    NotImplementedYetError,
     PayloadTooLargeError,
     QuotaExceededError,
     ServiceUnavailableError,
@@ -195,7 +193,6 @@ ERRORS = {
     "payload-too-large-is-413-not-retried": Expected(PayloadTooLargeError("too big"), 413, "false"),
     "quota-exceeded-is-429-not-retried": Expected(QuotaExceededError("spent"), 429, "false"),
     "internal-error-is-500-not-retried": Expected(InternalError(), 500, "false"),
-    "not-implemented-is-501-not-retried": Expected(NotImplementedYetError("Teleporting"), 501, "false"),
     "service-unavailable-is-503-retried": Expected(ServiceUnavailableError(), 503, "true"),
 }
 
@@ -239,8 +236,7 @@ def test_error_body_is_message_and_help_then_reason_only_when_set() -> None:
 
 
 def test_generic_errors_say_what_happened_without_detail() -> None:
-    """Given the two generic server errors and a not-implemented route, When read, Then their fixed messages:
-    nothing of the cause, and the capability named for a 501."""
+    """Given the two generic server errors, When read, Then their fixed messages: nothing of the cause."""
     assert InternalError().body() == {
         "message": "We encountered an internal error.",
         "help": "The error was logged; nothing was changed.",
@@ -248,11 +244,6 @@ def test_generic_errors_say_what_happened_without_detail() -> None:
     assert ServiceUnavailableError().body() == {
         "message": "The service is temporarily unavailable. Please retry.",
         "help": "Nothing was changed by this request.",
-    }
-    assert NotImplementedYetError("Teleporting").body() == {
-        "message": "Teleporting is not available in this version of medialib.",
-        "help": "This route is declared in template.yaml; its capability is on the medialib roadmap.",
-        "reason": "NOT_IMPLEMENTED",
     }
 
 
@@ -343,7 +334,6 @@ def app() -> APIGatewayRestResolver:
     def context() -> dict[str, Any]:
         return {"function": app.lambda_context.function_name}
 
-    not_implemented(app, "Teleporting", [("POST", "/teleport"), ("GET", "/teleport/<id>")], tag="Teleport")
     return app
 
 
@@ -503,23 +493,6 @@ def test_unknown_route_is_404_in_imagekit_shape(app: APIGatewayRestResolver) -> 
     status, headers, body = answer(app, event("GET", "/nothing"))
     assert (status, headers["x-should-retry"]) == (404, "false")
     assert body == {"message": "The requested resource does not exist.", "help": DEFAULT_HELP, "reason": "NOT_FOUND"}
-
-
-def test_declared_but_unbuilt_route_is_501_documented_as_such_and_not_logged(
-    app: APIGatewayRestResolver, logs: io.StringIO
-) -> None:
-    """Given routes the template declares and a later issue builds, When called, Then 501 NOT_IMPLEMENTED
-    naming the capability (never a 404 that reads as "no such file"), no warning in the log, and the OpenAPI
-    document lists them with their 501."""
-    for request in (event("POST", "/teleport"), event("GET", "/teleport/x1")):
-        status, headers, body = answer(app, request)
-        assert (status, headers["x-should-retry"], body["reason"]) == (501, "false", "NOT_IMPLEMENTED")
-        assert body["message"] == "Teleporting is not available in this version of medialib."
-    assert log_records(logs) == []
-    paths = app.get_openapi_schema().paths or {}
-    assert "/things" in paths
-    teleport = paths["/teleport"].post
-    assert teleport is not None and 501 in (teleport.responses or {})  # docs/openapi.json drops Powertools' 422
 
 
 def test_caller_account_is_the_authorizers_and_nothing_else(app: APIGatewayRestResolver) -> None:

@@ -112,19 +112,6 @@ class ThrottledError(MedialibError):
         )
 
 
-class NotImplementedYetError(MedialibError):
-    """A route that the template already declares and a later issue implements."""
-
-    status = 501
-
-    def __init__(self, capability: str):
-        super().__init__(
-            f"{capability} is not available in this version of medialib.",
-            help="This route is declared in template.yaml; its capability is on the medialib roadmap.",
-            reason="NOT_IMPLEMENTED",
-        )
-
-
 class InternalError(MedialibError):
     """A failure a retry will not fix (a misconfiguration, a bug); its cause is logged, never returned."""
 

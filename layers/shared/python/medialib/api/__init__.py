@@ -19,7 +19,6 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from medialib.accounts import service as accounts
 from medialib.accounts.models import Account
 from medialib.api.body import JSON, check_body, expected_object, parse_json
-from medialib.api.contract import answers
 from medialib.api.routes import MANAGEMENT_ROUTES, PREFLIGHT, allowed_methods
 from medialib.delivery.models import Answer, NotModified, Redirected
 from medialib.errors import (
@@ -28,7 +27,6 @@ from medialib.errors import (
     MedialibError,
     MethodNotAllowedError,
     NotFoundError,
-    NotImplementedYetError,
     UnauthorizedError,
     UnsupportedMediaTypeError,
 )
@@ -124,7 +122,7 @@ def register_error_handlers(app: APIGatewayRestResolver, routes: tuple[str, ...]
 
     @app.exception_handler(MedialibError)
     def _domain(error: MedialibError) -> Response[str]:
-        if error.status >= 500 and not isinstance(error, NotImplementedYetError):
+        if error.status >= 500:
             logger.warning("request failed", extra={"status": error.status, "error": error.message})
         return shaped(error)
 
@@ -261,17 +259,3 @@ def _route_on_resource(event: dict[str, Any]) -> None:
     if not resource or "+}" in resource or not parameters:
         return
     event["path"] = _PARAMETER.sub(lambda m: quote(str(parameters.get(m.group(1), "")), safe=""), resource)
-
-
-def not_implemented(
-    app: APIGatewayRestResolver | Router, capability: str, routes: list[tuple[str, str]], *, tag: str
-) -> None:
-    """Answer 501 on routes the template declares for this function and a later issue implements, so that
-    a client sees "not available yet", never a 404 that reads as "your file does not exist"."""
-
-    def later() -> Response[str]:
-        raise NotImplementedYetError(capability)
-
-    for method, rule in routes:
-        summary = f"Not available yet: {capability}"
-        app.route(rule, method=method, summary=summary, responses=answers(501), tags=[tag])(later)

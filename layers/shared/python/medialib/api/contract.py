@@ -30,7 +30,6 @@ ERROR_DESCRIPTIONS = {
     415: "The body is not of a media type this route reads",
     429: "Rate limited (retry after Retry-After) or a monthly quota spent",
     500: "Internal error; nothing was changed",
-    501: "Declared route whose capability a later version of medialib builds",
     503: "A dependency failed; retry",
 }
 

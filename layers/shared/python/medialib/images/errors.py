@@ -19,7 +19,6 @@ _CODES_BY_REASON = {
     "INVALID_BODY": "invalid_request",
     "METHOD_NOT_ALLOWED": "method_not_allowed",
     "UNSUPPORTED_MEDIA_TYPE": "unsupported_media_type",
-    "NOT_IMPLEMENTED": "not_implemented",
 }
 _CODES_BY_STATUS = {
     400: "invalid_request",
@@ -32,7 +31,6 @@ _CODES_BY_STATUS = {
     415: "unsupported_media_type",
     429: "rate_limited",
     500: "internal_error",
-    501: "not_implemented",
     503: "service_unavailable",
 }
 # Messages that name a medialib file where an img-processing client thinks of an image.
