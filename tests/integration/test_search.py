@@ -341,3 +341,16 @@ def test_a_careless_client_gets_a_4xx_never_a_5xx(
     assert response.status_code == status, response.get_data(as_text=True)[:300]
     if 400 <= status < 500 and method != "HEAD":
         assert {"message", "help"} <= set(response.json)
+
+
+@pytest.mark.parametrize(
+    ("skip", "status"),
+    [("10000000", 200), ("10000001", 400), ("11573416558206470687992206885650432", 400)],
+    ids=["largest-skip-is-an-empty-page", "skip-past-the-bound-is-a-400", "skip-past-a-machine-integer-is-a-400"],
+)
+def test_a_huge_skip_is_an_empty_page_or_a_400_never_a_500(api: Any, account: Any, skip: str, status: int) -> None:
+    """Found by schemathesis: a skip past what Python can slice was a 500."""
+    answer = api.get(f"/v1/files?skip={skip}&sort=DESC_HEIGHT&limit=27", headers=basic(account.private_key))
+    assert answer.status_code == status, answer.get_data()
+    if status == 200:
+        assert answer.get_json() == []

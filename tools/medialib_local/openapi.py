@@ -144,7 +144,11 @@ def _route_of(spec: AppSpec, function_id: str, method: str, path: str) -> RouteS
 
 def _completed(spec: AppSpec, route: RouteSpec, method: str, operation: dict[str, Any]) -> dict[str, Any]:
     """The operation with what the gateway adds, the 422 Powertools documents removed, and its security."""
-    responses: dict[str, Any] = {k: v for k, v in operation.get("responses", {}).items() if k != "422"}
+    responses: dict[str, Any] = {
+        status: {k: v for k, v in answer.items() if k != "content"} if status == "204" else answer  # no body
+        for status, answer in operation.get("responses", {}).items()
+        if status != "422"
+    }
     api = spec.sam["Resources"][route.api_id]["Properties"]
     gateway = [500]
     if route.authorizer_id:

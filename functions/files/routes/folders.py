@@ -16,6 +16,7 @@ from medialib.folders.models import (
     CopyFolderRequest,
     CreateFolderRequest,
     DeleteFolderRequest,
+    FolderCreatedResponse,
     FolderJobResponse,
     MoveFolderRequest,
     RenameFolderRequest,
@@ -33,7 +34,7 @@ def _machine() -> str:
     "/v1/folder",
     summary="Create a folder (and its parents)",
     tags=["Folders"],
-    responses={201: {"description": "Created, or it existed already: {}"}, **answers(400, 415, 503)},
+    responses=answers(400, 415, 503, success=(201, FolderCreatedResponse, "Created, or it existed already: {}")),
 )
 def create_folder(request: CreateFolderRequest) -> Response[str]:
     service.create_folder(caller_account_id(router), request, datetime.now(UTC))

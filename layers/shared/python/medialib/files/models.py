@@ -41,6 +41,9 @@ SortKey = Literal[
 ]  # fmt: skip
 
 
+# skip past what any account holds (a listing reads skip + limit items): bounded so that a page is always a number
+MAX_SKIP = 10_000_000
+
 _BOOLEAN_TEXT = {"true": True, "false": False}
 
 
@@ -53,7 +56,7 @@ class ListFilesQuery(WireModel):
     search_query: str | None = Field(default=None, max_length=4096)
     file_type: FileTypeFilter = FileTypeFilter.ALL
     limit: int = Field(default=1000, ge=1, le=1000)
-    skip: int = Field(default=0, ge=0)
+    skip: int = Field(default=0, ge=0, le=MAX_SKIP)
     is_published: bool | None = Field(
         default=None,
         description="medialib extension: true lists only published files (or versions), false only drafts; "

@@ -23,6 +23,10 @@ class FolderJobType(StrEnum):
 FolderPath = Field(min_length=1, max_length=MAX_PATH_LENGTH)
 
 
+class FolderCreatedResponse(WireModel):
+    """``POST /v1/folder`` answers ImageKit's empty object ``{}``."""
+
+
 class CreateFolderRequest(WireModel):
     """``POST /v1/folder``. Unknown fields are ignored, as ImageKit does."""
 
