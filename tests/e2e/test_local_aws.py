@@ -53,14 +53,14 @@ def _invalidations(local_api: RunningStack) -> list[dict[str, Any]]:
 
 def test_the_banner_prints_the_local_aws_endpoint_and_every_resource(local_api: RunningStack) -> None:
     """Given start-api running, When its banner is read, Then it names a loopback endpoint, the region, the
-    credentials, one table, the two buckets and the state machine's ARN."""
+    credentials, one table, the two buckets and the two state machines' ARNs (bulk publish, folder jobs)."""
     printed = _banner(local_api)
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", printed["Endpoint URL"][0])
     assert printed["Region"] == ["us-east-1"]
     assert "AWS_ACCESS_KEY_ID=" in printed["Credentials"][0]
     assert len(printed["Table"]) == 1
     assert len(printed["Bucket"]) == 2
-    assert [arn.split(":")[5] for arn in printed["State machine"]] == ["stateMachine"]
+    assert [arn.split(":")[5] for arn in printed["State machine"]] == ["stateMachine", "stateMachine"]
 
 
 def test_the_printed_buckets_answer_at_the_printed_endpoint(local_api: RunningStack) -> None:
@@ -83,7 +83,7 @@ def test_the_printed_table_holds_what_the_api_uses(local_api: RunningStack) -> N
 
 
 def test_the_printed_state_machine_answers_at_the_printed_endpoint(local_api: RunningStack) -> None:
-    """Given the banner's state machine ARN, When boto3 describes it at the printed endpoint, Then it is there."""
+    """Given the banner's state machine ARNs, When boto3 describes each at the printed endpoint, Then it is there."""
     stepfunctions = _client(local_api, "stepfunctions")
-    [arn] = _banner(local_api)["State machine"]
-    assert stepfunctions.describe_state_machine(stateMachineArn=arn)["stateMachineArn"] == arn
+    for arn in _banner(local_api)["State machine"]:
+        assert stepfunctions.describe_state_machine(stateMachineArn=arn)["stateMachineArn"] == arn
