@@ -978,7 +978,7 @@ def test_the_sweep_keeps_an_object_whose_holder_moves_while_it_looks(
     (vid,) = [v["versionInfo"]["id"] for v in listed_versions(api, key, a.file_id)]
     assert move(api, key, a.file_path, b.file_path.rsplit("/", 1)[0]).status_code == 204
     real_holder = moves.store.blob_holder
-    moved = []
+    moved: list[int] = []
 
     def holder_then_move(account_id: str, file_id: str, version_id: str) -> Any:
         held = real_holder(account_id, file_id, version_id)

@@ -282,11 +282,11 @@ def _finish_recorded(account_id: str, source_path: str, path: str, file_id: str 
     record = store.move_record(account_id, source_path)
     if record is None or record.to_path != path or (file_id is not None and record.from_file_id != file_id):
         raise _source_missing(source_path)
+    _finish_or_warn(record)  # what the move left is finished (or dropped with a deleted destination) either way
     current = files.store.get_file(account_id, record.to_file_id)
     if current is None or current.file_path != record.to_path:
         raise _source_missing(source_path)
-    _finish_or_warn(record)
-    return files.store.get_file(account_id, record.to_file_id) or current
+    return current
 
 
 def _finish_or_warn(record: MoveRecord) -> None:
@@ -346,13 +346,29 @@ def move(account_id: str, source_path: str, destination_folder: str, *, now: dat
 # ------------------------------------------------------------------ rename
 
 
+class RenamePurgeFailedError(MedialibError):
+    """The rename is done but the purge of its old URL failed: a 207 in ImageKit's error shape (PURGE_FAILED) that
+    says both, with the cause's message and help."""
+
+    status = 207
+
+    def __init__(self, cause: MedialibError) -> None:
+        super().__init__(
+            f"The file was renamed, but purging its old URL failed: {cause.message}",
+            help="The rename is done and the old URL answers 404 at the origin; request a purge of the old URL "
+            "with POST /v1/files/purge to clear the CDN's copies. " + cause.help,
+            reason="PURGE_FAILED",
+        )
+        self.cause = cause
+
+
 @dataclass(frozen=True)
 class Renamed:
     """A rename done: the file's record, and its purge (``purgeCache``): the request's id, or why it failed."""
 
     item: FileItem
     purge_request_id: str | None = None
-    purge_error: MedialibError | None = None
+    purge_error: RenamePurgeFailedError | None = None
 
 
 class FileAlreadyExistsError(ConflictError):
@@ -379,7 +395,7 @@ def rename(account: Account, file_path: str, new_name: str, *, purge_cache: bool
         request_id = purge_old_url(account, file_path, now)
     except MedialibError as err:
         logger.warning("rename purge failed", extra={"status": err.status, "reason": err.reason})
-        return Renamed(item, purge_error=err)
+        return Renamed(item, purge_error=RenamePurgeFailedError(err))
     return Renamed(item, purge_request_id=request_id)
 
 
