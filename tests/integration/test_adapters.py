@@ -14,6 +14,7 @@ import pytest
 from medialib.adapters import blobs, cdn, table
 from medialib.adapters.errors import ConditionFailedError
 from medialib.errors import InternalError
+from tests.integration.aws_requests import sent
 
 
 def _key(name: str) -> tuple[str, str]:
@@ -155,3 +156,22 @@ def test_deleting_by_an_empty_prefix_is_refused() -> None:
     """Given an empty prefix (it would empty the bucket), When deleting by it, Then ValueError, nothing sent."""
     with pytest.raises(ValueError, match="non-empty prefix"):
         blobs.delete_prefix("any-bucket", "")
+
+
+def test_deleting_many_keys_sends_one_request_per_thousand(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given 5 objects and 2 keys that hold nothing, When the 7 keys are deleted with batches lowered to 3, Then 3
+    DeleteObjects requests, every object gone, an absent key no failure (as in S3), and nothing reported left."""
+    monkeypatch.setattr(blobs, "DELETE_BATCH", 3)
+    bucket = stack.provisioned.physical["OriginalsBucket"]
+    prefix = f"test-{uuid.uuid4().hex[:8]}/"
+    s3 = boto3.client("s3")
+    keys = [f"{prefix}{n}" for n in range(7)]
+    for key in keys[:5]:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+
+    with sent("s3", "DeleteObjects") as requests:
+        left = blobs.delete_many(bucket, keys)
+
+    assert left == []
+    assert [len(request["Delete"]["Objects"]) for request in requests] == [3, 3, 1]
+    assert s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount") == 0

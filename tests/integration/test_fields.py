@@ -17,6 +17,7 @@ from medialib.accounts import service as accounts
 from medialib.accounts.models import Account
 from medialib.adapters import table
 from tests.conftest import basic
+from tests.integration.aws_requests import sent
 from tests.integration.test_contract import JSON_TYPE, Mistake
 from tests.integration.test_upload_sessions import open_session, poll, post_file
 from tests.upload_helpers import image, multipart
@@ -392,3 +393,14 @@ def test_a_browser_may_call_the_fields_routes(api: Any, path: str, methods: str)
     )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Methods"] == methods
+
+
+def test_an_upload_right_after_a_field_is_created_reads_the_fields_strongly_consistent(api: Any, key: str) -> None:
+    """Given a field just created, When a file is uploaded with a value for it, Then the account's fields are read
+    with a strongly consistent Query (a stale read would refuse the new field with a 400) and the upload is 200."""
+    create(api, key, "fresh", type="Text")
+    with sent("dynamodb", "Query") as queries:
+        answer = upload(api, key, customMetadata=json.dumps({"fresh": "yes"}))
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    fields = [params for params in queries if params["ExpressionAttributeValues"].get(":sk") == {"S": "FIELD#"}]
+    assert fields and all(params.get("ConsistentRead") is True for params in fields)

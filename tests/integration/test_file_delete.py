@@ -13,6 +13,7 @@ import pytest
 
 from medialib.files import store as file_store
 from tests.conftest import basic
+from tests.integration.aws_requests import sent
 from tests.integration.delivery_helpers import Uploaded, halves, invalidations, upload, versions
 
 
@@ -164,3 +165,20 @@ def test_delete_with_a_json_content_type_and_no_body_is_accepted(api: Any, accou
         f"/v1/files/{file.file_id}", headers={**basic(account.private_key), "Content-Type": "application/json"}
     )
     assert answer.status_code == 204
+
+
+def test_a_bulk_delete_removes_each_files_objects_in_one_request(api: Any, stack: Any, account: Any) -> None:
+    """Given two files of three versions each, When both are deleted by deleteByFileIds, Then each file's objects
+    leave in one S3 DeleteObjects request (not one request per object: 100 files of 100 versions must fit in the
+    API's 29 s) and every object is gone."""
+    files = [_three_versions(api, account.private_key) for _ in range(2)]
+    body = json.dumps({"fileIds": [file.file_id for file in files]})
+    headers = {**basic(account.private_key), "Content-Type": "application/json"}
+
+    with sent("s3", "DeleteObjects") as batches, sent("s3", "DeleteObject") as singles:
+        answer = api.post("/v1/files/batch/deleteByFileIds", headers=headers, data=body)
+
+    assert answer.status_code == 200, answer.get_data()
+    assert singles == []
+    assert sorted(len(batch["Delete"]["Objects"]) for batch in batches) == [3, 3]
+    assert all(_objects(stack, account.account_id, file.file_id) == [] for file in files)

@@ -5,6 +5,8 @@ between them and a race with an upload; the orphan sweep after a move onto anoth
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -14,11 +16,14 @@ import boto3
 import pytest
 
 from medialib.adapters import clients, table
+from medialib.adapters.errors import ConditionFailedError
+from medialib.errors import ServiceUnavailableError
 from medialib.files import moves
 from medialib.files import rules as file_rules
 from medialib.files import service as file_service
 from medialib.files import store as file_store
 from tests.conftest import basic
+from tests.integration.aws_requests import sent
 from tests.integration.delivery_helpers import Uploaded, invalidations_of, token_of, upload, versions
 from tests.integration.test_dependency_failures import Injector, client_error
 from tests.integration.test_orphan_sweep import LATER, _exists, _put, sweep_at
@@ -842,3 +847,198 @@ def test_a_moved_and_renamed_file_is_listed_at_its_new_folder_by_name_and_by_cre
             for folder in (source, destination)
         }
         assert listed == {source: [], destination: [f"{destination}/b.txt"]}, sort
+
+
+# ------------------------------------------------------------------ review findings (races, failures, stale reads)
+
+
+def test_an_upload_between_a_copys_transactions_keeps_the_version_count_and_the_file_deletable(
+    api: Any, account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given transactions of 4 writes and a copy of 4 versions onto a file, When an upload to the destination reads
+    it after the copy's first transaction and commits after its last, Then the upload's write loses (it re-reads and
+    lands), the file's version count equals its rows, and the file can be deleted."""
+    monkeypatch.setattr(file_store, "MOVE_CHUNK_WRITES", 4)
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"s1", b"s2", b"s3", b"s4"])
+    dest = text_file(api, key, [b"d1"])
+    folder = dest.file_path.rsplit("/", 1)[0]
+    real, calls, deferred = table.transact_write, [], []
+    real_add = file_service.store.add_version
+
+    def upload_reads_after_the_first(writes: Any, **kwargs: Any) -> None:
+        real(writes, **kwargs)
+        calls.append(1)
+        if len(calls) == 1:  # an upload reads the file now; its transaction is held until the copy is done
+            monkeypatch.setattr(file_service.store, "add_version", lambda *a: deferred.append(a))
+            upload(api, key, b"racer", fileName="a.txt", folder=folder)
+            monkeypatch.setattr(file_service.store, "add_version", real_add)
+
+    monkeypatch.setattr(table, "transact_write", upload_reads_after_the_first)
+    assert copy(api, key, source.file_path, folder, versions=True).status_code == 204
+    monkeypatch.setattr(table, "transact_write", real)
+    with pytest.raises(ConditionFailedError):
+        real_add(*deferred[0])  # the held upload's transaction: the file's count moved on since its read
+    upload(api, key, b"racer", fileName="a.txt", folder=folder)  # its retry, on a fresh read
+
+    stored = file_service.store.versioned(acc, dest.file_id)
+    assert stored is not None and stored.count == len(file_service.store.versions(acc, dest.file_id)) == 6
+    answer = api.delete(f"/v1/files/{dest.file_id}", headers=basic(key))
+    assert answer.status_code == 204, answer.get_data()
+
+
+def test_a_copy_whose_later_transaction_fails_keeps_the_objects_of_what_it_recorded(
+    api: Any, account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given transactions of 4 writes and a copy of 3 versions into a new folder, When DynamoDB is unavailable for
+    the copy's second transaction (the first, the new file with its current version, is written), Then the answer
+    is a 503 and the new file serves its bytes (an object whose write's outcome is unknown is left to the sweep)."""
+    monkeypatch.setattr(file_store, "MOVE_CHUNK_WRITES", 4)
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"s1", b"s2", b"s3"])
+    elsewhere = _folder()
+    real, calls = table.transact_write, []
+
+    def unavailable_on_the_second(writes: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 3:  # 1: the destination's folders, 2: the file and its current version, 3: the rest
+            raise ServiceUnavailableError()
+        real(writes, **kwargs)
+
+    monkeypatch.setattr(table, "transact_write", unavailable_on_the_second)
+    assert copy(api, key, source.file_path, elsewhere, versions=True).status_code == 503
+    monkeypatch.setattr(table, "transact_write", real)
+
+    assert _file_id_at(api, key, f"{elsewhere}/a.txt")
+    assert delivered(api, acc, f"{elsewhere}/a.txt").get_data() == b"s3"
+
+
+def test_a_copy_that_lost_its_race_deletes_the_objects_it_made(
+    api: Any, stack: Any, account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a copy whose first transaction always loses its condition (other writers keep winning), When it gives
+    up (409), Then no object it copied is left: none was recorded."""
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"s1"])
+    before = object_keys(stack, acc)
+
+    def lost(*_args: Any, **_kwargs: Any) -> None:
+        raise ConditionFailedError()
+
+    monkeypatch.setattr(moves, "_retry_pause", lambda: None)
+    monkeypatch.setattr(moves.store, "create_copy", lost)
+    assert copy(api, key, source.file_path, _folder()).status_code == 409
+    assert object_keys(stack, acc) == before
+
+
+def test_a_move_whose_versions_read_is_stale_loses_no_version(
+    api: Any, account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a source of 3 versions and a file of that name at the destination, When the move's read of the
+    source's versions misses the newest one (a stale copy), Then the move reads again: no version is left behind
+    under the source id and the destination holds 1 + 3 versions."""
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"s1", b"s2", b"s3"])
+    dest = text_file(api, key, [b"d1"])
+    real_versions, stale = file_service.store.versions, [True]
+
+    def stale_once(account_id: str, file_id: str) -> Any:
+        found = real_versions(account_id, file_id)
+        if file_id == source.file_id and stale:
+            stale.clear()
+            return found[:-1]
+        return found
+
+    monkeypatch.setattr(file_service.store, "versions", stale_once)
+    assert move(api, key, source.file_path, dest.file_path.rsplit("/", 1)[0]).status_code == 204
+    monkeypatch.setattr(file_service.store, "versions", real_versions)
+    assert real_versions(acc, source.file_id) == []
+    assert len(real_versions(acc, dest.file_id)) == 4
+
+
+def test_a_files_versions_are_read_strongly_consistent(api: Any, account: Any) -> None:
+    """Given a file, When its versions are read (as moves, copies, deletes and publish do), Then the Query asks for
+    a strongly consistent read: a version uploaded just before is never missed."""
+    key, acc = account.private_key, account.account_id
+    source = text_file(api, key, [b"s1", b"s2"])
+    with sent("dynamodb", "Query") as queries:
+        assert len(file_service.store.versions(acc, source.file_id)) == 2
+    assert queries and all(params.get("ConsistentRead") is True for params in queries)
+
+
+def test_the_sweep_keeps_an_object_whose_holder_moves_while_it_looks(
+    api: Any, stack: Any, account: Any, invoke: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a version of A moved onto B (its object keeps A's key), When B is moved onto C between the sweep's read
+    of the reference row (held by B) and its read of B's version row, Then the object is kept."""
+    key = account.private_key
+    a = text_file(api, key, [b"a1"])
+    b = text_file(api, key, [b"b1"])
+    c = text_file(api, key, [b"c1"])
+    (vid,) = [v["versionInfo"]["id"] for v in listed_versions(api, key, a.file_id)]
+    assert move(api, key, a.file_path, b.file_path.rsplit("/", 1)[0]).status_code == 204
+    real_holder = moves.store.blob_holder
+    moved: list[int] = []
+
+    def holder_then_move(account_id: str, file_id: str, version_id: str) -> Any:
+        held = real_holder(account_id, file_id, version_id)
+        if version_id == vid and not moved:
+            moved.append(1)
+            assert move(api, key, b.file_path, c.file_path.rsplit("/", 1)[0]).status_code == 204
+        return held
+
+    monkeypatch.setattr(moves.store, "blob_holder", holder_then_move)
+    sweep_at(invoke, monkeypatch, LATER)
+
+    assert _exists(stack, f"{account.account_id}/{a.file_id}/{vid}")
+    assert delivered(api, account.account_id, c.file_path).get_data() == b"a1"
+
+
+@pytest.mark.parametrize("operation", ["move", "rename"])
+def test_a_path_that_holds_no_file_is_a_404_even_after_a_move_from_it(api: Any, account: Any, operation: str) -> None:
+    """Given /f/a.txt moved to /g (or renamed b.txt) and then renamed again, When the same move (rename) of /f/a.txt
+    is sent again (no file is at /f/a.txt, and none at the recorded destination), Then 404 SOURCE_FILE_MISSING
+    (ImageKit), not a success that says it was done."""
+    key = account.private_key
+    f = text_file(api, key, [b"x"])
+    g = _folder()
+    folder = f.file_path.rsplit("/", 1)[0]
+    if operation == "move":
+        assert move(api, key, f.file_path, g).status_code == 204
+        assert rename(api, key, f"{g}/a.txt", "b.txt").status_code == 200
+        answer = move(api, key, f.file_path, g)
+    else:
+        assert rename(api, key, f.file_path, "b.txt").status_code == 200
+        assert rename(api, key, f"{folder}/b.txt", "c.txt").status_code == 200
+        answer = rename(api, key, f.file_path, "b.txt")
+
+    assert answer.status_code == 404, answer.get_data()
+    assert _body(answer)["reason"] == "SOURCE_FILE_MISSING"
+
+
+def test_a_copy_with_versions_copies_its_objects_concurrently_within_the_bound(
+    api: Any, account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a source of 4 versions and S3 copies that take a while, When it is copied with includeFileVersions,
+    Then several S3 copies run at once, never more than COPY_WORKERS (100 versions of 25 MB must fit in the API's
+    29 s: docs/moves.md "Limits"), and every version arrives."""
+    monkeypatch.setattr(moves, "COPY_WORKERS", 2)
+    key = account.private_key
+    source = text_file(api, key, [b"s1", b"s2", b"s3", b"s4"])
+    real_copy, running, most, lock = moves.objects.copy, [0], [0], threading.Lock()
+
+    def slow_copy(source_key: str, dest_key: str) -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.2)
+        real_copy(source_key, dest_key)
+        with lock:
+            running[0] -= 1
+
+    monkeypatch.setattr(moves.objects, "copy", slow_copy)
+    elsewhere = _folder()
+    assert copy(api, key, source.file_path, elsewhere, versions=True).status_code == 204
+
+    assert most[0] == 2
+    assert len(listed_versions(api, key, _file_id_at(api, key, f"{elsewhere}/a.txt"))) == 4

@@ -257,7 +257,7 @@ def test_an_orphan_left_by_a_failure_between_s3_and_dynamodb_is_invisible_and_sw
     before = _keys(stack, account.account_id)
     with monkeypatch.context() as faults:
         faults.setattr(table, "transact_write", _unavailable)
-        faults.setattr(blobs, "delete", _unavailable)
+        faults.setattr(blobs, "delete_many", _unavailable)
         response = post(api, account.private_key, {"fileName": "orphan.png", "folder": "/orphaned"}, image())
     listed = json.loads(api.get("/v1/files?path=/orphaned", headers=basic(account.private_key)).get_data())
     [orphan] = _keys(stack, account.account_id) - before

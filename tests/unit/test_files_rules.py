@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from medialib.files.models import FileItem, FolderItem, ListFilesQuery
-from medialib.files.rules import folder_of, iso, matches_published, to_file_response
+from medialib.files.rules import bulk_status, folder_of, iso, matches_published, to_file_response
 
 
 def _item(**overrides: object) -> FileItem:
@@ -127,3 +127,13 @@ def test_any_other_is_published_text_is_refused(text: str) -> None:
     naming the accepted values, never guessed."""
     with pytest.raises(ValidationError, match="must be true or false"):
         ListFilesQuery.model_validate({"isPublished": text})
+
+
+@pytest.mark.parametrize(
+    ("errors", "status"),
+    [(None, 200), ([], 200), (["one file failed"], 207)],
+    ids=["no-errors-field", "empty-errors", "some-failed"],
+)
+def test_a_bulk_answer_is_200_when_every_file_was_done_and_207_otherwise(errors: list[str] | None, status: int) -> None:
+    """Given a bulk request's errors, When its status is chosen, Then 200 without errors and 207 with some."""
+    assert bulk_status(errors) == status

@@ -8,7 +8,8 @@ import pytest
 
 from medialib.files.models import FileItem
 from medialib.files.rules import republished, to_republish
-from medialib.publish.rules import purge_failure, purge_request_id, took_down, unpublished_ids
+from medialib.jobs.rules import purge_request_id
+from medialib.publish.rules import purge_failure, took_down, unpublished_ids
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from medialib.api import Identifier, caller_account_id, json_response, new_router
 from medialib.api.body import JSON
 from medialib.api.contract import answers, error_answer
-from medialib.files import details, listing, metadata, service
+from medialib.files import details, listing, metadata, rules, service
 from medialib.files.models import (
     BulkAITagsRequest,
     BulkDeleteRequest,
@@ -131,8 +131,7 @@ def remove_ai_tags(request: BulkAITagsRequest) -> Response[str]:
 
 
 def _bulk_answer(answer: BulkDeleteResponse | BulkUpdateResponse) -> Response[str]:
-    """200 when every file was done, 207 (with ``errors``) when some were not."""
-    return json_response(207 if answer.errors else 200, answer.model_dump(by_alias=True, exclude_none=True))
+    return json_response(rules.bulk_status(answer.errors), answer.model_dump(by_alias=True, exclude_none=True))
 
 
 def _extension_status(answer: UpdatedFileResponse) -> dict[str, Any]:

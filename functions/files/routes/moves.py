@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools.event_handler import Response
 
-from medialib.api import caller_account, caller_account_id, json_response, new_router
+from medialib.api import caller_account, caller_account_id, error_response, json_response, new_router
 from medialib.api.body import JSON
 from medialib.api.contract import ErrorResponse, answers
 from medialib.files import moves
@@ -64,12 +64,6 @@ def rename_file(request: RenameFileRequest) -> Response[str]:
         now=datetime.now(UTC),
     )
     if done.purge_error is not None:
-        body = {
-            "message": f"The file was renamed, but purging its old URL failed: {done.purge_error.message}",
-            "help": "The rename is done and the old URL answers 404 at the origin; request a purge of the old URL "
-            "with POST /v1/files/purge to clear the CDN's copies. " + done.purge_error.help,
-            "reason": "PURGE_FAILED",
-        }
-        return json_response(207, body)
+        return error_response(done.purge_error)
     answer = RenameFileResponse(purge_request_id=done.purge_request_id)
     return json_response(200, answer.model_dump(by_alias=True, exclude_none=True))

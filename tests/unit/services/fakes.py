@@ -228,6 +228,12 @@ class FakeBlobs(Failing):
         self.check()
         self.objects.pop(key, None)
 
+    def delete_many(self, keys: list[str]) -> list[str]:
+        self.check()
+        for key in keys:
+            self.objects.pop(key, None)
+        return []
+
 
 def _as_version(item: FileItem) -> FileItem:
     return item.model_copy(update={"type": "file-version"})

@@ -98,6 +98,23 @@ def delete(bucket: str, key: str) -> None:
         raise translate(err, "S3") from None
 
 
+DELETE_BATCH = 1000  # S3 DeleteObjects' limit per request
+
+
+def delete_many(bucket: str, keys: list[str]) -> list[str]:
+    """Delete the objects (absent ones count as deleted, as in S3), ``DELETE_BATCH`` keys per DeleteObjects
+    request; returns the keys S3 reported it could not delete. A request that fails as a whole raises."""
+    failed: list[str] = []
+    for start in range(0, len(keys), DELETE_BATCH):
+        batch: list[ObjectIdentifierTypeDef] = [{"Key": key} for key in keys[start : start + DELETE_BATCH]]
+        try:
+            answer = clients.s3().delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+        except AWS_ERRORS as err:
+            raise translate(err, "S3") from None
+        failed += [str(error.get("Key", "")) for error in answer.get("Errors", [])]  # Quiet: only the failures
+    return failed
+
+
 def presign_post(bucket: str, key: str, *, content_type: str, size: int, expires_in: int) -> dict[str, Any]:
     """A browser-style POST (``{"url", "fields"}``) that S3 accepts for ``expires_in`` seconds, for exactly
     ``key``, a file of exactly ``size`` bytes and the Content-Type ``content_type``: its policy says so and S3

@@ -124,15 +124,19 @@ def update(  # noqa: PLR0913 - mirrors UpdateItem: key, expression, values, name
     return _load(raw["Attributes"])
 
 
-def query(
+def query(  # noqa: PLR0913 - mirrors Query: partition, index, prefix, order, page size, consistency
     pk_value: str,
     *,
     index: str | None = None,
     sk_prefix: str | None = None,
     forward: bool = True,
     page_size: int = 100,
+    consistent: bool = False,
 ) -> Iterator[Item]:
-    """Items of one partition (of the table or of ``index``) in key order, paginated lazily."""
+    """Items of one partition (of the table or of ``index``) in key order, paginated lazily. ``consistent``: a
+    strongly consistent read (the table only: a global secondary index is always eventually consistent)."""
+    if consistent and index is not None:
+        raise ValueError("a global secondary index cannot be read strongly consistently")
     pk_name, sk_name = ("PK", "SK") if index is None else (f"{index}PK", f"{index}SK")
     condition = "#pk = :pk"
     values: dict[str, Any] = {":pk": {"S": pk_value}}
@@ -149,6 +153,8 @@ def query(
         "ScanIndexForward": forward,
         "Limit": page_size,
     }
+    if consistent:
+        kwargs["ConsistentRead"] = True
     if index:
         kwargs["IndexName"] = index
     while True:

@@ -101,7 +101,9 @@ def _replace(item: FieldItem, previous: FieldItem) -> table.Put:
 
 class TableFieldStore:
     def fields(self, account_id: str) -> list[FieldItem]:
-        return [FieldItem.model_validate(row) for row in table.query(_pk(account_id), sk_prefix="FIELD#")]
+        return [
+            FieldItem.model_validate(row) for row in table.query(_pk(account_id), sk_prefix="FIELD#", consistent=True)
+        ]
 
     def get(self, account_id: str, field_id: str) -> FieldItem | None:
         row = table.get(*_field_key(account_id, field_id))

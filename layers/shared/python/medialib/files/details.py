@@ -26,7 +26,7 @@ from medialib.files.models import (
     UpdateFileDetailsRequest,
 )
 from medialib.files.rules import version_object_key
-from medialib.observability import logger, metrics
+from medialib.observability import metrics
 from medialib.publish import service as publish
 from medialib.upload.rules import extension_status
 
@@ -69,19 +69,10 @@ def delete_file(account_id: str, file_id: str) -> None:
         except ConditionFailedError:
             _backoff()
             continue
-        _discard([version_object_key(version) for version in versions])
+        files.discard([version_object_key(version) for version in versions])  # one DeleteObjects per 1,000
         metrics.add_metric(name="FileDeleted", unit="Count", value=1)
         return
     raise files.BusyFileError(file_id)
-
-
-def _discard(keys: list[str]) -> None:
-    """Best effort: an object without a version record is invisible, and the orphan sweep deletes it."""
-    for key in keys:
-        try:
-            files.originals.delete(key)
-        except MedialibError:
-            logger.warning("could not delete a deleted file's object; the orphan sweep will", extra={"key": key})
 
 
 def delete_files(account_id: str, file_ids: list[str]) -> BulkDeleteResponse:

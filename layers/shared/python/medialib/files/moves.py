@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -28,6 +29,7 @@ from medialib.files.models import FileItem, MoveRecord, VersionedFile
 from medialib.files.rules import (
     blob_key,
     check_version_room,
+    complete_history,
     copied_version,
     destination_of,
     in_append_order,
@@ -72,9 +74,13 @@ def _retry_pause() -> None:
     time.sleep(random.uniform(0.005, 0.05))  # noqa: S311 - jitter, not a secret
 
 
-def _ensure_folders(account_id: str, folder: str, now: datetime) -> None:
-    """The destination's folders, made as upload makes them (kept when they exist)."""
-    store.ensure_folders(files._folders(account_id, folder, now))
+def _history(src: VersionedFile) -> list[FileItem]:
+    """Every version of ``src`` (a strongly consistent read); ConditionFailedError when the read does not match the
+    file's count (a writer in between): the caller reads the file again."""
+    versions = files.store.versions(src.item.account_id, src.item.file_id)
+    if not complete_history(src, versions):
+        raise ConditionFailedError()
+    return versions
 
 
 # ------------------------------------------------------------------ copy
@@ -85,51 +91,80 @@ def copy_file(
 ) -> FileItem:
     """Copy ``source`` (its current version, or every version oldest first) into ``destination_folder``: a new
     file, or, onto a file of the same name, new versions appended to its history (the last, the source's current
-    version, becomes current). Objects are copied first, records next; an object whose record was not written is
-    deleted (or, if that fails too, swept). Returns the destination's current record. Not idempotent: each call
-    makes new versions (a second call appends them again), as ImageKit does."""
+    version, becomes current). Objects are copied first (``COPY_WORKERS`` at a time), records next. Objects whose
+    records are known not to be written (a lost condition, a failure before the write) are deleted at once; when
+    the write's outcome is unknown (DynamoDB failing, a timeout) they are left: the orphan sweep deletes those
+    without a record. Returns the destination's current record. Not idempotent: each call makes new versions (a
+    second call appends them again), as ImageKit does."""
     path = destination_of(destination_folder, source.name)
-    written: set[str] = set()
+    unrecorded: list[str] = []  # objects copied whose records are known not to exist
     try:
         for _ in range(files.MAX_ATTEMPTS):
             src = files.store.versioned(account_id, source.file_id)
             if src is None:
                 raise _source_missing(source.file_path)
-            versions = (
-                in_append_order(files.store.versions(account_id, src.item.file_id), src.item.version_id)
-                if include_versions
-                else [src.item]
-            )
+            try:
+                versions = in_append_order(_history(src), src.item.version_id) if include_versions else [src.item]
+            except ConditionFailedError:
+                _retry_pause()
+                continue
             dest = src if src.item.file_path == path else _at(account_id, path)
             if dest is not None:
                 check_version_room(dest.count, len(versions), path)
             copies = _copies(versions, dest, path, now)
-            for original, copy in zip(versions, copies, strict=True):
-                key = blob_key(account_id, copy.file_id, copy.version_id)
-                if key not in written:
-                    objects.copy(version_object_key(original), key)
-                    written.add(key)
+            pairs = [
+                (version_object_key(original), blob_key(account_id, copy.file_id, copy.version_id))
+                for original, copy in zip(versions, copies, strict=True)
+            ]
+            _copy_objects(pairs, unrecorded)
+            if dest is None:
+                files.ensure_folders(account_id, destination_folder, now)
             try:
                 if dest is None:
-                    _ensure_folders(account_id, destination_folder, now)
                     store.create_copy(copies)
                 else:
                     store.append_copies(dest, copies)
-            except ConditionFailedError:
+            except ConditionFailedError:  # the first transaction lost: nothing was written
+                files.discard(unrecorded)
+                unrecorded.clear()
                 _retry_pause()
                 continue
             except UnfinishedWriteError as unfinished:
                 # The destination went away after the first transaction: the rest has nowhere to go. The objects of
                 # the copies not recorded are left to the orphan sweep (those recorded went with the destination).
                 logger.warning("copy left unfinished", extra={"path": path, "written": unfinished.done})
-                written.clear()
+                unrecorded.clear()
                 return copies[-1].model_copy(update={"type": "file"})
-            written -= {blob_key(account_id, c.file_id, c.version_id) for c in copies}
+            except BaseException:
+                unrecorded.clear()  # the outcome is unknown: records may point to them; the sweep decides
+                raise
+            unrecorded.clear()
             metrics.add_metric(name="FileCopied", unit="Count", value=1)
             return copies[-1].model_copy(update={"type": "file"})
         raise files.BusyFileError(path)
     finally:
-        files._discard(sorted(written))
+        files.discard(unrecorded)
+
+
+# S3 server-side copies run at once per copy call (docs/moves.md "Limits": 100 versions of 25 MB in ~10 s); boto3's
+# connection pool holds 10 connections.
+COPY_WORKERS = 10
+
+
+def _copy_objects(pairs: list[tuple[str, str]], done: list[str]) -> None:
+    """Each ``(source key, destination key)`` copied, ``COPY_WORKERS`` at a time; every destination key copied is
+    added to ``done`` (also when another copy failed, whose error is then raised once all have finished)."""
+    if len(pairs) == 1:
+        objects.copy(*pairs[0])
+        done.append(pairs[0][1])
+        return
+    with ThreadPoolExecutor(max_workers=min(COPY_WORKERS, len(pairs))) as pool:
+        futures = {pool.submit(objects.copy, source, dest): dest for source, dest in pairs}
+    errors = [future.exception() for future in futures]
+    done.extend(dest for future, dest in futures.items() if future.exception() is None)
+    first = next((error for error in errors if error is not None), None)
+    if first is not None:
+        raise first
 
 
 def _copies(versions: list[FileItem], dest: VersionedFile | None, path: str, now: datetime) -> list[FileItem]:
@@ -194,10 +229,10 @@ def _relocate(src: VersionedFile, path: str, now: datetime, *, folder: str | Non
     """The file takes ``path`` (same id): its record, its path claim and every version row. ConditionFailedError
     when the first transaction lost (re-read and try again)."""
     account_id, file_id = src.item.account_id, src.item.file_id
+    versions = _history(src)
     if folder is not None:
-        _ensure_folders(account_id, folder, now)
+        files.ensure_folders(account_id, folder, now)
     current = relocated_current(src.item, path, now)
-    versions = files.store.versions(account_id, file_id)
     rows = [relocated(v, path) for v in sorted(versions, key=lambda v: v.version_id != current.version_id)]
     record = MoveRecord(
         account_id=account_id,
@@ -217,7 +252,7 @@ def _relocate(src: VersionedFile, path: str, now: datetime, *, folder: str | Non
 
 def _append_moved(src: VersionedFile, dest: VersionedFile, path: str, now: datetime) -> FileItem:
     account_id = src.item.account_id
-    versions = files.store.versions(account_id, src.item.file_id)
+    versions = _history(src)
     check_version_room(dest.count, len(versions), path)
     ordered = in_append_order(versions, src.item.version_id)
     moved = [
@@ -241,14 +276,15 @@ def _append_moved(src: VersionedFile, dest: VersionedFile, path: str, now: datet
 
 
 def _finish_recorded(account_id: str, source_path: str, path: str, file_id: str | None) -> FileItem:
-    """The source is gone: if a move of it to ``path`` is recorded, finish what it left and return the
-    destination's current record; else 404."""
+    """The source is gone: if a move of it to ``path`` is recorded and its destination file is still there (a retry
+    of that move), finish what it left and return the destination's current record; else 404 (ImageKit's answer
+    for a path that holds no file: the file has moved on since, or been deleted)."""
     record = store.move_record(account_id, source_path)
     if record is None or record.to_path != path or (file_id is not None and record.from_file_id != file_id):
         raise _source_missing(source_path)
-    _finish_or_warn(record)
+    _finish_or_warn(record)  # what the move left is finished (or dropped with a deleted destination) either way
     current = files.store.get_file(account_id, record.to_file_id)
-    if current is None:
+    if current is None or current.file_path != record.to_path:
         raise _source_missing(source_path)
     return current
 
@@ -282,7 +318,7 @@ def _finish(record: MoveRecord) -> None:
     if dest is None:
         # The destination was deleted while the move went on: what had not arrived goes the way of what had.
         store.drop_rows(left)
-        files._discard([version_object_key(v) for v in left])
+        files.discard([version_object_key(v) for v in left])
         return
     moved = [
         moved_version(
@@ -310,13 +346,29 @@ def move(account_id: str, source_path: str, destination_folder: str, *, now: dat
 # ------------------------------------------------------------------ rename
 
 
+class RenamePurgeFailedError(MedialibError):
+    """The rename is done but the purge of its old URL failed: a 207 in ImageKit's error shape (PURGE_FAILED) that
+    says both, with the cause's message and help."""
+
+    status = 207
+
+    def __init__(self, cause: MedialibError) -> None:
+        super().__init__(
+            f"The file was renamed, but purging its old URL failed: {cause.message}",
+            help="The rename is done and the old URL answers 404 at the origin; request a purge of the old URL "
+            "with POST /v1/files/purge to clear the CDN's copies. " + cause.help,
+            reason="PURGE_FAILED",
+        )
+        self.cause = cause
+
+
 @dataclass(frozen=True)
 class Renamed:
     """A rename done: the file's record, and its purge (``purgeCache``): the request's id, or why it failed."""
 
     item: FileItem
     purge_request_id: str | None = None
-    purge_error: MedialibError | None = None
+    purge_error: RenamePurgeFailedError | None = None
 
 
 class FileAlreadyExistsError(ConflictError):
@@ -343,7 +395,7 @@ def rename(account: Account, file_path: str, new_name: str, *, purge_cache: bool
         request_id = purge_old_url(account, file_path, now)
     except MedialibError as err:
         logger.warning("rename purge failed", extra={"status": err.status, "reason": err.reason})
-        return Renamed(item, purge_error=err)
+        return Renamed(item, purge_error=RenamePurgeFailedError(err))
     return Renamed(item, purge_request_id=request_id)
 
 
@@ -388,8 +440,16 @@ def purge_old_url(account: Account, old_path: str, now: datetime) -> str:
 def blob_referenced(account_id: str, file_id: str, version_id: str) -> bool:
     """Whether a version moved into another file still has ``{acc}/{file_id}/{version_id}`` as its object (its
     reference row names the file holding it, and that file's version says so): the sweep keeps such objects."""
+    key = blob_key(account_id, file_id, version_id)
     holder = store.blob_holder(account_id, file_id, version_id)
-    if holder is None:
-        return False
-    version = files.store.get_version(account_id, holder, version_id)
-    return version is not None and version_object_key(version) == blob_key(account_id, file_id, version_id)
+    while holder is not None:
+        version = files.store.get_version(account_id, holder, version_id)
+        if version is not None and version_object_key(version) == key:
+            return True
+        # A move in between (it rewrites the reference with the version row, in one transaction): read it again,
+        # and call the object unreferenced only when the reference still names the file that does not hold it.
+        again = store.blob_holder(account_id, file_id, version_id)
+        if again == holder:
+            return False
+        holder = again
+    return False

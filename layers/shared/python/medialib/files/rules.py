@@ -452,3 +452,12 @@ def relocated(version: FileItem, file_path: str) -> FileItem:
 
 def relocated_current(current: FileItem, file_path: str, now: datetime) -> FileItem:
     return relocated(current, file_path).model_copy(update={"updated_at": now})
+
+
+# ------------------------------------------------------------------ details: the status of a bulk answer
+
+
+def bulk_status(errors: Sequence[object] | None) -> int:
+    """A bulk request's status (deleteByFileIds, addTags, removeTags, removeAITags): 200 when every file was done,
+    207 (Multi-Status, the body's ``errors`` naming them) when some were not."""
+    return 207 if errors else 200

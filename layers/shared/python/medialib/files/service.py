@@ -35,7 +35,7 @@ from medialib.files.rules import (
     to_republish,
     version_object_key,
 )
-from medialib.files.store import FileStore, TableFileStore
+from medialib.files.store import FileStore, TableFileStore, TableFolderStore
 from medialib.observability import logger
 from medialib.settings import BlobSettings, get_settings
 
@@ -47,6 +47,10 @@ class Blobs(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    def delete_many(self, keys: list[str]) -> list[str]:
+        """Delete the objects in as few requests as the bucket allows; the keys that could not be deleted."""
+        ...
+
 
 class S3Blobs:
     def put(self, key: str, body: bytes, content_type: str) -> None:
@@ -55,9 +59,13 @@ class S3Blobs:
     def delete(self, key: str) -> None:
         blobs.delete(get_settings(BlobSettings).originals_bucket, key)
 
+    def delete_many(self, keys: list[str]) -> list[str]:
+        return blobs.delete_many(get_settings(BlobSettings).originals_bucket, keys)
+
 
 store: FileStore = TableFileStore()  # the seams: unit tests put an in-memory FileStore and Blobs here
 originals: Blobs = S3Blobs()
+folder_store = TableFolderStore()
 
 # Concurrent writers of one file serialise on its version counter; a writer that lost retries with a fresh read.
 MAX_ATTEMPTS = 30
@@ -150,7 +158,9 @@ def new_id() -> str:
     return secrets.token_hex(12)
 
 
-def _folders(account_id: str, folder: str, now: datetime) -> list[FolderItem]:
+def new_folders(account_id: str, folder: str, now: datetime) -> list[FolderItem]:
+    """The folders on the way to ``folder`` (``/a/b``: ``/a``, ``/a/b``), as upload creates them (kept when they
+    exist: the store writes each attribute only where absent)."""
     levels = [level for level in folder.split("/") if level]
     return [
         FolderItem(
@@ -186,13 +196,24 @@ def _may_add_version(previous: VersionedFile, new: NewVersion) -> None:
         )
 
 
-def _discard(keys: list[str]) -> None:
-    """Best effort: a blob no record points to is invisible, and only costs storage."""
-    for key in keys:
-        try:
-            originals.delete(key)
-        except MedialibError:
-            logger.warning("could not delete an unreferenced blob", extra={"key": key})
+def ensure_folders(account_id: str, folder: str, now: datetime) -> None:
+    """Create ``folder`` and the folders on its way unless they exist (a copy's or a move's destination)."""
+    folders = new_folders(account_id, folder, now)
+    if folders:
+        folder_store.create_folders(folders)
+
+
+def discard(keys: list[str]) -> None:
+    """Delete objects no record points to (a deleted file's, a write that lost): DeleteObjects batches, best
+    effort. An object left (S3 failing) is invisible, only costs storage, and the daily orphan sweep deletes it."""
+    if not keys:
+        return
+    try:
+        left = originals.delete_many(keys)
+    except MedialibError:
+        left = keys
+    if left:
+        logger.warning("could not delete unreferenced objects; the orphan sweep will", extra={"keys": left[:20]})
 
 
 def store_version(account_id: str, new: NewVersion, content: bytes, now: datetime | None = None) -> FileItem:
@@ -217,17 +238,17 @@ def store_version(account_id: str, new: NewVersion, content: bytes, now: datetim
                 written.append(key)
             try:
                 if previous is None:
-                    store.create_file(item, _folders(account_id, new.folder, now))
+                    store.create_file(item, new_folders(account_id, new.folder, now))
                 else:
                     store.add_version(item, previous)
             except ConditionFailedError:
                 time.sleep(random.uniform(*_BACKOFF_SECONDS))  # noqa: S311 - jitter, not a secret
                 continue
-            _discard([k for k in written if k != key])
+            discard([k for k in written if k != key])
             return item
         raise BusyFileError(path)
     except BaseException:
-        _discard(written)
+        discard(written)
         raise
 
 
@@ -293,7 +314,7 @@ def delete_version(account_id: str, file_id: str, version_id: str) -> None:
             store.delete_version(account_id, file_id, version_id)
         except ConditionFailedError:
             continue
-        _discard([version_object_key(version)])  # a version moved in from another file keeps its own object
+        discard([version_object_key(version)])  # a version moved in from another file keeps its own object
         return
     raise BusyFileError(file_id)
 

@@ -237,10 +237,17 @@ def _folder_upsert(folder: FolderItem) -> table.Update:
 
 
 def _unchanged(previous: VersionedFile) -> dict[str, Any]:
-    """The file is as ``previous`` read it: its version and its path (a move or rename changes the path only)."""
+    """The file is as ``previous`` read it: its version, its path (a move or rename changes the path only) and its
+    version count (a copy or move onto it adds rows in later transactions, each growing the count without a new
+    ``versionSeq``: a writer that read the count before such a transaction and wrote it after would lose rows)."""
     return {
-        "condition": "versionSeq = :seq AND versionId = :vid AND filePath = :fpath",
-        "values": {":seq": previous.seq, ":vid": previous.item.version_id, ":fpath": previous.item.file_path},
+        "condition": "versionSeq = :seq AND versionId = :vid AND filePath = :fpath AND versionCount = :gcount",
+        "values": {
+            ":seq": previous.seq,
+            ":vid": previous.item.version_id,
+            ":fpath": previous.item.file_path,
+            ":gcount": previous.count,
+        },
     }
 
 
@@ -345,7 +352,8 @@ class TableFileStore:
 
     def versions(self, account_id: str, file_id: str) -> list[FileItem]:
         pk, _ = _file_key(account_id, file_id)
-        found = [FileItem.model_validate(row) for row in table.query(pk, sk_prefix="VERSION#")]
+        rows = table.query(pk, sk_prefix="VERSION#", consistent=True)  # a version just added is never missed
+        found = [FileItem.model_validate(row) for row in rows]
         return sorted(found, key=lambda version: version.version_number)
 
     def get_version(self, account_id: str, file_id: str, version_id: str) -> FileItem | None:
@@ -417,8 +425,8 @@ class TableFileStore:
         account_id, file_id = previous.item.account_id, previous.item.file_id
         current_id = previous.item.version_id
         older = [_version_key(account_id, file_id, v.version_id) for v in versions if v.version_id != current_id]
-        guard = _unchanged(previous)
-        condition = f"{guard['condition']} AND versionCount = :count"
+        guard = _unchanged(previous)  # its versionCount: the running count, as each transaction lowers it
+        condition = guard["condition"]
         # The last transaction: the file row, the path claim, the current version's row and what is left.
         room = DELETE_CHUNK_WRITES - 3
         count = previous.count
@@ -429,7 +437,7 @@ class TableFileStore:
                     table.Update(
                         *_file_key(account_id, file_id),
                         expression="SET versionCount = versionCount - :n",
-                        values=guard["values"] | {":count": count, ":n": len(chunk)},
+                        values=guard["values"] | {":gcount": count, ":n": len(chunk)},
                         condition=condition,
                     ),
                     *(table.Delete(*key) for key in chunk),
@@ -439,7 +447,7 @@ class TableFileStore:
         table.transact_write(
             [
                 table.Delete(
-                    *_file_key(account_id, file_id), condition=condition, values=guard["values"] | {":count": count}
+                    *_file_key(account_id, file_id), condition=condition, values=guard["values"] | {":gcount": count}
                 ),
                 table.Delete(
                     *_path_key(account_id, previous.item.file_path),
@@ -588,10 +596,6 @@ class UnfinishedWriteError(Exception):
 
 
 class MoveStore(Protocol):
-    def ensure_folders(self, folders: list[FolderItem]) -> None:
-        """Create the folders that do not exist (one transaction of upserts, ≤ 50)."""
-        ...
-
     def relocate(
         self, previous: VersionedFile, current: FileItem, versions: list[FileItem], record: MoveRecord
     ) -> None:
@@ -736,10 +740,6 @@ def _current_first(versions: list[FileItem]) -> list[FileItem]:
 
 
 class TableMoveStore:
-    def ensure_folders(self, folders: list[FolderItem]) -> None:
-        if folders:
-            table.transact_write([_folder_upsert(folder) for folder in folders])
-
     def relocate(
         self, previous: VersionedFile, current: FileItem, versions: list[FileItem], record: MoveRecord
     ) -> None:

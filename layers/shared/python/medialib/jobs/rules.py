@@ -41,3 +41,13 @@ def failure(result: dict[str, Any]) -> dict[str, Any]:
     if result.get("reason"):
         return {"fileId": result.get("fileId"), "reason": result["reason"], "message": result.get("message")}
     return {"fileId": result.get("fileId"), "reason": "INTERNAL_ERROR", "message": UNEXPECTED}
+
+
+# ------------------------------------------------------------------ a job's purge (publish, folders)
+
+PURGE_REQUEST_ID_LENGTH = 24  # ImageKit's request ids are 24 hexadecimal characters
+
+
+def purge_request_id(job_id: str) -> str:
+    """A job's purge request id: fixed by the job (its hexadecimal id), so a retried purge step is the same request."""
+    return job_id[:PURGE_REQUEST_ID_LENGTH]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-PURGE_REQUEST_ID_LENGTH = 24  # ImageKit's request ids are 24 hexadecimal characters
-
 
 def unpublished_ids(is_published: bool | None, results: list[dict[str, Any]]) -> list[str]:
     """The files an unpublish job must purge: those it unpublished, changed now or before (a retried file step
@@ -20,11 +18,6 @@ def took_down(results: list[dict[str, Any]]) -> bool:
     """Whether the job changed any file's state: its purge is then never refused by the quota (seed 000); a job
     that only repeated unpublishes is an ordinary purge."""
     return any(result.get("status") == "SUCCEEDED" and result.get("changed") is True for result in results)
-
-
-def purge_request_id(job_id: str) -> str:
-    """A job's purge request id: fixed by the job (its hexadecimal id), so a retried purge step is the same request."""
-    return job_id[:PURGE_REQUEST_ID_LENGTH]
 
 
 def purge_failure(error: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from medialib.adapters import workflows as sfn_workflows
 from medialib.errors import MedialibError, PurgeOwedError, RetryableError
 from medialib.files import service as files
 from medialib.files.models import FileItem
+from medialib.jobs import rules as jobs_rules
 from medialib.jobs import service as jobs
 from medialib.observability import metrics
 from medialib.publish import rules
@@ -128,6 +129,6 @@ def _purge(task: WorkerTask) -> str | None:
     if not paths:
         return None
     account = accounts.existing(task.account_id)
-    request_id = rules.purge_request_id(task.job_id)
+    request_id = jobs_rules.purge_request_id(task.job_id)
     force = rules.took_down(task.results)
     return purge.purge_unpublished(account, paths, datetime.now(UTC), request_id=request_id, force=force)
