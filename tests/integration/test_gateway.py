@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import basic
+from tests.integration.test_publish import fresh_account
 
 
 def _json(response: Any) -> Any:
@@ -15,10 +16,10 @@ def _json(response: Any) -> Any:
     return json.loads(response.get_data())
 
 
-def test_new_account_lists_no_files(api: Any, other_account: Any) -> None:
-    """Given an account with no uploads (not the dev account: other tests upload to it), When GET /v1/files,
+def test_new_account_lists_no_files(api: Any, stack: Any) -> None:
+    """Given a new account with no uploads (of its own: other tests upload to the shared ones), When GET /v1/files,
     Then 200 and an empty JSON array."""
-    response = api.get("/v1/files", headers=basic(other_account.private_key))
+    response = api.get("/v1/files", headers=basic(fresh_account().private_key))
     assert response.status_code == 200
     assert _json(response) == []
 
