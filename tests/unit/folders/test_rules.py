@@ -138,3 +138,22 @@ def test_purge_failure_keeps_the_error_name_not_its_cause() -> None:
     assert report["reason"] == "PURGE_FAILED" and "QuotaExceededError" in report["message"]
     assert "Traceback" not in str(report)
     assert rules.purge_request_id("0123456789abcdef0123456789abcdef") == "0123456789abcdef01234567"
+
+
+@pytest.mark.parametrize(
+    ("path", "bounded"),
+    [
+        pytest.param("/d" * 50, True, id="50-levels-ok"),
+        pytest.param("/d" * 51, False, id="51-levels-out"),
+        pytest.param("/" + "x" * 1023, True, id="1024-characters-ok"),
+        pytest.param("/" + "x" * 1024, False, id="1025-characters-out"),
+    ],
+)
+def test_a_folder_the_walk_would_make_is_bounded_as_upload_bounds_it(path: str, bounded: bool) -> None:
+    """Given the destination of a folder the walk enters, When checked, Then out of bounds past 50 levels or 1024
+    characters, and the failure it reports names the folder and the reason FOLDER_TOO_DEEP."""
+    why = rules.out_of_bounds(path)
+    assert (why is None) is bounded
+    if why is not None:
+        failure = rules.folder_failure("/src/s/t", path, why)
+        assert (failure["reason"], failure["fileId"]) == ("FOLDER_TOO_DEEP", None) and "/src/s/t" in failure["message"]

@@ -74,7 +74,7 @@ def _retry_pause() -> None:
 
 def _ensure_folders(account_id: str, folder: str, now: datetime) -> None:
     """The destination's folders, made as upload makes them (kept when they exist)."""
-    store.ensure_folders(files._folders(account_id, folder, now))
+    store.ensure_folders(files.folders_on_the_way(account_id, folder, now))
 
 
 # ------------------------------------------------------------------ copy

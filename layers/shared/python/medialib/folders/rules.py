@@ -111,6 +111,27 @@ def refusal(source: str, destination: str, *, verb: str) -> str | None:
     return None
 
 
+def out_of_bounds(path: str) -> str | None:
+    """Why no folder can be at ``path`` (None: one can): upload and ``POST /v1/folder`` refuse more than 50 levels
+    or 1024 characters, and so does the walk of a copy, move or rename for each folder it would make."""
+    try:
+        _bounded(path)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def folder_failure(folder: str, destination: str, why: str) -> dict[str, Any]:
+    """The job's report of a source folder the walk did not enter, since its destination cannot exist: the folder,
+    its files and its subfolders stay where they are (counted as one failure)."""
+    return {
+        "fileId": None,  # a folder's, not one file's
+        "status": "FAILED",
+        "reason": "FOLDER_TOO_DEEP",
+        "message": f"{folder} and everything in it stay where they are: {destination} cannot exist ({why}).",
+    }
+
+
 def purge_path(source: str) -> str:
     """What a rename with purgeCache purges: the old folder's URL and everything under it (``<old-folder-url>*``)."""
     return source.rstrip("/") + "/"

@@ -45,7 +45,6 @@ from medialib.jobs import service as jobs
 from medialib.jobs.models import JobStatus
 from medialib.observability import logger, metrics
 from medialib.purge import service as purge
-from medialib.upload.rules import folders_on_the_way
 
 BATCH_FILES = 25  # files per batch: each is a few DynamoDB transactions (and S3 copies for a copy)
 BATCH_SECONDS = 45.0  # a batch stops taking new files after this long (copies of many large versions)
@@ -72,21 +71,6 @@ def _checked(rule: Callable[[str], str], value: str, field: str) -> str:
         raise _bad(f"{field}: {error}") from None
 
 
-def _new_folders(account_id: str, path: str, now: datetime) -> list[FolderItem]:
-    """The folder rows from the top down to ``path`` (each kept as it is when it exists)."""
-    return [
-        FolderItem(
-            account_id=account_id,
-            folder_id=files.new_id(),
-            name=rules.name_of(level),
-            folder_path=level,
-            created_at=now,
-            updated_at=now,
-        )
-        for level in folders_on_the_way(path)
-    ]
-
-
 # ------------------------------------------------------------------ create
 
 
@@ -97,7 +81,7 @@ def create_folder(account_id: str, request: CreateFolderRequest, now: datetime) 
         path = rules.new_folder_path(request.parent_folder_path, request.folder_name)
     except ValueError as error:
         raise _bad(str(error), "INVALID_FOLDER_NAME") from None
-    folders.create_folders(_new_folders(account_id, path, now))
+    folders.create_folders(files.folders_on_the_way(account_id, path, now))
     metrics.add_metric(name="FolderCreated", unit="Count", value=1)
     return path
 
@@ -105,10 +89,15 @@ def create_folder(account_id: str, request: CreateFolderRequest, now: datetime) 
 # ------------------------------------------------------------------ jobs: requests
 
 
-def _source(account_id: str, value: str, field: str, *, reason: str) -> str:
+def _source_path(value: str, field: str) -> str:
     path = _checked(rules.existing_path, value, field)
     if path == rules.ROOT:
         raise _bad(f"{field}: the root folder cannot be the source of this operation.")
+    return path
+
+
+def _source(account_id: str, value: str, field: str, *, reason: str) -> str:
+    path = _source_path(value, field)
     if folders.get_folder(account_id, path) is None:
         raise NotFoundError(f"No folder found at {path}.", reason=reason)
     return path
@@ -133,7 +122,8 @@ def _start(progress: FolderJobItem, state_machine_arn: str, *, undo: Callable[[]
     that fails closes the job as FAILED (never a job Pending forever) and runs ``undo``."""
     payload = {"accountId": progress.account_id, "jobId": progress.job_id, "purgeCache": progress.purge_cache}
     try:
-        progress_store.create(progress)
+        with suppress(ConditionFailedError):  # recorded by the request that hid the folder, then died
+            progress_store.create(progress)
         workflows.start(state_machine_arn, progress.job_id, payload)
     except MedialibError:
         jobs.fail(progress.account_id, progress.job_id, "NOT_STARTED")
@@ -189,16 +179,38 @@ def request_rename(account_id: str, request: RenameFolderRequest, state_machine_
 
 def request_delete(account_id: str, request: DeleteFolderRequest, state_machine_arn: str) -> str:
     """``DELETE /v1/folder``: the folder leaves every listing now (and is no longer found: a second delete is a
-    404); its files and subfolders are deleted by a DELETE_FOLDER job. The job's id."""
-    path = _source(account_id, request.folder_path, "folderPath", reason="FOLDER_NOT_FOUND")
-    job = _job(account_id, FolderJobType.DELETE, path, path)
-    try:
-        folders.hide_folder(account_id, path, job.job_id)
-    except ConditionFailedError:  # deleted by a concurrent request
-        jobs.fail(account_id, job.job_id, "NOT_STARTED")
-        raise NotFoundError(f"No folder found at {path}.", reason="FOLDER_NOT_FOUND") from None
+    404); its files and subfolders are deleted by a DELETE_FOLDER job. The job's id.
+
+    A request that died between hiding the folder and starting its job (a timeout) left the folder hidden by a job
+    that never started: its retry starts that job (recording its progress and starting its named execution are
+    both idempotent) and succeeds, rather than a 404 that would leave the folder's files behind."""
+    path = _source_path(request.folder_path, "folderPath")
+    stalled = _stalled_delete(account_id, path)
+    if stalled is not None:
+        job = stalled
+    else:
+        if folders.get_folder(account_id, path) is None:
+            raise NotFoundError(f"No folder found at {path}.", reason="FOLDER_NOT_FOUND")
+        job = _job(account_id, FolderJobType.DELETE, path, path)
+        try:
+            folders.hide_folder(account_id, path, job.job_id)
+        except ConditionFailedError:  # deleted by a concurrent request
+            jobs.fail(account_id, job.job_id, "NOT_STARTED")
+            raise NotFoundError(f"No folder found at {path}.", reason="FOLDER_NOT_FOUND") from None
     now = datetime.now(UTC)
-    return _start(job, state_machine_arn, undo=lambda: folders.create_folders(_new_folders(account_id, path, now)))
+    return _start(
+        job, state_machine_arn, undo=lambda: folders.create_folders(files.folders_on_the_way(account_id, path, now))
+    )
+
+
+def _stalled_delete(account_id: str, path: str) -> FolderJobItem | None:
+    """The delete job of the folder at ``path`` when the folder is hidden by it and it never started."""
+    job_id = folders.deleting_job(account_id, path)
+    if job_id is None or not jobs.is_pending(account_id, job_id):
+        return None
+    return FolderJobItem(
+        account_id=account_id, job_id=job_id, type=FolderJobType.DELETE, source=path, destination=path, folder=path
+    )
 
 
 # ------------------------------------------------------------------ jobs: the worker's steps
@@ -264,6 +276,10 @@ def _files_step(progress: FolderJobItem, budget: int) -> tuple[FolderJobItem, in
     The progress and how many files were handled."""
     acc = progress.account_id
     if progress.after is None and progress.type is not FolderJobType.DELETE:  # entering: its destination exists
+        target = rules.mapped(progress.folder, progress.source, progress.destination)
+        why = rules.out_of_bounds(target)
+        if why is not None:  # this subtree stays; the walk goes on after it
+            return _skip_subtree(progress, rules.folder_failure(progress.folder, target, why)), 0
         _make_destination(progress)
     batch = folders.files_after(acc, progress.folder, progress.after, budget)
     for item in batch:
@@ -279,30 +295,45 @@ def _files_step(progress: FolderJobItem, budget: int) -> tuple[FolderJobItem, in
             failures=reported,
         )
     if len(batch) < budget:
-        following = _next_folder(acc, progress.source, progress.folder)
-        if following is not None:
-            progress = _advance(progress, folder=following, after=None)
-        else:
-            done = Phase.DONE if progress.type is FolderJobType.COPY else Phase.FOLDERS
-            progress = _advance(progress, phase=done, folder=progress.source, after=None)
+        progress = _leave_folder(progress, _next_folder(acc, progress.source, progress.folder))
     return progress, len(batch)
+
+
+def _leave_folder(progress: FolderJobItem, following: str | None, **changes: Any) -> FolderJobItem:
+    """Step the walk to ``following``, or past the last folder (None) to the job's next phase."""
+    if following is not None:
+        return _advance(progress, folder=following, after=None, **changes)
+    done = Phase.DONE if progress.type is FolderJobType.COPY else Phase.FOLDERS
+    return _advance(progress, phase=done, folder=progress.source, after=None, **changes)
+
+
+def _skip_subtree(progress: FolderJobItem, failure: dict[str, Any]) -> FolderJobItem:
+    """Report the folder the walk is in as failed and step past it and its subfolders."""
+    reported = progress.failures
+    if len(reported) < rules.MAX_REPORTED_FAILURES:
+        reported = [*reported, failure]
+    following = _next_folder(progress.account_id, progress.source, progress.folder, descend=False)
+    return _leave_folder(progress, following, failed=progress.failed + 1, failures=reported)
 
 
 def _make_destination(progress: FolderJobItem) -> None:
     """The folder the walk enters gets its destination, with the folders on the way (each kept when it exists). A
     moved or renamed folder keeps its id and creation time; a copy is a new folder."""
     acc = progress.account_id
-    chain = _new_folders(acc, rules.mapped(progress.folder, progress.source, progress.destination), datetime.now(UTC))
+    chain = files.folders_on_the_way(
+        acc, rules.mapped(progress.folder, progress.source, progress.destination), datetime.now(UTC)
+    )
     original = folders.get_folder(acc, progress.folder) if progress.type is not FolderJobType.COPY else None
     if original is not None:
         chain[-1] = chain[-1].model_copy(update={"folder_id": original.folder_id, "created_at": original.created_at})
     folders.create_folders(chain)
 
 
-def _next_folder(account_id: str, source: str, folder: str) -> str | None:
-    """The folder after ``folder`` in the pre-order walk of ``source`` (subfolders by name): its first subfolder,
-    else the next sibling of it or of its nearest ancestor inside ``source``; None at the end."""
-    child = folders.subfolder_after(account_id, folder, None)
+def _next_folder(account_id: str, source: str, folder: str, *, descend: bool = True) -> str | None:
+    """The folder after ``folder`` in the pre-order walk of ``source`` (subfolders by name): its first subfolder
+    (unless not ``descend``ing: the walk skips its subtree), else the next sibling of it or of its nearest ancestor
+    inside ``source``; None at the end."""
+    child = folders.subfolder_after(account_id, folder, None) if descend else None
     if child is not None:
         return child.folder_path
     while folder != source:
@@ -360,17 +391,23 @@ def _prune_step(progress: FolderJobItem) -> FolderJobItem:
     ancestors."""
     left = [PRUNE_FOLDERS]
     try:
-        _prune(progress.account_id, progress.source, left)
+        _prune(progress, progress.source, left)
     except _Budget:
         return progress
     return _advance(progress, phase=Phase.DONE)
 
 
-def _prune(account_id: str, folder: str, left: list[int]) -> bool:
-    """Remove ``folder`` and its subfolders when they hold no file; whether ``folder`` was removed."""
+def _prune(progress: FolderJobItem, folder: str, left: list[int]) -> bool:
+    """Remove ``folder`` and its subfolders when they hold no file; whether ``folder`` was removed. A subtree the
+    walk skipped (its destination cannot exist) stays whole."""
+    account_id = progress.account_id
+    if progress.type is not FolderJobType.DELETE and rules.out_of_bounds(
+        rules.mapped(folder, progress.source, progress.destination)
+    ):
+        return False
     kept = False
     for entry in list(folders.children(account_id, folder)):
-        if isinstance(entry, FolderItem) and not _prune(account_id, entry.folder_path, left):
+        if isinstance(entry, FolderItem) and not _prune(progress, entry.folder_path, left):
             kept = True
     if kept or folders.holds_file(account_id, folder):
         return False

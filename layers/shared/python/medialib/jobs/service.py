@@ -37,6 +37,12 @@ def get_job(account_id: str, job_id: str) -> JobResponse:
     )
 
 
+def is_pending(account_id: str, job_id: str) -> bool:
+    """Whether the job exists and has not started: its execution never ran its first step."""
+    job = store.get(account_id, job_id)
+    return job is not None and job.status is JobStatus.PENDING
+
+
 def mark_running(account_id: str, job_id: str) -> None:
     """PENDING -> RUNNING; a retried step that finds it RUNNING already is a no-op. From a finished job:
     ConditionFailedError (a finished job never runs again)."""
