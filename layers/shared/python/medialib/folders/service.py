@@ -219,12 +219,7 @@ def _stalled_delete(account_id: str, path: str) -> FolderJobItem | None:
 def run_task(task: FolderTask) -> dict[str, Any]:
     """One idempotent step. A retryable failure leaves as RetryableError, the name the state machine retries
     (with backoff); any other exception fails the step (the state machine closes the job as FAILED)."""
-    try:
-        return _run(task)
-    except MedialibError as error:
-        if error.retryable:
-            raise RetryableError(error.message) from error
-        raise
+    return jobs.run_step(lambda: _run(task))
 
 
 def _run(task: FolderTask) -> dict[str, Any]:

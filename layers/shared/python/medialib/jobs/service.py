@@ -7,10 +7,11 @@ without a change; a finished job is never closed again, and never goes back to R
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from medialib.adapters.transition import transition
-from medialib.errors import NotFoundError
+from medialib.errors import MedialibError, NotFoundError, RetryableError
 from medialib.jobs import rules
 from medialib.jobs.models import JobItem, JobResponse, JobStatus
 from medialib.jobs.store import JobStore, TableJobStore
@@ -35,6 +36,18 @@ def get_job(account_id: str, job_id: str) -> JobResponse:
         failed_files=job.failures,
         purge_request_id=job.purge_request_id,
     )
+
+
+def run_step(step: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run one idempotent step of a job's state machine (a worker's task). A retryable failure leaves as
+    RetryableError, the name every Task of statemachines/*.asl.json retries (with backoff); any other exception
+    fails the step, and the state machine's Catch handles it."""
+    try:
+        return step()
+    except MedialibError as error:
+        if error.retryable:
+            raise RetryableError(error.message) from error
+        raise
 
 
 def is_pending(account_id: str, job_id: str) -> bool:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from medialib.accounts import service as accounts
 from medialib.accounts.models import Account
 from medialib.adapters import workflows as sfn_workflows
-from medialib.errors import MedialibError, PurgeOwedError, RetryableError
+from medialib.errors import MedialibError, PurgeOwedError
 from medialib.files import service as files
 from medialib.files.models import FileItem
 from medialib.jobs import service as jobs
@@ -70,12 +70,7 @@ def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_mac
 def run_task(task: WorkerTask) -> dict[str, Any]:
     """One idempotent step. A retryable failure leaves as RetryableError, the name the state machine
     retries (with backoff); any other exception fails this step (the state machine catches it per file)."""
-    try:
-        return _run(task)
-    except MedialibError as error:
-        if error.retryable:
-            raise RetryableError(error.message) from error
-        raise
+    return jobs.run_step(lambda: _run(task))
 
 
 def _run(task: WorkerTask) -> dict[str, Any]:
