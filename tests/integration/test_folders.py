@@ -476,6 +476,31 @@ def test_many_small_batches_loop_until_done(  # noqa: PLR0917 - fixtures
     assert _listing(api, key, root) == [f"{root}/dst/"]
 
 
+def test_a_long_job_continues_in_new_executions_of_the_machine(  # noqa: PLR0917 - fixtures
+    api: Any, account: Any, stack: Any, call: Any, put_file: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given batches of 1 file and executions of at most 2 batches (Step Functions keeps 25,000 events of history
+    per execution), and /src holding 4 files, When moveFolder /src -> /dst, Then each execution starts the next
+    one, named by the job id and its generation, before its history grows long; the job completes once, with the
+    4 files moved and /src gone."""
+    monkeypatch.setattr(folders, "BATCH_FILES", 1)
+    monkeypatch.setattr(folders, "BATCHES_PER_EXECUTION", 2)
+    key, root = account.private_key, _root()
+    for name in ("1.txt", "2.txt", "3.txt", "4.txt"):
+        put_file(f"{root}/src", name, b"x")
+
+    job = _done(api, key, call("POST", "/v1/bulkJobs/moveFolder",
+                                {"sourceFolderPath": f"{root}/src", "destinationPath": f"{root}/dst"}))  # fmt: skip
+
+    machine = stack.provisioned.physical["FoldersStateMachine"]
+    executions = boto3.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]
+    names = sorted(e["name"] for e in executions if e["name"].startswith(job["jobId"]))
+    assert names[:3] == [job["jobId"], f"{job['jobId']}-1", f"{job['jobId']}-2"]
+    assert (job["totalFiles"], job["succeededFiles"]) == (4, 4)
+    assert _listing(api, key, f"{root}/dst/src") == [f"{root}/dst/src/{n}.txt" for n in (1, 2, 3, 4)]
+    assert _listing(api, key, root) == [f"{root}/dst/"]
+
+
 def test_a_rename_whose_purge_is_refused_completes_with_purge_failed(api: Any, stack: Any) -> None:
     """Given an account whose monthly purge quota (1) is spent and a folder of it, When renameFolder with
     purgeCache, Then the folder is renamed and the job Completed, with no purgeRequestId and one PURGE_FAILED entry

@@ -157,3 +157,11 @@ def test_a_folder_the_walk_would_make_is_bounded_as_upload_bounds_it(path: str, 
     if why is not None:
         failure = rules.folder_failure("/src/s/t", path, why)
         assert (failure["reason"], failure["fileId"]) == ("FOLDER_TOO_DEEP", None) and "/src/s/t" in failure["message"]
+
+
+def test_a_jobs_executions_are_named_by_the_job_and_their_generation() -> None:
+    """Given a job id, When its executions are named, Then the first is the job id (the request's start), the next
+    ones ``<jobId>-<n>``: a repeated start of one generation is the same execution, and every name fits in 80."""
+    job_id = "0123456789abcdef0123456789abcdef"
+    assert [rules.execution_name(job_id, n) for n in (0, 1, 12)] == [job_id, f"{job_id}-1", f"{job_id}-12"]
+    assert len(rules.execution_name(job_id, 10**9)) <= 80

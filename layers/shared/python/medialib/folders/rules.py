@@ -132,6 +132,12 @@ def folder_failure(folder: str, destination: str, why: str) -> dict[str, Any]:
     }
 
 
+def execution_name(job_id: str, generation: int) -> str:
+    """The name of a job's execution: the job id for the first, then ``<jobId>-<n>`` for the n-th that continues it
+    (a start of the same name twice is one execution)."""
+    return job_id if generation == 0 else f"{job_id}-{generation}"
+
+
 def purge_path(source: str) -> str:
     """What a rename with purgeCache purges: the old folder's URL and everything under it (``<old-folder-url>*``)."""
     return source.rstrip("/") + "/"

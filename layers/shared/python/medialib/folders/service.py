@@ -49,6 +49,9 @@ from medialib.purge import service as purge
 BATCH_FILES = 25  # files per batch: each is a few DynamoDB transactions (and S3 copies for a copy)
 BATCH_SECONDS = 45.0  # a batch stops taking new files after this long (copies of many large versions)
 PRUNE_FOLDERS = 100  # folder rows a batch removes at most while cleaning up
+# Batches one execution runs before the job continues in a new one: 7 history events each (retries 2 more), far
+# below Step Functions' 25,000 events per execution.
+BATCHES_PER_EXECUTION = 2000
 
 
 class Workflows(Protocol):
@@ -120,11 +123,10 @@ def _job(account_id: str, job_type: FolderJobType, source: str, destination: str
 def _start(progress: FolderJobItem, state_machine_arn: str, *, undo: Callable[[], None] | None = None) -> str:
     """Record the job's progress, then start its execution (named by the job: a retried start is a no-op). A start
     that fails closes the job as FAILED (never a job Pending forever) and runs ``undo``."""
-    payload = {"accountId": progress.account_id, "jobId": progress.job_id, "purgeCache": progress.purge_cache}
     try:
         with suppress(ConditionFailedError):  # recorded by the request that hid the folder, then died
             progress_store.create(progress)
-        workflows.start(state_machine_arn, progress.job_id, payload)
+        workflows.start(state_machine_arn, progress.job_id, _execution_input(progress))
     except MedialibError:
         jobs.fail(progress.account_id, progress.job_id, "NOT_STARTED")
         if undo is not None:
@@ -132,6 +134,10 @@ def _start(progress: FolderJobItem, state_machine_arn: str, *, undo: Callable[[]
         raise
     metrics.add_metric(name="FolderJobStarted", unit="Count", value=1)
     return progress.job_id
+
+
+def _execution_input(progress: FolderJobItem) -> dict[str, Any]:
+    return {"accountId": progress.account_id, "jobId": progress.job_id, "purgeCache": progress.purge_cache}
 
 
 def _refuse(source: str, destination: str, verb: str) -> None:
@@ -227,7 +233,7 @@ def _run(task: FolderTask) -> dict[str, Any]:
         jobs.mark_running(task.account_id, task.job_id)
         return {"jobId": task.job_id, "status": "RUNNING"}
     if task.action == "batch":
-        return {"more": run_batch(task.account_id, task.job_id)}
+        return _batch(task)
     if task.action == "purge":
         return {"purgeRequestId": _purge(task)}
     if task.action == "finish":
@@ -242,6 +248,19 @@ def _progress(account_id: str, job_id: str) -> FolderJobItem:
     return found
 
 
+def _batch(task: FolderTask) -> dict[str, Any]:
+    """One batch, run by the execution whose turn it is: each runs BATCHES_PER_EXECUTION batches, then the next
+    batch call of it starts the job's next execution (its input the first's) and answers ``continued``, ending it.
+    A retried call, or a late one of an older execution, starts the same execution again: a no-op."""
+    progress = _progress(task.account_id, task.job_id)
+    turn = rules.execution_name(task.job_id, progress.batches // BATCHES_PER_EXECUTION)
+    if task.state_machine and task.execution and task.execution != turn:
+        workflows.start(task.state_machine, turn, _execution_input(progress))
+        metrics.add_metric(name="FolderJobContinued", unit="Count", value=1)
+        return {"more": True, "continued": True}
+    return {"more": run_batch(task.account_id, task.job_id), "continued": False}
+
+
 def run_batch(account_id: str, job_id: str, *, clock: Callable[[], float] = time.monotonic) -> bool:
     """Handle the next files of the job (at most BATCH_FILES, or BATCH_SECONDS of work) or, once every file is
     handled, remove up to PRUNE_FOLDERS emptied source folders. Whether more remains."""
@@ -253,7 +272,10 @@ def run_batch(account_id: str, job_id: str, *, clock: Callable[[], float] = time
         budget -= handled
     if progress.phase is Phase.FOLDERS and budget > 0 and clock() < deadline:
         progress = _prune_step(progress)
-    return progress.phase is not Phase.DONE
+    if progress.phase is Phase.DONE:
+        return False
+    _advance(progress, batches=progress.batches + 1)
+    return True
 
 
 def _advance(before: FolderJobItem, **changes: Any) -> FolderJobItem:
