@@ -408,7 +408,7 @@ def test_a_retried_batch_is_harmless(api: Any, account: Any, call: Any, put_file
     job = _done(api, key, call("POST", "/v1/bulkJobs/copyFolder",
                                 {"sourceFolderPath": f"{root}/src", "destinationPath": f"{root}/dst"}))  # fmt: skip
     ids = {"accountId": account.account_id, "jobId": job["jobId"]}
-    assert invoke("FolderWorkerFunction", {"action": "batch", **ids}) == {"more": False}
+    assert invoke("FolderWorkerFunction", {"action": "batch", **ids}) == {"more": False, "continued": False}
     assert invoke("FolderWorkerFunction", {"action": "finish", **ids})["status"] == "SUCCEEDED"
     [copied] = json.loads(api.get(f"/v1/files?path={root}/dst/src", headers=basic(key)).get_data())
     assert _versions(api, key, copied["fileId"]) == [1]
