@@ -225,20 +225,17 @@ def _stalled_delete(account_id: str, path: str) -> FolderJobItem | None:
 def run_task(task: FolderTask) -> dict[str, Any]:
     """One idempotent step. A retryable failure leaves as RetryableError, the name the state machine retries
     (with backoff); any other exception fails the step (the state machine closes the job as FAILED)."""
-    return jobs.run_step(lambda: _run(task))
-
-
-def _run(task: FolderTask) -> dict[str, Any]:
-    if task.action == "start":
-        jobs.mark_running(task.account_id, task.job_id)
-        return {"jobId": task.job_id, "status": "RUNNING"}
-    if task.action == "batch":
-        return _batch(task)
-    if task.action == "purge":
-        return {"purgeRequestId": _purge(task)}
-    if task.action == "finish":
-        return {"jobId": task.job_id, "status": _finish(task).value}
-    return {"jobId": task.job_id, "status": jobs.fail(task.account_id, task.job_id, task.error.get("Error")).value}
+    return jobs.run_step(
+        task.account_id,
+        task.job_id,
+        task.action,
+        {
+            "batch": lambda: _batch(task),
+            "purge": lambda: {"purgeRequestId": _purge(task)},
+            "finish": lambda: {"jobId": task.job_id, "status": _finish(task).value},
+        },
+        error_name=task.error.get("Error"),
+    )
 
 
 def _progress(account_id: str, job_id: str) -> FolderJobItem:

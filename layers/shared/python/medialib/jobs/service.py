@@ -7,7 +7,7 @@ without a change; a finished job is never closed again, and never goes back to R
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from medialib.adapters.transition import transition
@@ -38,12 +38,25 @@ def get_job(account_id: str, job_id: str) -> JobResponse:
     )
 
 
-def run_step(step: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run one idempotent step of a job's state machine (a worker's task). A retryable failure leaves as
+def run_step(
+    account_id: str,
+    job_id: str,
+    action: str,
+    steps: Mapping[str, Callable[[], dict[str, Any]]],
+    *,
+    error_name: str | None = None,
+) -> dict[str, Any]:
+    """One idempotent step of a job's state machine (a worker's task): ``start`` (the job RUNNING), ``fail`` (the
+    job FAILED, keeping ``error_name``), else the worker's own ``steps[action]``. A retryable failure leaves as
     RetryableError, the name every Task of statemachines/*.asl.json retries (with backoff); any other exception
     fails the step, and the state machine's Catch handles it."""
     try:
-        return step()
+        if action == "start":
+            mark_running(account_id, job_id)
+            return {"jobId": job_id, "status": JobStatus.RUNNING.value}
+        if action == "fail":
+            return {"jobId": job_id, "status": fail(account_id, job_id, error_name).value}
+        return steps[action]()
     except MedialibError as error:
         if error.retryable:
             raise RetryableError(error.message) from error
