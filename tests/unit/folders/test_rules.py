@@ -122,6 +122,13 @@ def test_a_destination_past_fifty_levels_is_refused() -> None:
     assert "50 levels" in str(rules.refusal("/a", rules.copy_destination("/a", "/b" * 50), verb="copied"))
 
 
+def test_a_destination_past_1024_characters_is_refused() -> None:
+    """Given a destination folder of 1020 characters, When /abcdef is moved into it, Then refused: its path would
+    pass the 1024 characters upload allows (rather than a job whose every folder fails)."""
+    assert "1024 characters" in str(rules.refusal("/abcdef", rules.copy_destination("/abcdef", "/" + "x" * 1019),
+                                                  verb="moved"))  # fmt: skip
+
+
 def test_rename_stays_in_the_parent_and_cleans_the_name() -> None:
     assert rules.renamed("/p/old", "new name") == "/p/new_name"
     assert rules.renamed("/old", "new") == "/new"

@@ -97,7 +97,8 @@ def renamed(source: str, new_name: str) -> str:
 
 def refusal(source: str, destination: str, *, verb: str) -> str | None:
     """Why ``source`` cannot be copied or moved so that it becomes ``destination`` (None: it can). The root is not
-    a folder one can copy or move; a folder cannot go into itself or one of its subfolders, nor onto itself."""
+    a folder one can copy or move; a folder cannot go into itself or one of its subfolders, nor onto itself, nor
+    where it would pass 50 levels or 1024 characters (its subfolders are checked as the job's walk enters them)."""
     if source == ROOT:
         return f"The root folder cannot be {verb}."
     if destination == source:
@@ -106,8 +107,9 @@ def refusal(source: str, destination: str, *, verb: str) -> str | None:
         return (
             f"A folder cannot be {verb} into itself or one of its subfolders ({source} into {parent_of(destination)})."
         )
-    if len(levels(destination)) > MAX_FOLDER_LEVELS:
-        return f"{destination} would be nested more than {MAX_FOLDER_LEVELS} levels deep."
+    why = out_of_bounds(destination)
+    if why is not None:
+        return f"The folder cannot be {verb} to {destination}: {why}."
     return None
 
 
