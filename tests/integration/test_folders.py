@@ -147,6 +147,36 @@ def test_delete_folder_removes_the_tree_and_its_versions(api: Any, account: Any,
     assert (status, body["reason"]) == (404, "FOLDER_NOT_FOUND")
 
 
+class _Died(Exception):
+    """The files function stops here (a Lambda timeout): nothing after this line of the request runs."""
+
+
+def test_a_delete_that_died_before_its_job_started_is_retried_to_the_end(
+    api: Any, account: Any, call: Any, put_file: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a folder with a file, When DELETE /v1/folder dies after hiding the folder and before starting its job,
+    and the client retries the DELETE, Then the retry answers 204 with the same job, which completes: the file is
+    gone and the folder stays gone (rather than a 404 that leaves the job Pending and the file listed)."""
+    key, root = account.private_key, _root()
+    doomed = put_file(f"{root}/doomed", "a.txt", b"1")
+
+    def dies(*_: Any) -> None:
+        raise _Died
+
+    with monkeypatch.context() as patched:
+        patched.setattr(folders.workflows, "start", dies)
+        assert call("DELETE", "/v1/folder", {"folderPath": f"{root}/doomed"})[0] == 500
+    status, body, headers = call("DELETE", "/v1/folder", {"folderPath": f"{root}/doomed"})
+
+    assert (status, body) == (204, None)
+    job = _wait_for_job(api, key, headers["x-medialib-job-id"])
+    assert (job["type"], job["status"], job["succeededFiles"]) == ("DELETE_FOLDER", "Completed", 1)
+    assert api.get(f"/v1/files/{doomed['fileId']}/details", headers=basic(key)).status_code == 404
+    assert _listing(api, key, root) == []
+    status, body, _ = call("DELETE", "/v1/folder", {"folderPath": f"{root}/doomed"})
+    assert (status, body["reason"]) == (404, "FOLDER_NOT_FOUND")
+
+
 # ------------------------------------------------------------------ copy, move, rename
 
 
@@ -224,6 +254,30 @@ def test_rename_of_empty_folders_without_purge(api: Any, account: Any, call: Any
     [after] = json.loads(api.get(f"/v1/files?path={root}&type=folder", headers=basic(key)).get_data())
     assert (after["name"], after["folderId"], after["createdAt"]) == ("u", before["folderId"], before["createdAt"])
     assert _listing(api, key, f"{root}/u/s") == [f"{root}/u/s/t/"]
+
+
+@pytest.mark.parametrize("job", ["moveFolder", "copyFolder"])
+def test_a_subtree_that_would_be_nested_past_50_levels_stays_and_is_reported(
+    api: Any, account: Any, call: Any, put_file: Any, job: str
+) -> None:
+    """Given /src/a.txt and /src/s/t/b.txt, When /src is moved (or copied) into a folder 48 levels below the root
+    (/src lands at 49 levels, its /s at 50, its /s/t would be at 51), Then the job completes with /src and /s at
+    the destination, /s/t reported failed (FOLDER_TOO_DEEP) and left where it was with its file, and no folder
+    deeper than 50 levels."""
+    key, root = account.private_key, _root()
+    put_file(f"{root}/src", "a.txt", b"1")
+    put_file(f"{root}/src/s/t", "b.txt", b"22")
+    deep = root + "/d" * 47  # 48 levels
+
+    done = _done(api, key, call("POST", f"/v1/bulkJobs/{job}",
+                                 {"sourceFolderPath": f"{root}/src", "destinationPath": deep}))  # fmt: skip
+
+    assert (done["succeededFiles"], [f["reason"] for f in done["failedFiles"]]) == (1, ["FOLDER_TOO_DEEP"])
+    assert _listing(api, key, f"{deep}/src") == [f"{deep}/src/a.txt", f"{deep}/src/s/"]
+    assert _listing(api, key, f"{deep}/src/s") == []
+    assert _listing(api, key, f"{root}/src/s/t") == [f"{root}/src/s/t/b.txt"]
+    if job == "moveFolder":
+        assert _listing(api, key, f"{root}/src") == [f"{root}/src/s/"]
 
 
 @pytest.mark.parametrize(
@@ -354,7 +408,7 @@ def test_a_retried_batch_is_harmless(api: Any, account: Any, call: Any, put_file
     job = _done(api, key, call("POST", "/v1/bulkJobs/copyFolder",
                                 {"sourceFolderPath": f"{root}/src", "destinationPath": f"{root}/dst"}))  # fmt: skip
     ids = {"accountId": account.account_id, "jobId": job["jobId"]}
-    assert invoke("FolderWorkerFunction", {"action": "batch", **ids}) == {"more": False}
+    assert invoke("FolderWorkerFunction", {"action": "batch", **ids}) == {"more": False, "continued": False}
     assert invoke("FolderWorkerFunction", {"action": "finish", **ids})["status"] == "SUCCEEDED"
     [copied] = json.loads(api.get(f"/v1/files?path={root}/dst/src", headers=basic(key)).get_data())
     assert _versions(api, key, copied["fileId"]) == [1]
@@ -419,6 +473,31 @@ def test_many_small_batches_loop_until_done(  # noqa: PLR0917 - fixtures
         f"{root}/dst/src/p/",
     ]
     assert _listing(api, key, f"{root}/dst/src/p/q") == [f"{root}/dst/src/p/q/5.txt"]
+    assert _listing(api, key, root) == [f"{root}/dst/"]
+
+
+def test_a_long_job_continues_in_new_executions_of_the_machine(  # noqa: PLR0917 - fixtures
+    api: Any, account: Any, stack: Any, call: Any, put_file: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given batches of 1 file and executions of at most 2 batches (Step Functions keeps 25,000 events of history
+    per execution), and /src holding 4 files, When moveFolder /src -> /dst, Then each execution starts the next
+    one, named by the job id and its generation, before its history grows long; the job completes once, with the
+    4 files moved and /src gone."""
+    monkeypatch.setattr(folders, "BATCH_FILES", 1)
+    monkeypatch.setattr(folders, "BATCHES_PER_EXECUTION", 2)
+    key, root = account.private_key, _root()
+    for name in ("1.txt", "2.txt", "3.txt", "4.txt"):
+        put_file(f"{root}/src", name, b"x")
+
+    job = _done(api, key, call("POST", "/v1/bulkJobs/moveFolder",
+                                {"sourceFolderPath": f"{root}/src", "destinationPath": f"{root}/dst"}))  # fmt: skip
+
+    machine = stack.provisioned.physical["FoldersStateMachine"]
+    executions = boto3.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]
+    names = sorted(e["name"] for e in executions if e["name"].startswith(job["jobId"]))
+    assert names[:3] == [job["jobId"], f"{job['jobId']}-1", f"{job['jobId']}-2"]
+    assert (job["totalFiles"], job["succeededFiles"]) == (4, 4)
+    assert _listing(api, key, f"{root}/dst/src") == [f"{root}/dst/src/{n}.txt" for n in (1, 2, 3, 4)]
     assert _listing(api, key, root) == [f"{root}/dst/"]
 
 

@@ -89,14 +89,24 @@ def test_the_retry_block_retries_retryable_errors_with_backoff_and_jitter(path: 
 
 def test_the_folders_machine_loops_over_bounded_batches_and_catches_every_task() -> None:
     """Given statemachines/folders.asl.json, When read, Then ProcessBatch loops through a Choice on the worker's
-    ``more`` (no Map: the state carries ids, never the folder's files), a rename's purge runs only with purgeCache,
+    ``more`` (no Map: the state carries ids, never the folder's files), ends this execution once the worker has
+    ``continued`` the job in a new one (it gets the machine's and the execution's names for that), a rename's purge runs only with purgeCache,
     and every Task but FailJob sends any error to FailJob (or the purge's to FinishWithoutPurge)."""
     states = json.loads((MACHINES[0].parent / "folders.asl.json").read_text())["States"]
     assert not any(state["Type"] == "Map" for state in states.values())
     choice = states[states["ProcessBatch"]["Next"]]
-    assert choice["Choices"][0] == {"Variable": "$.batch.more", "BooleanEquals": True, "Next": "ProcessBatch"}
-    assert choice["Choices"][1]["Variable"] == "$.purgeCache" and choice["Choices"][1]["Next"] == "PurgeCache"
-    assert set(states["ProcessBatch"]["Parameters"]["Payload"]) == {"action", "accountId.$", "jobId.$"}
+    continued, more, purge = choice["Choices"]
+    assert continued == {"Variable": "$.batch.continued", "BooleanEquals": True, "Next": "ContinuedInNewExecution"}
+    assert states["ContinuedInNewExecution"]["Type"] == "Succeed"
+    assert more == {"Variable": "$.batch.more", "BooleanEquals": True, "Next": "ProcessBatch"}
+    assert purge["Variable"] == "$.purgeCache" and purge["Next"] == "PurgeCache"
+    assert set(states["ProcessBatch"]["Parameters"]["Payload"]) == {
+        "action",
+        "accountId.$",
+        "jobId.$",
+        "stateMachine.$",
+        "execution.$",
+    }
     catches = {name: s["Catch"][0]["Next"] for name, s in states.items() if s["Type"] == "Task" and "Catch" in s}
     tasks = {name for name, s in states.items() if s["Type"] == "Task"}
     assert set(catches) == tasks - {"FailJob"}

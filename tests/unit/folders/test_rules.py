@@ -122,6 +122,13 @@ def test_a_destination_past_fifty_levels_is_refused() -> None:
     assert "50 levels" in str(rules.refusal("/a", rules.copy_destination("/a", "/b" * 50), verb="copied"))
 
 
+def test_a_destination_past_1024_characters_is_refused() -> None:
+    """Given a destination folder of 1020 characters, When /abcdef is moved into it, Then refused: its path would
+    pass the 1024 characters upload allows (rather than a job whose every folder fails)."""
+    assert "1024 characters" in str(rules.refusal("/abcdef", rules.copy_destination("/abcdef", "/" + "x" * 1019),
+                                                  verb="moved"))  # fmt: skip
+
+
 def test_rename_stays_in_the_parent_and_cleans_the_name() -> None:
     assert rules.renamed("/p/old", "new name") == "/p/new_name"
     assert rules.renamed("/old", "new") == "/new"
@@ -137,4 +144,30 @@ def test_purge_failure_keeps_the_error_name_not_its_cause() -> None:
     report = rules.purge_failure({"Error": "QuotaExceededError", "Cause": "Traceback ..."})
     assert report["reason"] == "PURGE_FAILED" and "QuotaExceededError" in report["message"]
     assert "Traceback" not in str(report)
-    assert rules.purge_request_id("0123456789abcdef0123456789abcdef") == "0123456789abcdef01234567"
+
+
+@pytest.mark.parametrize(
+    ("path", "bounded"),
+    [
+        pytest.param("/d" * 50, True, id="50-levels-ok"),
+        pytest.param("/d" * 51, False, id="51-levels-out"),
+        pytest.param("/" + "x" * 1023, True, id="1024-characters-ok"),
+        pytest.param("/" + "x" * 1024, False, id="1025-characters-out"),
+    ],
+)
+def test_a_folder_the_walk_would_make_is_bounded_as_upload_bounds_it(path: str, bounded: bool) -> None:
+    """Given the destination of a folder the walk enters, When checked, Then out of bounds past 50 levels or 1024
+    characters, and the failure it reports names the folder and the reason FOLDER_TOO_DEEP."""
+    why = rules.out_of_bounds(path)
+    assert (why is None) is bounded
+    if why is not None:
+        failure = rules.folder_failure("/src/s/t", path, why)
+        assert (failure["reason"], failure["fileId"]) == ("FOLDER_TOO_DEEP", None) and "/src/s/t" in failure["message"]
+
+
+def test_a_jobs_executions_are_named_by_the_job_and_their_generation() -> None:
+    """Given a job id, When its executions are named, Then the first is the job id (the request's start), the next
+    ones ``<jobId>-<n>``: a repeated start of one generation is the same execution, and every name fits in 80."""
+    job_id = "0123456789abcdef0123456789abcdef"
+    assert [rules.execution_name(job_id, n) for n in (0, 1, 12)] == [job_id, f"{job_id}-1", f"{job_id}-12"]
+    assert len(rules.execution_name(job_id, 10**9)) <= 80

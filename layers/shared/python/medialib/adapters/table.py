@@ -157,6 +157,11 @@ def query(  # noqa: PLR0913 - mirrors Query: partition, index, prefix, order, pa
         kwargs["ConsistentRead"] = True
     if index:
         kwargs["IndexName"] = index
+    return _paged(kwargs)
+
+
+def _paged(kwargs: dict[str, Any]) -> Iterator[Item]:
+    """The items of a Query, page after page, read lazily."""
     while True:
         try:
             page = clients.dynamodb().query(**kwargs)
@@ -288,12 +293,4 @@ def query_after(pk_value: str, *, index: str, sk_after: str, page_size: int = 10
         "ExpressionAttributeNames": {"#pk": f"{index}PK", "#sk": f"{index}SK"},
         "Limit": page_size,
     }
-    while True:
-        try:
-            page = clients.dynamodb().query(**kwargs)
-        except AWS_ERRORS as err:
-            raise translate(err, "DynamoDB") from None
-        yield from (_load(raw) for raw in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return _paged(kwargs)

@@ -38,6 +38,7 @@ from medialib.files.rules import (
 from medialib.files.store import FileStore, TableFileStore, TableFolderStore
 from medialib.observability import logger
 from medialib.settings import BlobSettings, get_settings
+from medialib.upload import rules as upload_rules
 
 
 class Blobs(Protocol):
@@ -158,20 +159,18 @@ def new_id() -> str:
     return secrets.token_hex(12)
 
 
-def new_folders(account_id: str, folder: str, now: datetime) -> list[FolderItem]:
-    """The folders on the way to ``folder`` (``/a/b``: ``/a``, ``/a/b``), as upload creates them (kept when they
-    exist: the store writes each attribute only where absent)."""
-    levels = [level for level in folder.split("/") if level]
+def folders_on_the_way(account_id: str, folder: str, now: datetime) -> list[FolderItem]:
+    """The folder rows from the top down to ``folder`` (the root has none), new: a store keeps each that exists."""
     return [
         FolderItem(
             account_id=account_id,
             folder_id=new_id(),
-            name=levels[depth],
-            folder_path="/" + "/".join(levels[: depth + 1]),
+            name=path.rsplit("/", 1)[-1],
+            folder_path=path,
             created_at=now,
             updated_at=now,
         )
-        for depth in range(len(levels))
+        for path in upload_rules.folders_on_the_way(folder)
     ]
 
 
@@ -198,7 +197,7 @@ def _may_add_version(previous: VersionedFile, new: NewVersion) -> None:
 
 def ensure_folders(account_id: str, folder: str, now: datetime) -> None:
     """Create ``folder`` and the folders on its way unless they exist (a copy's or a move's destination)."""
-    folders = new_folders(account_id, folder, now)
+    folders = folders_on_the_way(account_id, folder, now)
     if folders:
         folder_store.create_folders(folders)
 
@@ -238,7 +237,7 @@ def store_version(account_id: str, new: NewVersion, content: bytes, now: datetim
                 written.append(key)
             try:
                 if previous is None:
-                    store.create_file(item, new_folders(account_id, new.folder, now))
+                    store.create_file(item, folders_on_the_way(account_id, new.folder, now))
                 else:
                     store.add_version(item, previous)
             except ConditionFailedError:

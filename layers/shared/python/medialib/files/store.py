@@ -538,6 +538,11 @@ class TableFolderStore:
             ]
         )
 
+    def deleting_job(self, account_id: str, folder_path: str) -> str | None:
+        """The job that hid the folder at ``folder_path`` to delete it (None: the folder is listed, or gone)."""
+        item = table.get(*_folder_key(account_id, folder_path))
+        return None if item is None or "GSI1PK" in item else item.get("deletingJob")
+
     def delete_folder(self, account_id: str, folder_path: str) -> None:
         """Remove a folder's row (nothing when it is gone already)."""
         table.transact_write([table.Delete(*_folder_key(account_id, folder_path))])

@@ -82,6 +82,8 @@ class FolderTask(WireModel):
     purge_request_id: str | None = None
     purge_error: dict[str, Any] = Field(default_factory=dict)
     error: dict[str, Any] = Field(default_factory=dict)
+    state_machine: str | None = Field(default=None, description="The batch's machine (``$$.StateMachine.Id``).")
+    execution: str | None = Field(default=None, description="The batch's execution name (``$$.Execution.Name``).")
 
 
 class Phase(StrEnum):
@@ -108,6 +110,7 @@ class FolderJobItem(ItemModel):
     folder: str
     after: str | None = None
     step: int = Field(default=0, description="How many times the progress moved: the condition of each move.")
+    batches: int = Field(default=0, description="Batches run so far: which execution of the job runs the next.")
     succeeded: int = 0
     failed: int = 0
     failures: list[dict[str, Any]] = Field(

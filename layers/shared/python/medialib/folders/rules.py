@@ -8,7 +8,6 @@ from typing import Any
 from medialib.upload.rules import MAX_FOLDER_LENGTH, MAX_FOLDER_LEVELS, normalise_folder
 
 ROOT = "/"
-PURGE_REQUEST_ID_LENGTH = 24  # ImageKit's request ids are 24 hexadecimal characters
 MAX_REPORTED_FAILURES = 100
 REPLACEMENT = "\ufffd"  # a job lists its first failures; it counts them all
 
@@ -97,7 +96,8 @@ def renamed(source: str, new_name: str) -> str:
 
 def refusal(source: str, destination: str, *, verb: str) -> str | None:
     """Why ``source`` cannot be copied or moved so that it becomes ``destination`` (None: it can). The root is not
-    a folder one can copy or move; a folder cannot go into itself or one of its subfolders, nor onto itself."""
+    a folder one can copy or move; a folder cannot go into itself or one of its subfolders, nor onto itself, nor
+    where it would pass 50 levels or 1024 characters (its subfolders are checked as the job's walk enters them)."""
     if source == ROOT:
         return f"The root folder cannot be {verb}."
     if destination == source:
@@ -106,19 +106,42 @@ def refusal(source: str, destination: str, *, verb: str) -> str | None:
         return (
             f"A folder cannot be {verb} into itself or one of its subfolders ({source} into {parent_of(destination)})."
         )
-    if len(levels(destination)) > MAX_FOLDER_LEVELS:
-        return f"{destination} would be nested more than {MAX_FOLDER_LEVELS} levels deep."
+    why = out_of_bounds(destination)
+    if why is not None:
+        return f"The folder cannot be {verb} to {destination}: {why}."
     return None
+
+
+def out_of_bounds(path: str) -> str | None:
+    """Why no folder can be at ``path`` (None: one can): upload and ``POST /v1/folder`` refuse more than 50 levels
+    or 1024 characters, and so does the walk of a copy, move or rename for each folder it would make."""
+    try:
+        _bounded(path)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def folder_failure(folder: str, destination: str, why: str) -> dict[str, Any]:
+    """The job's report of a source folder the walk did not enter, since its destination cannot exist: the folder,
+    its files and its subfolders stay where they are (counted as one failure)."""
+    return {
+        "fileId": None,  # a folder's, not one file's
+        "status": "FAILED",
+        "reason": "FOLDER_TOO_DEEP",
+        "message": f"{folder} and everything in it stay where they are: {destination} cannot exist ({why}).",
+    }
+
+
+def execution_name(job_id: str, generation: int) -> str:
+    """The name of a job's execution: the job id for the first, then ``<jobId>-<n>`` for the n-th that continues it
+    (a start of the same name twice is one execution)."""
+    return job_id if generation == 0 else f"{job_id}-{generation}"
 
 
 def purge_path(source: str) -> str:
     """What a rename with purgeCache purges: the old folder's URL and everything under it (``<old-folder-url>*``)."""
     return source.rstrip("/") + "/"
-
-
-def purge_request_id(job_id: str) -> str:
-    """A job's purge request id: fixed by the job, so a retried purge step is the same request."""
-    return job_id[:PURGE_REQUEST_ID_LENGTH]
 
 
 def purge_failure(error: dict[str, Any]) -> dict[str, Any]:

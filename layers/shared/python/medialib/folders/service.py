@@ -41,15 +41,18 @@ from medialib.folders.models import (
     RenameFolderRequest,
 )
 from medialib.folders.store import ProgressStore, TableProgressStore
+from medialib.jobs import rules as jobs_rules
 from medialib.jobs import service as jobs
 from medialib.jobs.models import JobStatus
 from medialib.observability import logger, metrics
 from medialib.purge import service as purge
-from medialib.upload.rules import folders_on_the_way
 
 BATCH_FILES = 25  # files per batch: each is a few DynamoDB transactions (and S3 copies for a copy)
 BATCH_SECONDS = 45.0  # a batch stops taking new files after this long (copies of many large versions)
 PRUNE_FOLDERS = 100  # folder rows a batch removes at most while cleaning up
+# Batches one execution runs before the job continues in a new one: 7 history events each (retries 2 more), far
+# below Step Functions' 25,000 events per execution.
+BATCHES_PER_EXECUTION = 2000
 
 
 class Workflows(Protocol):
@@ -72,21 +75,6 @@ def _checked(rule: Callable[[str], str], value: str, field: str) -> str:
         raise _bad(f"{field}: {error}") from None
 
 
-def _new_folders(account_id: str, path: str, now: datetime) -> list[FolderItem]:
-    """The folder rows from the top down to ``path`` (each kept as it is when it exists)."""
-    return [
-        FolderItem(
-            account_id=account_id,
-            folder_id=files.new_id(),
-            name=rules.name_of(level),
-            folder_path=level,
-            created_at=now,
-            updated_at=now,
-        )
-        for level in folders_on_the_way(path)
-    ]
-
-
 # ------------------------------------------------------------------ create
 
 
@@ -97,7 +85,7 @@ def create_folder(account_id: str, request: CreateFolderRequest, now: datetime) 
         path = rules.new_folder_path(request.parent_folder_path, request.folder_name)
     except ValueError as error:
         raise _bad(str(error), "INVALID_FOLDER_NAME") from None
-    folders.create_folders(_new_folders(account_id, path, now))
+    folders.create_folders(files.folders_on_the_way(account_id, path, now))
     metrics.add_metric(name="FolderCreated", unit="Count", value=1)
     return path
 
@@ -105,10 +93,15 @@ def create_folder(account_id: str, request: CreateFolderRequest, now: datetime) 
 # ------------------------------------------------------------------ jobs: requests
 
 
-def _source(account_id: str, value: str, field: str, *, reason: str) -> str:
+def _source_path(value: str, field: str) -> str:
     path = _checked(rules.existing_path, value, field)
     if path == rules.ROOT:
         raise _bad(f"{field}: the root folder cannot be the source of this operation.")
+    return path
+
+
+def _source(account_id: str, value: str, field: str, *, reason: str) -> str:
+    path = _source_path(value, field)
     if folders.get_folder(account_id, path) is None:
         raise NotFoundError(f"No folder found at {path}.", reason=reason)
     return path
@@ -131,10 +124,10 @@ def _job(account_id: str, job_type: FolderJobType, source: str, destination: str
 def _start(progress: FolderJobItem, state_machine_arn: str, *, undo: Callable[[], None] | None = None) -> str:
     """Record the job's progress, then start its execution (named by the job: a retried start is a no-op). A start
     that fails closes the job as FAILED (never a job Pending forever) and runs ``undo``."""
-    payload = {"accountId": progress.account_id, "jobId": progress.job_id, "purgeCache": progress.purge_cache}
     try:
-        progress_store.create(progress)
-        workflows.start(state_machine_arn, progress.job_id, payload)
+        with suppress(ConditionFailedError):  # recorded by the request that hid the folder, then died
+            progress_store.create(progress)
+        workflows.start(state_machine_arn, progress.job_id, _execution_input(progress))
     except MedialibError:
         jobs.fail(progress.account_id, progress.job_id, "NOT_STARTED")
         if undo is not None:
@@ -142,6 +135,10 @@ def _start(progress: FolderJobItem, state_machine_arn: str, *, undo: Callable[[]
         raise
     metrics.add_metric(name="FolderJobStarted", unit="Count", value=1)
     return progress.job_id
+
+
+def _execution_input(progress: FolderJobItem) -> dict[str, Any]:
+    return {"accountId": progress.account_id, "jobId": progress.job_id, "purgeCache": progress.purge_cache}
 
 
 def _refuse(source: str, destination: str, verb: str) -> None:
@@ -189,16 +186,38 @@ def request_rename(account_id: str, request: RenameFolderRequest, state_machine_
 
 def request_delete(account_id: str, request: DeleteFolderRequest, state_machine_arn: str) -> str:
     """``DELETE /v1/folder``: the folder leaves every listing now (and is no longer found: a second delete is a
-    404); its files and subfolders are deleted by a DELETE_FOLDER job. The job's id."""
-    path = _source(account_id, request.folder_path, "folderPath", reason="FOLDER_NOT_FOUND")
-    job = _job(account_id, FolderJobType.DELETE, path, path)
-    try:
-        folders.hide_folder(account_id, path, job.job_id)
-    except ConditionFailedError:  # deleted by a concurrent request
-        jobs.fail(account_id, job.job_id, "NOT_STARTED")
-        raise NotFoundError(f"No folder found at {path}.", reason="FOLDER_NOT_FOUND") from None
+    404); its files and subfolders are deleted by a DELETE_FOLDER job. The job's id.
+
+    A request that died between hiding the folder and starting its job (a timeout) left the folder hidden by a job
+    that never started: its retry starts that job (recording its progress and starting its named execution are
+    both idempotent) and succeeds, rather than a 404 that would leave the folder's files behind."""
+    path = _source_path(request.folder_path, "folderPath")
+    stalled = _stalled_delete(account_id, path)
+    if stalled is not None:
+        job = stalled
+    else:
+        if folders.get_folder(account_id, path) is None:
+            raise NotFoundError(f"No folder found at {path}.", reason="FOLDER_NOT_FOUND")
+        job = _job(account_id, FolderJobType.DELETE, path, path)
+        try:
+            folders.hide_folder(account_id, path, job.job_id)
+        except ConditionFailedError:  # deleted by a concurrent request
+            jobs.fail(account_id, job.job_id, "NOT_STARTED")
+            raise NotFoundError(f"No folder found at {path}.", reason="FOLDER_NOT_FOUND") from None
     now = datetime.now(UTC)
-    return _start(job, state_machine_arn, undo=lambda: folders.create_folders(_new_folders(account_id, path, now)))
+    return _start(
+        job, state_machine_arn, undo=lambda: folders.create_folders(files.folders_on_the_way(account_id, path, now))
+    )
+
+
+def _stalled_delete(account_id: str, path: str) -> FolderJobItem | None:
+    """The delete job of the folder at ``path`` when the folder is hidden by it and it never started."""
+    job_id = folders.deleting_job(account_id, path)
+    if job_id is None or not jobs.is_pending(account_id, job_id):
+        return None
+    return FolderJobItem(
+        account_id=account_id, job_id=job_id, type=FolderJobType.DELETE, source=path, destination=path, folder=path
+    )
 
 
 # ------------------------------------------------------------------ jobs: the worker's steps
@@ -207,25 +226,17 @@ def request_delete(account_id: str, request: DeleteFolderRequest, state_machine_
 def run_task(task: FolderTask) -> dict[str, Any]:
     """One idempotent step. A retryable failure leaves as RetryableError, the name the state machine retries
     (with backoff); any other exception fails the step (the state machine closes the job as FAILED)."""
-    try:
-        return _run(task)
-    except MedialibError as error:
-        if error.retryable:
-            raise RetryableError(error.message) from error
-        raise
-
-
-def _run(task: FolderTask) -> dict[str, Any]:
-    if task.action == "start":
-        jobs.mark_running(task.account_id, task.job_id)
-        return {"jobId": task.job_id, "status": "RUNNING"}
-    if task.action == "batch":
-        return {"more": run_batch(task.account_id, task.job_id)}
-    if task.action == "purge":
-        return {"purgeRequestId": _purge(task)}
-    if task.action == "finish":
-        return {"jobId": task.job_id, "status": _finish(task).value}
-    return {"jobId": task.job_id, "status": jobs.fail(task.account_id, task.job_id, task.error.get("Error")).value}
+    return jobs.run_step(
+        task.account_id,
+        task.job_id,
+        task.action,
+        {
+            "batch": lambda: _batch(task),
+            "purge": lambda: {"purgeRequestId": _purge(task)},
+            "finish": lambda: {"jobId": task.job_id, "status": _finish(task).value},
+        },
+        error_name=task.error.get("Error"),
+    )
 
 
 def _progress(account_id: str, job_id: str) -> FolderJobItem:
@@ -233,6 +244,19 @@ def _progress(account_id: str, job_id: str) -> FolderJobItem:
     if found is None:
         raise NotFoundError("The requested job does not exist.", reason="JOB_NOT_FOUND")
     return found
+
+
+def _batch(task: FolderTask) -> dict[str, Any]:
+    """One batch, run by the execution whose turn it is: each runs BATCHES_PER_EXECUTION batches, then the next
+    batch call of it starts the job's next execution (its input the first's) and answers ``continued``, ending it.
+    A retried call, or a late one of an older execution, starts the same execution again: a no-op."""
+    progress = _progress(task.account_id, task.job_id)
+    turn = rules.execution_name(task.job_id, progress.batches // BATCHES_PER_EXECUTION)
+    if task.state_machine and task.execution and task.execution != turn:
+        workflows.start(task.state_machine, turn, _execution_input(progress))
+        metrics.add_metric(name="FolderJobContinued", unit="Count", value=1)
+        return {"more": True, "continued": True}
+    return {"more": run_batch(task.account_id, task.job_id), "continued": False}
 
 
 def run_batch(account_id: str, job_id: str, *, clock: Callable[[], float] = time.monotonic) -> bool:
@@ -246,7 +270,10 @@ def run_batch(account_id: str, job_id: str, *, clock: Callable[[], float] = time
         budget -= handled
     if progress.phase is Phase.FOLDERS and budget > 0 and clock() < deadline:
         progress = _prune_step(progress)
-    return progress.phase is not Phase.DONE
+    if progress.phase is Phase.DONE:
+        return False
+    _advance(progress, batches=progress.batches + 1)
+    return True
 
 
 def _advance(before: FolderJobItem, **changes: Any) -> FolderJobItem:
@@ -264,6 +291,10 @@ def _files_step(progress: FolderJobItem, budget: int) -> tuple[FolderJobItem, in
     The progress and how many files were handled."""
     acc = progress.account_id
     if progress.after is None and progress.type is not FolderJobType.DELETE:  # entering: its destination exists
+        target = rules.mapped(progress.folder, progress.source, progress.destination)
+        why = rules.out_of_bounds(target)
+        if why is not None:  # this subtree stays; the walk goes on after it
+            return _skip_subtree(progress, rules.folder_failure(progress.folder, target, why)), 0
         _make_destination(progress)
     batch = folders.files_after(acc, progress.folder, progress.after, budget)
     for item in batch:
@@ -279,30 +310,45 @@ def _files_step(progress: FolderJobItem, budget: int) -> tuple[FolderJobItem, in
             failures=reported,
         )
     if len(batch) < budget:
-        following = _next_folder(acc, progress.source, progress.folder)
-        if following is not None:
-            progress = _advance(progress, folder=following, after=None)
-        else:
-            done = Phase.DONE if progress.type is FolderJobType.COPY else Phase.FOLDERS
-            progress = _advance(progress, phase=done, folder=progress.source, after=None)
+        progress = _leave_folder(progress, _next_folder(acc, progress.source, progress.folder))
     return progress, len(batch)
+
+
+def _leave_folder(progress: FolderJobItem, following: str | None, **changes: Any) -> FolderJobItem:
+    """Step the walk to ``following``, or past the last folder (None) to the job's next phase."""
+    if following is not None:
+        return _advance(progress, folder=following, after=None, **changes)
+    done = Phase.DONE if progress.type is FolderJobType.COPY else Phase.FOLDERS
+    return _advance(progress, phase=done, folder=progress.source, after=None, **changes)
+
+
+def _skip_subtree(progress: FolderJobItem, failure: dict[str, Any]) -> FolderJobItem:
+    """Report the folder the walk is in as failed and step past it and its subfolders."""
+    reported = progress.failures
+    if len(reported) < rules.MAX_REPORTED_FAILURES:
+        reported = [*reported, failure]
+    following = _next_folder(progress.account_id, progress.source, progress.folder, descend=False)
+    return _leave_folder(progress, following, failed=progress.failed + 1, failures=reported)
 
 
 def _make_destination(progress: FolderJobItem) -> None:
     """The folder the walk enters gets its destination, with the folders on the way (each kept when it exists). A
     moved or renamed folder keeps its id and creation time; a copy is a new folder."""
     acc = progress.account_id
-    chain = _new_folders(acc, rules.mapped(progress.folder, progress.source, progress.destination), datetime.now(UTC))
+    chain = files.folders_on_the_way(
+        acc, rules.mapped(progress.folder, progress.source, progress.destination), datetime.now(UTC)
+    )
     original = folders.get_folder(acc, progress.folder) if progress.type is not FolderJobType.COPY else None
     if original is not None:
         chain[-1] = chain[-1].model_copy(update={"folder_id": original.folder_id, "created_at": original.created_at})
     folders.create_folders(chain)
 
 
-def _next_folder(account_id: str, source: str, folder: str) -> str | None:
-    """The folder after ``folder`` in the pre-order walk of ``source`` (subfolders by name): its first subfolder,
-    else the next sibling of it or of its nearest ancestor inside ``source``; None at the end."""
-    child = folders.subfolder_after(account_id, folder, None)
+def _next_folder(account_id: str, source: str, folder: str, *, descend: bool = True) -> str | None:
+    """The folder after ``folder`` in the pre-order walk of ``source`` (subfolders by name): its first subfolder
+    (unless not ``descend``ing: the walk skips its subtree), else the next sibling of it or of its nearest ancestor
+    inside ``source``; None at the end."""
+    child = folders.subfolder_after(account_id, folder, None) if descend else None
     if child is not None:
         return child.folder_path
     while folder != source:
@@ -360,17 +406,23 @@ def _prune_step(progress: FolderJobItem) -> FolderJobItem:
     ancestors."""
     left = [PRUNE_FOLDERS]
     try:
-        _prune(progress.account_id, progress.source, left)
+        _prune(progress, progress.source, left)
     except _Budget:
         return progress
     return _advance(progress, phase=Phase.DONE)
 
 
-def _prune(account_id: str, folder: str, left: list[int]) -> bool:
-    """Remove ``folder`` and its subfolders when they hold no file; whether ``folder`` was removed."""
+def _prune(progress: FolderJobItem, folder: str, left: list[int]) -> bool:
+    """Remove ``folder`` and its subfolders when they hold no file; whether ``folder`` was removed. A subtree the
+    walk skipped (its destination cannot exist) stays whole."""
+    account_id = progress.account_id
+    if progress.type is not FolderJobType.DELETE and rules.out_of_bounds(
+        rules.mapped(folder, progress.source, progress.destination)
+    ):
+        return False
     kept = False
     for entry in list(folders.children(account_id, folder)):
-        if isinstance(entry, FolderItem) and not _prune(account_id, entry.folder_path, left):
+        if isinstance(entry, FolderItem) and not _prune(progress, entry.folder_path, left):
             kept = True
     if kept or folders.holds_file(account_id, folder):
         return False
@@ -390,7 +442,7 @@ def _purge(task: FolderTask) -> str | None:
         return None
     account = accounts.existing(task.account_id)
     path = rules.purge_path(progress.source)
-    request_id = rules.purge_request_id(task.job_id)
+    request_id = jobs_rules.purge_request_id(task.job_id)
     return purge.purge_unpublished(account, [path], datetime.now(UTC), request_id=request_id, force=False)
 
 

@@ -7,10 +7,11 @@ without a change; a finished job is never closed again, and never goes back to R
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from medialib.adapters.transition import transition
-from medialib.errors import NotFoundError
+from medialib.errors import MedialibError, NotFoundError, RetryableError
 from medialib.jobs import rules
 from medialib.jobs.models import JobItem, JobResponse, JobStatus
 from medialib.jobs.store import JobStore, TableJobStore
@@ -35,6 +36,37 @@ def get_job(account_id: str, job_id: str) -> JobResponse:
         failed_files=job.failures,
         purge_request_id=job.purge_request_id,
     )
+
+
+def run_step(
+    account_id: str,
+    job_id: str,
+    action: str,
+    steps: Mapping[str, Callable[[], dict[str, Any]]],
+    *,
+    error_name: str | None = None,
+) -> dict[str, Any]:
+    """One idempotent step of a job's state machine (a worker's task): ``start`` (the job RUNNING), ``fail`` (the
+    job FAILED, keeping ``error_name``), else the worker's own ``steps[action]``. A retryable failure leaves as
+    RetryableError, the name every Task of statemachines/*.asl.json retries (with backoff); any other exception
+    fails the step, and the state machine's Catch handles it."""
+    try:
+        if action == "start":
+            mark_running(account_id, job_id)
+            return {"jobId": job_id, "status": JobStatus.RUNNING.value}
+        if action == "fail":
+            return {"jobId": job_id, "status": fail(account_id, job_id, error_name).value}
+        return steps[action]()
+    except MedialibError as error:
+        if error.retryable:
+            raise RetryableError(error.message) from error
+        raise
+
+
+def is_pending(account_id: str, job_id: str) -> bool:
+    """Whether the job exists and has not started: its execution never ran its first step."""
+    job = store.get(account_id, job_id)
+    return job is not None and job.status is JobStatus.PENDING
 
 
 def mark_running(account_id: str, job_id: str) -> None:

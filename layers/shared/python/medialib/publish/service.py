@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from medialib.accounts import service as accounts
 from medialib.accounts.models import Account
 from medialib.adapters import workflows as sfn_workflows
-from medialib.errors import MedialibError, PurgeOwedError, RetryableError
+from medialib.errors import MedialibError, PurgeOwedError
 from medialib.files import service as files
 from medialib.files.models import FileItem
 from medialib.jobs import rules as jobs_rules
@@ -71,32 +71,28 @@ def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_mac
 def run_task(task: WorkerTask) -> dict[str, Any]:
     """One idempotent step. A retryable failure leaves as RetryableError, the name the state machine
     retries (with backoff); any other exception fails this step (the state machine catches it per file)."""
-    try:
-        return _run(task)
-    except MedialibError as error:
-        if error.retryable:
-            raise RetryableError(error.message) from error
-        raise
+    return jobs.run_step(
+        task.account_id,
+        task.job_id,
+        task.action,
+        {
+            "file": lambda: _publish_file(task),
+            "purge": lambda: {"purgeRequestId": _purge(task)},
+            "finish": lambda: _finish(task),
+        },
+        error_name=task.error.get("Error"),
+    )
 
 
-def _run(task: WorkerTask) -> dict[str, Any]:
-    if task.action == "start":
-        jobs.mark_running(task.account_id, task.job_id)
-        return {"jobId": task.job_id, "status": "RUNNING"}
-    if task.action == "file":
-        return _publish_file(task)
-    if task.action == "purge":
-        return {"purgeRequestId": _purge(task)}
-    if task.action == "finish":
-        status = jobs.finish(
-            task.account_id,
-            task.job_id,
-            task.results,
-            purge_request_id=task.purge_request_id,
-            purge_failure=rules.purge_failure(task.purge_error) if task.purge_error else None,
-        )
-        return {"jobId": task.job_id, "status": status.value}
-    return {"jobId": task.job_id, "status": jobs.fail(task.account_id, task.job_id, task.error.get("Error")).value}
+def _finish(task: WorkerTask) -> dict[str, Any]:
+    status = jobs.finish(
+        task.account_id,
+        task.job_id,
+        task.results,
+        purge_request_id=task.purge_request_id,
+        purge_failure=rules.purge_failure(task.purge_error) if task.purge_error else None,
+    )
+    return {"jobId": task.job_id, "status": status.value}
 
 
 def _publish_file(task: WorkerTask) -> dict[str, Any]:
