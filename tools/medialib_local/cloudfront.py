@@ -72,6 +72,14 @@ def to_api_config(config: dict[str, Any]) -> dict[str, Any]:
         "CacheBehaviors": _listed([_behaviour(b) for b in config.get("CacheBehaviors", [])]),
         "CustomErrorResponses": _listed([_error_response(r) for r in config.get("CustomErrorResponses", [])]),
     }
+    if "Logging" in config:  # standard logs: moto records the setting, nothing is written locally
+        logging = config["Logging"]
+        api["Logging"] = {
+            "Enabled": True,
+            "IncludeCookies": logging.get("IncludeCookies", False),
+            "Bucket": logging["Bucket"],
+            "Prefix": logging.get("Prefix", ""),
+        }
     for cfn_key, api_key in (
         ("PriceClass", "PriceClass"),
         ("HttpVersion", "HttpVersion"),

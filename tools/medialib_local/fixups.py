@@ -21,7 +21,7 @@ def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
         "Filter": {"Prefix": rule.get("Prefix", "")},
     }
     if "ExpirationInDays" in rule:
-        api["Expiration"] = {"Days": rule["ExpirationInDays"]}
+        api["Expiration"] = {"Days": int(rule["ExpirationInDays"])}  # a Ref to a Number parameter arrives as text
     if "NoncurrentVersionExpiration" in rule:
         api["NoncurrentVersionExpiration"] = {"NoncurrentDays": rule["NoncurrentVersionExpiration"]["NoncurrentDays"]}
     if "AbortIncompleteMultipartUpload" in rule:

@@ -37,6 +37,7 @@ _EMULATED = {
     "AWS::CloudFront::CachePolicy": "applied by the local edge (edge.py)",
     "AWS::CloudFront::OriginRequestPolicy": "applied by the local edge (edge.py)",
     "AWS::CloudFront::OriginAccessControl": "part of the distribution's settings",
+    "AWS::ApiGateway::Account": "the local API Gateway writes no access logs to CloudWatch",
 }
 
 
@@ -185,6 +186,8 @@ class Provisioner:
             "AWS::Events::Rule": self._rule,
             "AWS::CloudFront::Distribution": self._distribution,
             "AWS::CloudFront::Function": self._cloudfront_function,
+            "AWS::Logs::LogGroup": self._log_group,
+            "AWS::CloudWatch::Alarm": self._alarm,
         }
         if kind in creators:
             ref, attributes = creators[kind](logical_id, props)
@@ -261,6 +264,20 @@ class Provisioner:
             )
         return name, {"Arn": arn}
 
+    def _log_group(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        name = props.get("LogGroupName") or self._physical_name(logical_id, 512)
+        logs = self.client("logs")
+        logs.create_log_group(logGroupName=name)
+        if "RetentionInDays" in props:  # a Ref to a Number parameter arrives as text
+            logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
+        return name, {"Arn": f"arn:aws:logs:{self.stack.region}:{self.stack.account_id}:log-group:{name}:*"}
+
+    def _alarm(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        name = props.get("AlarmName") or self._physical_name(logical_id, 255)
+        alarm = _alarm_request(props)
+        self.client("cloudwatch").put_metric_alarm(AlarmName=name, **alarm)
+        return name, {"Arn": f"arn:aws:cloudwatch:{self.stack.region}:{self.stack.account_id}:alarm:{name}"}
+
     def _cloudfront_function(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
         config = {"Comment": props["FunctionConfig"].get("Comment", ""), "Runtime": props["FunctionConfig"]["Runtime"]}
         summary = self.client("cloudfront").create_function(
@@ -274,6 +291,26 @@ class Provisioner:
         config["CallerReference"] = f"{self.stack.name}-{logical_id}"
         created = self.client("cloudfront").create_distribution(DistributionConfig=config)["Distribution"]
         return created["Id"], {"Id": created["Id"], "DomainName": created["DomainName"]}
+
+
+_ALARM_NUMBERS = {"Period": int, "EvaluationPeriods": int, "DatapointsToAlarm": int, "Threshold": float}
+_ALARM_KEYS = (
+    "AlarmDescription", "ActionsEnabled", "ComparisonOperator", "TreatMissingData", "Namespace", "MetricName",
+    "Dimensions", "Statistic", "ExtendedStatistic", "Unit", "Metrics", *_ALARM_NUMBERS,
+)  # fmt: skip
+
+
+def _alarm_request(props: dict[str, Any]) -> dict[str, Any]:
+    """PutMetricAlarm's arguments from an ``AWS::CloudWatch::Alarm``'s properties (the same names). The actions are
+    dropped when ``!Ref AWS::NoValue`` (resolved to "") stands for them: no AlarmTopicArn."""
+    request = {key: props[key] for key in _ALARM_KEYS if key in props}
+    for key, kind in _ALARM_NUMBERS.items():
+        if key in request:
+            request[key] = kind(request[key])
+    for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+        if props.get(key):
+            request[key] = props[key]
+    return request
 
 
 class _AnyAttribute(dict[str, str]):
