@@ -100,3 +100,11 @@ def test_given_a_topic_and_a_retention_every_alarm_notifies_it_and_every_group_k
     groups = _log_groups(client("logs"))
     assert len(groups) >= FUNCTIONS + APIS + MACHINES
     assert {group["retentionInDays"] for group in groups.values()} == {7}
+
+
+def test_a_function_context_names_the_log_group_of_its_logging_config(stack: Any) -> None:
+    """Given the local stack, When a function's Lambda context is built, Then its log_group_name is the group its
+    LoggingConfig names (as Lambda reports it), the one the stack created with the retention."""
+    context = stack.functions.context("PurgeFunction")
+    assert context.log_group_name == stack.provisioned.physical["PurgeFunctionLogGroup"]
+    assert context.log_group_name in _log_groups()

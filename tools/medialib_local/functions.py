@@ -58,7 +58,7 @@ class LocalContext:
 
     def __post_init__(self) -> None:
         self._deadline = time.monotonic() + self.timeout_s
-        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"  # Lambda's default
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
@@ -118,7 +118,16 @@ class LocalFunctions:
             memory_limit_in_mb=int(props.get("MemorySize", defaults.get("MemorySize", 128))),
             timeout_s=int(props.get("Timeout", defaults.get("Timeout", 3))),
             invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
+            log_group_name=self._log_group(props),
         )
+
+    def _log_group(self, props: dict[str, Any]) -> str:
+        """The group of the function's LoggingConfig (a Ref to a group of the stack, or its name), as Lambda
+        reports it in the context; empty for Lambda's default."""
+        group = (props.get("LoggingConfig") or {}).get("LogGroup", "")
+        if isinstance(group, dict) and "Ref" in group:
+            return self.physical.get(group["Ref"], "")
+        return group if isinstance(group, str) else ""
 
     def invoke(self, function_id: str, event: Any) -> Any:
         """Run the handler once; JSON in and out, as Lambda serialises them. Raises FunctionError."""
