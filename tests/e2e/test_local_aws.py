@@ -53,13 +53,14 @@ def _invalidations(local_api: RunningStack) -> list[dict[str, Any]]:
 
 def test_the_banner_prints_the_local_aws_endpoint_and_every_resource(local_api: RunningStack) -> None:
     """Given start-api running, When its banner is read, Then it names a loopback endpoint, the region, the
-    credentials, one table, the two buckets and the two state machines' ARNs (bulk publish, folder jobs)."""
+    credentials, one table, the three buckets (originals, renditions, logs) and the two state machines' ARNs (bulk
+    publish, folder jobs)."""
     printed = _banner(local_api)
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", printed["Endpoint URL"][0])
     assert printed["Region"] == ["us-east-1"]
     assert "AWS_ACCESS_KEY_ID=" in printed["Credentials"][0]
     assert len(printed["Table"]) == 1
-    assert len(printed["Bucket"]) == 2
+    assert len(printed["Bucket"]) == 3
     assert [arn.split(":")[5] for arn in printed["State machine"]] == ["stateMachine", "stateMachine"]
 
 
