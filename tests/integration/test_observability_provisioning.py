@@ -82,7 +82,7 @@ def test_given_a_topic_and_a_retention_every_alarm_notifies_it_and_every_group_k
     session's moto, in a region of their own), When alarms and log groups are read, Then every alarm notifies the
     topic on ALARM and on OK, and every log group keeps 7 days."""
     cfn = to_cloudformation(describe(TEMPLATE), REGION)
-    kinds = {"AWS::Logs::LogGroup", "AWS::CloudWatch::Alarm"}
+    kinds = {"AWS::Logs::LogGroup", "AWS::CloudWatch::Alarm", "AWS::SQS::Queue"}  # the DLQ alarm reads its queue
     observed = {lid: res for lid, res in cfn["Resources"].items() if res["Type"] in kinds}
     parameters = {"AlarmTopicArn": TOPIC, "LogRetentionDays": "7"}
     isolated = Stack("medialib-observe", OTHER_REGION, ACCOUNT_ID, parameters)

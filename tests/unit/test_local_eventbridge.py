@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from medialib_local.eventbridge import S3EventBridge, check_pattern, event_rules, matches, object_created_event
+from medialib_local.eventbridge import (
+    EventRule,
+    S3EventBridge,
+    check_pattern,
+    event_rules,
+    matches,
+    object_created_event,
+)
 from medialib_local.template import load_sam
 from tests.conftest import TEMPLATE
 
@@ -116,11 +123,11 @@ def test_s3s_object_created_event_has_eventbridges_shape() -> None:
 def test_delivery_invokes_each_matching_function_on_its_own_thread() -> None:
     """Given the template's rules, When an incoming/ object's event is delivered, Then UploadFunction is invoked
     with the event on another thread than the caller's (asynchronously, as EventBridge invokes Lambda), and a
-    failing invocation does not reach the caller."""
+    failing delivery does not reach the caller."""
     calls: list[tuple[str, str, str]] = []
 
-    def invoke(function_id: str, event: dict[str, Any]) -> None:
-        calls.append((function_id, event["detail"]["object"]["key"], threading.current_thread().name))
+    def invoke(rule: EventRule, event: dict[str, Any]) -> None:
+        calls.append((rule.function_id, event["detail"]["object"]["key"], threading.current_thread().name))
         raise RuntimeError("the function failed")
 
     bridge = S3EventBridge(event_rules(load_sam(TEMPLATE), {"OriginalsBucket": BUCKET}), invoke)

@@ -45,6 +45,7 @@ class Provisioned:
     function_names: dict[str, str]  # physical function name -> logical id
     distribution_id: str
     properties: dict[str, dict[str, Any]]  # each resource's properties, intrinsic functions evaluated
+    types: dict[str, str]  # each resource's type, by logical id
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -118,6 +119,11 @@ def use_endpoint(endpoint: str) -> None:
         os.environ.pop(name, None)
 
 
+def aws_client(service: str, endpoint: str) -> Any:
+    """A boto3 client of the local moto (one per service and endpoint)."""
+    return _client(service, endpoint)
+
+
 @cache
 def _client(service: str, endpoint: str) -> Any:
     import boto3  # noqa: PLC0415
@@ -135,7 +141,8 @@ def provision(spec: AppSpec, endpoint: str, parameters: dict[str, str]) -> Provi
         lid for lid, res in cfn_template["Resources"].items() if res["Type"] == "AWS::CloudFront::Distribution"
     ]
     distribution_id = stack.refs[distributions[0]] if distributions else ""
-    return Provisioned(dict(stack.refs), stack.outputs, env, names, distribution_id, dict(stack.properties))
+    types = {lid: str(res["Type"]) for lid, res in cfn_template["Resources"].items()}
+    return Provisioned(dict(stack.refs), stack.outputs, env, names, distribution_id, dict(stack.properties), types)
 
 
 def distribution_config(endpoint: str, distribution_id: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""``medialib local start-api`` and ``medialib local invoke``, the Docker-free counterparts of ``sam local``."""
+"""``medialib local start-api`` and ``medialib local invoke``, the Docker-free counterparts of ``sam local``, and
+``medialib replay-dlq``, which puts the dead letters of a deployed or local stack back on their functions."""
 
 from __future__ import annotations
 
@@ -33,11 +34,27 @@ def _parser() -> argparse.ArgumentParser:
     invoke.add_argument("function", help="logical id (UploadFunction) or short name (upload)")
     invoke.add_argument("-e", "--event", type=Path, help="event JSON file; default: {}")
     invoke.add_argument("-t", "--template", type=Path, default=None)
+
+    replay = commands.add_parser(
+        "replay-dlq",
+        help="re-invoke each dead letter's function with its event, deleting it once that succeeded",
+        description="Reads the dead-letter queue of the asynchronous invocations (docs/dead-letters.md) and invokes "
+        "each message's function again with its original event; a message is deleted only when the function "
+        "answered without error. Credentials and region: boto3's usual chain.",
+    )
+    where = replay.add_mutually_exclusive_group(required=True)
+    where.add_argument("--stack-name", help="a deployed stack: its DeadLetterQueueUrl output")
+    where.add_argument("--queue-url", help="the queue itself (the local stack prints it)")
+    replay.add_argument("--endpoint-url", help="another AWS endpoint, e.g. the local stack's moto endpoint")
+    replay.add_argument("--region", help="default: boto3's (AWS_REGION, the profile)")
+    replay.add_argument("--dry-run", action="store_true", help="list the messages; invoke and delete nothing")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.group == "replay-dlq":
+        return _replay_dlq(args)
     if args.action == "start-api":
         return _start_api(args)
     return _invoke(args)
@@ -108,6 +125,28 @@ def _invoke(args: argparse.Namespace) -> int:
         return 0
     finally:
         stack.stop()
+
+
+def _replay_dlq(args: argparse.Namespace) -> int:
+    """Exit 0 when every message was replayed (or listed), 1 when one failed again or was of no known kind."""
+    import boto3  # noqa: PLC0415 - not needed by the local commands' start
+    from botocore.config import Config  # noqa: PLC0415
+
+    from medialib_local.replay import queue_url_of_stack, replay  # noqa: PLC0415
+
+    options: dict[str, Any] = {"endpoint_url": args.endpoint_url, "region_name": args.region}
+    # A replay waits for the function's answer: the sweep may run 900 s; a retry would run the event twice.
+    invoke_config = Config(read_timeout=960, connect_timeout=10, retries={"total_max_attempts": 1})
+    sqs = boto3.client("sqs", **options)
+    lam = boto3.client("lambda", config=invoke_config, **options)
+    queue_url = args.queue_url or queue_url_of_stack(boto3.client("cloudformation", **options), args.stack_name)
+    summary = replay(sqs, lam, queue_url, dry_run=args.dry_run)
+    print(
+        f"{len(summary.replayed)} replayed, {len(summary.failed)} failed again, {len(summary.unknown)} unknown"
+        + (f", {len(summary.listed)} listed (dry run)" if args.dry_run else ""),
+        flush=True,
+    )
+    return 1 if summary.failed or summary.unknown else 0
 
 
 def _read_event(path: Path | None) -> Any:

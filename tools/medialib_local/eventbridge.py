@@ -6,13 +6,14 @@ hand-off (moto's ``s3.notifications._send_event_bridge_message``, its one seam f
 ``LambdaFunction._invoke_lambda``): for an object created (PUT, browser POST, copy, completed multipart upload) in
 a bucket whose ``NotificationConfiguration`` has ``EventBridgeEnabled`` (``fixups.py`` applies it to moto), it
 builds S3's EventBridge "Object Created" event and invokes every function whose ``EventBridgeRule`` pattern of
-the template matches it, asynchronously (one thread per invocation), as EventBridge invokes Lambda.
+the template matches it, asynchronously (one thread per invocation), as EventBridge invokes Lambda: through
+:mod:`medialib_local.asynchronous`, which applies the target's retry policy and dead-letter queue and the
+function's ``EventInvokeConfig`` (retries, on-failure destination).
 
 :func:`matches` evaluates an EventBridge pattern: exact values, ``prefix``, ``suffix``, ``anything-but``,
 ``exists``, ``equals-ignore-case``, ``numeric`` and ``wildcard``; any other operator stops the stack at start
-(``check_pattern``) rather than being guessed. Not emulated: Lambda's two retries of a failed asynchronous
-invocation (the error is printed on stderr), event buses other than the default one, and S3 events other than
-"Object Created".
+(``check_pattern``) rather than being guessed. Not emulated: event buses other than the default one, and S3 events
+other than "Object Created".
 """
 
 from __future__ import annotations
@@ -218,7 +219,7 @@ def object_created_event(  # noqa: PLR0913 - the fields S3 puts in the event
 class S3EventBridge:
     """Delivers S3 events to the functions whose rules match, each invocation on its own thread."""
 
-    def __init__(self, rules: list[EventRule], invoke: Callable[[str, dict[str, Any]], Any]) -> None:
+    def __init__(self, rules: list[EventRule], invoke: Callable[[EventRule, dict[str, Any]], Any]) -> None:
         self.rules = rules
         self.invoke = invoke
         self._threads: list[threading.Thread] = []
@@ -226,13 +227,13 @@ class S3EventBridge:
 
     def deliver(self, event: dict[str, Any]) -> list[str]:
         """Invoke (asynchronously) every function whose rule matches ``event``; the functions' logical ids."""
-        targets = [rule.function_id for rule in self.rules if matches(rule.pattern, event)]
-        for function_id in targets:
-            thread = threading.Thread(target=self._run, args=(function_id, event), name="eventbridge", daemon=True)
+        targets = [rule for rule in self.rules if matches(rule.pattern, event)]
+        for rule in targets:
+            thread = threading.Thread(target=self._run, args=(rule, event), name="eventbridge", daemon=True)
             with self._lock:
                 self._threads = [t for t in self._threads if t.is_alive()] + [thread]
             thread.start()
-        return targets
+        return [rule.function_id for rule in targets]
 
     def wait(self, timeout: float = 30.0) -> None:
         """Wait for the invocations in flight (tests, shutdown)."""
@@ -241,12 +242,11 @@ class S3EventBridge:
         for thread in threads:
             thread.join(timeout)
 
-    def _run(self, function_id: str, event: dict[str, Any]) -> None:
+    def _run(self, rule: EventRule, event: dict[str, Any]) -> None:
         try:
-            self.invoke(function_id, event)
-        except Exception as err:  # an asynchronous invocation's error is the function's log, not the caller's
-            trace = getattr(err, "trace", "") or repr(err)
-            print(f"EventBridge -> {function_id} failed (not retried locally):\n{trace}", file=sys.stderr, flush=True)
+            self.invoke(rule, event)
+        except Exception as err:  # a fault of the local delivery itself: the caller's S3 request must not see it
+            print(f"EventBridge -> {rule.function_id}: local delivery failed: {err!r}", file=sys.stderr, flush=True)
 
     def install(self) -> None:
         """Take moto's S3 -> EventBridge hand-off for this process."""

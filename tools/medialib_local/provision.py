@@ -187,6 +187,9 @@ class Provisioner:
             "AWS::CloudFront::Distribution": self._distribution,
             "AWS::CloudFront::Function": self._cloudfront_function,
             "AWS::Logs::LogGroup": self._log_group,
+            "AWS::SQS::Queue": self._queue,
+            "AWS::SQS::QueuePolicy": self._queue_policy,
+            "AWS::Lambda::EventInvokeConfig": self._event_invoke_config,
             "AWS::CloudWatch::Alarm": self._alarm,
         }
         if kind in creators:
@@ -260,7 +263,11 @@ class Provisioner:
         targets = props.get("Targets", [])
         if targets:
             events.put_targets(
-                Rule=name, Targets=[{k: t[k] for k in ("Id", "Arn", "Input") if k in t} for t in targets]
+                Rule=name,
+                Targets=[
+                    {k: t[k] for k in ("Id", "Arn", "Input", "DeadLetterConfig", "RetryPolicy") if k in t}
+                    for t in targets
+                ],
             )
         return name, {"Arn": arn}
 
@@ -277,6 +284,49 @@ class Provisioner:
         alarm = _alarm_request(props)
         self.client("cloudwatch").put_metric_alarm(AlarmName=name, **alarm)
         return name, {"Arn": f"arn:aws:cloudwatch:{self.stack.region}:{self.stack.account_id}:alarm:{name}"}
+
+    # Queue attributes the template sets, as the SQS API names them (all strings there).
+    _QUEUE_ATTRIBUTES = (
+        "DelaySeconds",
+        "MaximumMessageSize",
+        "MessageRetentionPeriod",
+        "ReceiveMessageWaitTimeSeconds",
+        "VisibilityTimeout",
+        "SqsManagedSseEnabled",
+        "KmsMasterKeyId",
+        "KmsDataKeyReusePeriodSeconds",
+        "FifoQueue",
+        "ContentBasedDeduplication",
+    )
+
+    def _queue(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        name = props.get("QueueName") or self._physical_name(logical_id, 80)
+        attributes = {k: str(props[k]).lower() if isinstance(props[k], bool) else str(props[k])
+                      for k in self._QUEUE_ATTRIBUTES if k in props}  # fmt: skip
+        if "RedrivePolicy" in props:
+            attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+        sqs = self.client("sqs")
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return url, {"Arn": arn, "QueueName": name, "QueueUrl": url}
+
+    def _queue_policy(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        """Stored on each queue (moto keeps it; it does not enforce it)."""
+        sqs = self.client("sqs")
+        for url in props["Queues"]:
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])})
+        return f"local-{logical_id.lower()}", {}
+
+    def _event_invoke_config(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        """Lambda's asynchronous settings; the local stack's asynchronous invocations read them back from
+        ``Stack.properties`` (:mod:`medialib_local.asynchronous`)."""
+        options = {
+            k: props[k]
+            for k in ("Qualifier", "MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+            if k in props
+        }
+        self.client("lambda").put_function_event_invoke_config(FunctionName=props["FunctionName"], **options)
+        return f"{props['FunctionName']}:{props.get('Qualifier', '$LATEST')}", {}
 
     def _cloudfront_function(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
         config = {"Comment": props["FunctionConfig"].get("Comment", ""), "Runtime": props["FunctionConfig"]["Runtime"]}

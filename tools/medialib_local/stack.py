@@ -8,11 +8,21 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from medialib_local import ACCOUNT_ID, REGION
-from medialib_local.aws import FAKE_CREDENTIALS, MotoServer, Provisioned, distribution_config, provision, use_endpoint
+from medialib_local.asynchronous import AsyncLambda, EventBridgeTargets, Target, invoke_configs, rule_target, sqs_sender
+from medialib_local.aws import (
+    FAKE_CREDENTIALS,
+    MotoServer,
+    Provisioned,
+    aws_client,
+    distribution_config,
+    provision,
+    use_endpoint,
+)
 from medialib_local.edge import Edge, behaviour_of, origin_of
-from medialib_local.eventbridge import S3EventBridge, event_rules
+from medialib_local.eventbridge import EventRule, S3EventBridge, event_rules
 from medialib_local.functions import LocalFunctions
 from medialib_local.gateway import Gateway
 from medialib_local.schedule import Scheduler, scheduled_event
@@ -27,6 +37,7 @@ INSPECTABLE = {
     "AWS::S3::Bucket": "Bucket",
     "AWS::Serverless::StateMachine": "State machine",
     "AWS::StepFunctions::StateMachine": "State machine",
+    "AWS::SQS::Queue": "Queue",
 }
 
 
@@ -68,6 +79,8 @@ class LocalStack:
         self.gateway: Gateway | None = None
         self.app: Edge | None = None  # what listens: CloudFront's part in front of the gateway
         self.events: S3EventBridge | None = None
+        self.lambdas: AsyncLambda | None = None  # Lambda's asynchronous invocations (retries, on-failure records)
+        self.targets: EventBridgeTargets | None = None  # EventBridge's hand-off to them (retry policy, DLQ)
         self.origin_secret = secrets.token_hex(32)  # the CDN's header to the delivery API (DeliveryOriginSecret)
 
     def start(self, *, schedules: bool = True) -> Edge:
@@ -80,17 +93,48 @@ class LocalStack:
         )
         self.functions = LocalFunctions(self.spec, self.provisioned.function_env, self.provisioned.physical)
         self.functions.route_step_functions_tasks(self.provisioned.function_names)
-        self.events = S3EventBridge(event_rules(self.spec.sam, self.provisioned.physical), self.functions.invoke)
+        self._asynchronous()
+        self.events = S3EventBridge(event_rules(self.spec.sam, self.provisioned.physical), self._deliver_rule)
         self.events.install()
         self._seed_account()
         if schedules:
-            self.scheduler = Scheduler(self.spec.schedules, self._fire)
+            self.scheduler = Scheduler(self.spec.schedules, self.fire)
             self.scheduler.start()
         self.gateway = Gateway(self.spec, self.functions)
         config = distribution_config(self.moto.endpoint, self.provisioned.distribution_id)
         behaviour = behaviour_of(self.provisioned.properties, self.provisioned.physical)
         self.app = Edge(self.gateway, *origin_of(config, self.provisioned.physical), behaviour)
         return self.app
+
+    def _asynchronous(self) -> None:
+        assert self.provisioned is not None and self.functions is not None
+        provisioned, endpoint = self.provisioned, self.moto.endpoint
+        arns = {
+            lid: f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{provisioned.physical[lid]}"
+            for lid in self.spec.functions
+        }
+        configs = invoke_configs(provisioned.types, provisioned.properties, provisioned.function_names)
+        send = sqs_sender(lambda: aws_client("sqs", endpoint))
+        self.lambdas = AsyncLambda(self.functions.invoke, arns, configs, send)
+        self.targets = EventBridgeTargets(self.lambdas, send)
+
+    def target(self, function_id: str, event_name: str) -> Target:
+        """The rule SAM made of a function's event (``<Function><Event>``), as EventBridge targets it."""
+        assert self.provisioned is not None
+        rule = self.provisioned.physical.get(f"{function_id}{event_name}", event_name)
+        rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{rule}"
+        return rule_target(rule_arn, function_id, self.provisioned.properties.get(f"{function_id}{event_name}", {}))
+
+    def _deliver_rule(self, rule: EventRule, event: dict[str, Any]) -> None:
+        assert self.targets is not None
+        self.targets.deliver(self.target(rule.function_id, rule.name), event)
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Wait for the asynchronous invocations in flight (S3 events, then the functions they started)."""
+        if self.events:
+            self.events.wait(timeout)
+        if self.lambdas:
+            self.lambdas.wait(timeout)
 
     def aws_banner(self) -> str:
         """How to look inside the local AWS with the AWS CLI or boto3: the moto endpoint, the region, the
@@ -118,8 +162,8 @@ class LocalStack:
     def stop(self) -> None:
         if self.scheduler:
             self.scheduler.stop()
+        self.wait()
         if self.events:
-            self.events.wait()
             self.events.uninstall()
         self.moto.stop()
 
@@ -135,8 +179,8 @@ class LocalStack:
             )
         )
 
-    def _fire(self, schedule: ScheduleSpec, fired_at: datetime) -> None:
-        assert self.functions is not None and self.provisioned is not None
-        rule = self.provisioned.physical.get(f"{schedule.function_id}{schedule.name}", schedule.name)  # SAM's id
-        rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{rule}"
-        self.functions.invoke(schedule.function_id, scheduled_event(schedule, rule_arn, fired_at))
+    def fire(self, schedule: ScheduleSpec, fired_at: datetime) -> None:
+        """The schedule's rule fires: its event goes to the function asynchronously, as EventBridge sends it."""
+        assert self.targets is not None
+        target = self.target(schedule.function_id, schedule.name)
+        self.targets.deliver(target, scheduled_event(schedule, target.rule_arn, fired_at))
