@@ -27,6 +27,7 @@ def test_table_has_the_template_keys_and_indexes(stack: Any) -> None:
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
     assert ttl["AttributeName"] == "expiresAt"
+    assert table["DeletionProtectionEnabled"] is True
 
 
 def test_buckets_have_versioning_and_lifecycle(stack: Any) -> None:
@@ -38,6 +39,17 @@ def test_buckets_have_versioning_and_lifecycle(stack: Any) -> None:
     rules = s3.get_bucket_lifecycle_configuration(Bucket=renditions)["Rules"]
     expected_days = _props("RenditionsBucket")["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"]
     assert [r["Expiration"]["Days"] for r in rules] == [expected_days]
+
+
+def test_the_originals_cors_is_the_upload_forms(stack: Any) -> None:
+    """Given the stack with UploadAllowedOrigins at its default, When the originals' CORS is read, Then POST from any
+    origin with Content-Type only, as the template's parameter says."""
+    [rule] = boto3.client("s3").get_bucket_cors(Bucket=stack.provisioned.physical["OriginalsBucket"])["CORSRules"]
+    assert (rule["AllowedMethods"], rule["AllowedOrigins"], rule["AllowedHeaders"]) == (
+        ["POST"],
+        ["*"],
+        ["Content-Type"],
+    )
 
 
 def test_state_machine_is_the_template_definition_with_substitutions(stack: Any) -> None:
@@ -59,7 +71,11 @@ def test_distribution_has_the_template_settings(stack: Any) -> None:
     template = _props("Cdn")["DistributionConfig"]
     assert config["Comment"] == template["Comment"]
     assert config["Enabled"] is True
-    assert config["PriceClass"] == template["PriceClass"]
+    resolved = stack.provisioned.properties["Cdn"]["DistributionConfig"]
+    assert config["PriceClass"] == resolved["PriceClass"] == "PriceClass_100", "the PriceClass parameter's default"
+    assert config["ViewerCertificate"]["CloudFrontDefaultCertificate"] is True, "no DeliveryAlias given"
+    assert config["Aliases"]["Quantity"] == 0
+    assert config["WebACLId"] == ""
     origins = {o["Id"]: o for o in config["Origins"]["Items"]}
     assert set(origins) == {"deliver"}, "renditions are served only through deliver"
     delivery_api = stack.provisioned.physical["DeliveryApi"]

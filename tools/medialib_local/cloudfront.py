@@ -62,6 +62,20 @@ def _error_response(response: dict[str, Any]) -> dict[str, Any]:
     return api
 
 
+# ViewerCertificate's CloudFormation names -> the CloudFront API's.
+_CERTIFICATE_KEYS = {
+    "AcmCertificateArn": "ACMCertificateArn",
+    "IamCertificateId": "IAMCertificateId",
+    "SslSupportMethod": "SSLSupportMethod",
+    "MinimumProtocolVersion": "MinimumProtocolVersion",
+    "CloudFrontDefaultCertificate": "CloudFrontDefaultCertificate",
+}
+
+
+def _viewer_certificate(certificate: dict[str, Any]) -> dict[str, Any]:
+    return {_CERTIFICATE_KEYS[key]: value for key, value in certificate.items()}
+
+
 def to_api_config(config: dict[str, Any]) -> dict[str, Any]:
     """``config`` is the template's DistributionConfig with its intrinsic functions already evaluated."""
     api: dict[str, Any] = {
@@ -84,9 +98,14 @@ def to_api_config(config: dict[str, Any]) -> dict[str, Any]:
         ("PriceClass", "PriceClass"),
         ("HttpVersion", "HttpVersion"),
         ("IPV6Enabled", "IsIPV6Enabled"),
+        ("WebACLId", "WebACLId"),
     ):
         if cfn_key in config:
             api[api_key] = config[cfn_key]
+    if "Aliases" in config:
+        api["Aliases"] = _listed(config["Aliases"])
+    if "ViewerCertificate" in config:
+        api["ViewerCertificate"] = _viewer_certificate(config["ViewerCertificate"])
     return api
 
 

@@ -10,7 +10,9 @@ its way to the origin, from the template's own settings:
 3. what the origin receives: the query string as sent when the origin request policy forwards all of it, the
    headers of the cache key and of the origin request policy (the viewer's other headers are dropped, as
    CloudFront drops them), and the origin's custom headers (the origin secret). ``If-None-Match`` and
-   ``If-Modified-Since`` pass too: CloudFront answers them from its cache, which this edge does not have.
+   ``If-Modified-Since`` pass too: CloudFront answers them from its cache, which this edge does not have;
+4. the behaviour's response headers policy on every answer (:func:`response_headers_of`): its security and
+   custom headers added, replacing the origin's where the policy overrides, and its removed headers dropped.
 
 Other paths (the management API, /docs) pass through untouched: in AWS they are other hosts. The distribution's
 origins are read back from the local AWS; the cache behaviour's policies and function associations, which moto
@@ -90,6 +92,29 @@ class Selection:
 
 
 @dataclass(frozen=True)
+class ResponseHeader:
+    """A header a response headers policy adds; ``override``: it replaces the origin's header of that name."""
+
+    name: str
+    value: str
+    override: bool
+
+
+@dataclass(frozen=True)
+class ResponsePolicy:
+    """A response headers policy as the edge applies it to every answer of its behaviour."""
+
+    added: tuple[ResponseHeader, ...] = ()
+    removed: tuple[str, ...] = ()  # lower-cased names
+
+    def apply(self, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        present = {name.lower() for name, _ in headers}
+        replaced = {h.name.lower() for h in self.added if h.override} | set(self.removed)
+        kept = [(name, value) for name, value in headers if name.lower() not in replaced]
+        return kept + [(h.name, h.value) for h in self.added if h.override or h.name.lower() not in present]
+
+
+@dataclass(frozen=True)
 class Behaviour:
     """What the edge applies to a delivery request: the cache key's parts, what the origin receives beyond them,
     and the viewer-request functions."""
@@ -100,6 +125,7 @@ class Behaviour:
     origin_query: Selection
     origin_headers: Selection
     viewer_request: tuple[Callable[[dict[str, Any]], None], ...] = ()
+    response: ResponsePolicy = ResponsePolicy()
 
 
 class Edge:
@@ -115,6 +141,8 @@ class Edge:
         path = str(environ.get("PATH_INFO") or "/")
         if self.gateway.api_of(path) == self.origin_api:
             self._to_origin(environ)
+            if self.behaviour is not None:
+                start_response = _with_policy(start_response, self.behaviour.response)
         answer: Iterable[bytes] = self.gateway(environ, start_response)
         return answer
 
@@ -165,6 +193,13 @@ class Edge:
             environ["HTTP_USER_AGENT"] = "Amazon CloudFront"
         for name, value in self.origin_headers.items():
             environ["HTTP_" + name.upper().replace("-", "_")] = value
+
+
+def _with_policy(start_response: Callable[..., Any], policy: ResponsePolicy) -> Callable[..., Any]:
+    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        return start_response(status, policy.apply(headers), exc_info)
+
+    return start
 
 
 def _header_name(key: str) -> str:
@@ -222,6 +257,49 @@ def _selection(config: dict[str, Any] | None, behaviour_key: str, names_key: str
     return Selection(str(config.get(behaviour_key, "none")), names)
 
 
+def _strict_transport_security(config: dict[str, Any]) -> str:
+    value = f"max-age={int(config['AccessControlMaxAgeSec'])}"
+    value += "; includeSubDomains" if config.get("IncludeSubdomains") else ""
+    return value + ("; preload" if config.get("Preload") else "")
+
+
+def _xss_protection(config: dict[str, Any]) -> str:
+    if not config.get("Protection"):
+        return "0"
+    value = "1" + ("; mode=block" if config.get("ModeBlock") else "")
+    return value + (f"; report={config['ReportUri']}" if config.get("ReportUri") else "")
+
+
+# SecurityHeadersConfig's entries: the header each one sends and how its value is written.
+_SECURITY_HEADERS: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
+    "ContentTypeOptions": ("X-Content-Type-Options", lambda c: "nosniff"),
+    "ContentSecurityPolicy": ("Content-Security-Policy", lambda c: str(c["ContentSecurityPolicy"])),
+    "StrictTransportSecurity": ("Strict-Transport-Security", _strict_transport_security),
+    "FrameOptions": ("X-Frame-Options", lambda c: str(c["FrameOption"])),
+    "ReferrerPolicy": ("Referrer-Policy", lambda c: str(c["ReferrerPolicy"])),
+    "XSSProtection": ("X-XSS-Protection", _xss_protection),
+}
+
+
+def response_headers_of(config: dict[str, Any]) -> ResponsePolicy:
+    """A ResponseHeadersPolicyConfig of the template as the edge applies it. CORS and Server-Timing settings are
+    not emulated: the edge refuses them rather than skip what CloudFront would do."""
+    for unsupported in ("CorsConfig", "ServerTimingHeadersConfig"):
+        if unsupported in config:
+            raise NotImplementedError(f"the local edge does not apply a response headers policy's {unsupported}")
+    added = [
+        ResponseHeader(name, render(settings), bool(settings["Override"]))
+        for key, settings in (config.get("SecurityHeadersConfig") or {}).items()
+        for name, render in [_SECURITY_HEADERS[key]]
+    ]
+    added += [
+        ResponseHeader(str(h["Header"]), str(h["Value"]), bool(h["Override"]))
+        for h in (config.get("CustomHeadersConfig") or {}).get("Items") or []
+    ]
+    removed = tuple(str(h["Header"]).lower() for h in (config.get("RemoveHeadersConfig") or {}).get("Items") or [])
+    return ResponsePolicy(tuple(added), removed)
+
+
 def behaviour_of(properties: dict[str, dict[str, Any]], physical: dict[str, str]) -> Behaviour:
     """The default cache behaviour of the template's distribution as the edge applies it. ``properties`` are the
     resolved properties of every resource by logical id, ``physical`` their Ref values."""
@@ -255,6 +333,10 @@ def behaviour_of(properties: dict[str, dict[str, Any]], physical: dict[str, str]
         for name, flag in (("br", "EnableAcceptEncodingBrotli"), ("gzip", "EnableAcceptEncodingGzip"))
         if cache.get(flag)
     )
+    response = ResponsePolicy()
+    if "ResponseHeadersPolicyId" in default:
+        policy = properties[logical[default["ResponseHeadersPolicyId"]]]["ResponseHeadersPolicyConfig"]
+        response = response_headers_of(policy)
     return Behaviour(
         key_query=_selection(cache["QueryStringsConfig"], "QueryStringBehavior", "QueryStrings", lower=False),
         key_headers=_selection(cache["HeadersConfig"], "HeaderBehavior", "Headers", lower=True),
@@ -262,4 +344,5 @@ def behaviour_of(properties: dict[str, dict[str, Any]], physical: dict[str, str]
         origin_query=_selection(origin.get("QueryStringsConfig"), "QueryStringBehavior", "QueryStrings", lower=False),
         origin_headers=_selection(origin.get("HeadersConfig"), "HeaderBehavior", "Headers", lower=True),
         viewer_request=tuple(functions),
+        response=response,
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 _TABLE_AT_CREATION = {
     "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "BillingMode", "TableName",
+    "DeletionProtectionEnabled",
 }  # fmt: skip
 
 

@@ -38,7 +38,21 @@ _EMULATED = {
     "AWS::CloudFront::OriginRequestPolicy": "applied by the local edge (edge.py)",
     "AWS::CloudFront::OriginAccessControl": "part of the distribution's settings",
     "AWS::ApiGateway::Account": "the local API Gateway writes no access logs to CloudWatch",
+    "AWS::CloudFront::ResponseHeadersPolicy": "applied by the local edge (edge.py)",
 }
+# Parameter types whose Ref is a list of strings.
+_LIST_PARAMETERS = ("CommaDelimitedList", "List<")
+
+
+class _NoValue:
+    """``Ref: AWS::NoValue``: the property (or list item) that resolves to it is removed, as CloudFormation does."""
+
+
+NO_VALUE = _NoValue()
+
+
+class RuleFailedError(ValueError):
+    """A Rules assertion of the template failed for the given parameters (CloudFormation refuses the stack)."""
 
 
 def _placeholder_zip() -> bytes:
@@ -60,6 +74,7 @@ class Stack:
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     conditions: dict[str, bool] = field(default_factory=dict)
+    list_parameters: set[str] = field(default_factory=set)  # CommaDelimitedList and List<...> parameters
     properties: dict[str, dict[str, Any]] = field(default_factory=dict)  # each resource's, intrinsics evaluated
 
 
@@ -72,7 +87,7 @@ class Provisioner:
 
     def resolve(self, node: Any) -> Any:
         if isinstance(node, list):
-            return [self.resolve(item) for item in node]
+            return [item for item in (self.resolve(one) for one in node) if item is not NO_VALUE]
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
@@ -80,9 +95,14 @@ class Provisioner:
             handler = self._intrinsics.get(key)
             if handler is not None:
                 return handler(self, value)
-        return {key: self.resolve(value) for key, value in node.items()}
+        resolved = {key: self.resolve(value) for key, value in node.items()}
+        return {key: value for key, value in resolved.items() if value is not NO_VALUE}
 
-    def _ref(self, name: str) -> str:
+    def _ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name in self.stack.list_parameters and name in self.stack.parameters:
+            return self.stack.parameters[name].split(",")
         pseudo = {
             "AWS::Region": self.stack.region,
             "AWS::AccountId": self.stack.account_id,
@@ -91,7 +111,6 @@ class Provisioner:
             "AWS::StackName": self.stack.name,
             "AWS::StackId": f"arn:aws:cloudformation:{self.stack.region}:{self.stack.account_id}:stack/{self.stack.name}/"
             "00000000-0000-4000-8000-000000000000",
-            "AWS::NoValue": "",
         }
         for values in (pseudo, self.stack.parameters, self.stack.refs):
             if name in values:
@@ -112,7 +131,7 @@ class Provisioner:
             name, attr = match.group(1), match.group(2)
             if attr:
                 return self._getatt([name, attr])
-            return str(variables[name]) if name in variables else self._ref(name)
+            return str(variables[name]) if name in variables else str(self._ref(name))
 
         return SUB_VARIABLE.sub(one, text)
 
@@ -155,8 +174,22 @@ class Provisioner:
         """Parameters (given values, else their defaults) and conditions, before any resource is resolved."""
         for name, spec in (template.get("Parameters") or {}).items():
             self.stack.parameters.setdefault(name, str(spec.get("Default", "")))
+            if str(spec.get("Type", "")).startswith(_LIST_PARAMETERS):
+                self.stack.list_parameters.add(name)
         for name, expression in (template.get("Conditions") or {}).items():
             self.stack.conditions[name] = bool(self.resolve(expression))
+        self.check_rules(template)
+
+    def check_rules(self, template: dict[str, Any]) -> None:
+        """The template's Rules, as CloudFormation checks them before it creates anything: each assertion of a
+        rule whose RuleCondition holds (or that has none) must hold, else :class:`RuleFailedError`."""
+        for name, rule in (template.get("Rules") or {}).items():
+            if "RuleCondition" in rule and not self.resolve(rule["RuleCondition"]):
+                continue
+            for assertion in rule.get("Assertions") or []:
+                if not self.resolve(assertion["Assert"]):
+                    description = assertion.get("AssertDescription", "")
+                    raise RuleFailedError(f"template rule {name} failed: {description}")
 
     def create(self, template: dict[str, Any]) -> Stack:
         self.prepare(template)
@@ -203,7 +236,10 @@ class Provisioner:
 
     def _table(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
         name = props.get("TableName") or self._physical_name(logical_id, 255)
-        keys = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "BillingMode")
+        keys = (
+            "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "BillingMode",
+            "DeletionProtectionEnabled",
+        )  # fmt: skip
         ddb = self.client("dynamodb")
         description = ddb.create_table(TableName=name, **{k: props[k] for k in keys if k in props})["TableDescription"]
         fixups.table(ddb, name, props)

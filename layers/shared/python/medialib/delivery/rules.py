@@ -25,6 +25,12 @@ from medialib.transform.formats import FORMAT_MIME, output_format
 from medialib.transform.parse import BUILT_IN_NAMED, Chain, compose, expand_named, named_only, parse, wants_original
 
 ORIGIN_SECRET_HEADER = "x-medialib-origin-secret"  # noqa: S105 - the header's name, not its value
+# Every account's files share the delivery domain: an HTML or SVG file opened there runs no script and loads
+# nothing. The value of CloudFront's response headers policy (template.yaml, DeliveryResponseHeadersPolicy), which
+# replaces this one at the edge; tests/unit/test_edge_template.py keeps the two equal.
+CONTENT_SECURITY_POLICY = (
+    "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'"
+)
 
 TRANSFORMATION = "tr"
 VERSION = "ik-obj-version"

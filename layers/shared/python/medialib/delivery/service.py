@@ -113,8 +113,7 @@ def _headers(plan: Plan, version: FileItem, request: DeliveryRequest, now: int, 
         ),
         "Last-Modified": format_datetime(version.updated_at, usegmt=True),
         "X-Content-Type-Options": "nosniff",
-        # Every account's files share the delivery domain: an HTML or SVG file opened there runs no script.
-        "Content-Security-Policy": "sandbox",
+        "Content-Security-Policy": rules.CONTENT_SECURITY_POLICY,
     }
     if plan.vary_accept:
         headers["Vary"] = "Accept"
