@@ -510,7 +510,7 @@ def test_a_rename_whose_purge_is_refused_completes_with_purge_failed(api: Any, s
                     private_key=f"private_spent_{suffix}", settings=AccountSettings(purge_monthly_quota=1))  # fmt: skip
     seed_account(spent)
     purge.consume_quota(spent, datetime.now(UTC))
-    key = spent.private_key.get_secret_value()
+    key = f"private_spent_{suffix}"
     assert _call(api, key, "POST", "/v1/folder", {"folderName": "old", "parentFolderPath": "/"})[0] == 201
 
     job = _done(api, key, _call(api, key, "POST", "/v1/bulkJobs/renameFolder",

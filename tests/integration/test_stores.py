@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from medialib.accounts.models import Account, AccountSettings
+from medialib.accounts.rules import key_digest
 from medialib.accounts.store import AccountStore, TableAccountStore
 from medialib.adapters import table
 from medialib.adapters.errors import ConditionFailedError
@@ -216,6 +218,7 @@ def test_account_store_contract(stack: Any, backend: str) -> None:
     a conflict that keeps the first owner."""
     store: AccountStore = FakeAccountStore() if backend == "in-memory-fake" else TableAccountStore()
     account = Account(account_id=_unique("acc"), public_key=_unique("public"), private_key="private_key_123")
+    account = account.without_key()  # what the table gives back: the key's digest
     digest = uuid.uuid4().hex
     store.save(account)
     store.claim_key(digest, account.account_id)
@@ -233,12 +236,31 @@ def test_account_store_contract(stack: Any, backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_account_store_keeps_the_private_key_apart(stack: Any, backend: str) -> None:
+    """Given an account saved with its private key as its secret, When the account and the key are read, Then
+    the account carries the key's digest and not the key, the key reads back as it was written, a second write
+    replaces it, and an account with no secret has no key."""
+    store: AccountStore = FakeAccountStore() if backend == "in-memory-fake" else TableAccountStore()
+    account = Account(account_id=_unique("acc"), public_key=_unique("public"), private_key="private_key_123")
+    store.save(account.without_key())
+    store.save_private_key(account.account_id, SecretStr("private_key_123"))
+    read = store.get(account.account_id)
+    assert read is not None and read.private_key is None and read.key_digest == key_digest("private_key_123")
+    secret = store.private_key(account.account_id)
+    assert secret is not None and secret.get_secret_value() == "private_key_123"
+    store.save_private_key(account.account_id, SecretStr("private_key_456"))
+    secret = store.private_key(account.account_id)
+    assert secret is not None and secret.get_secret_value() == "private_key_456"
+    assert store.private_key(_unique("acc")) is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_account_store_finds_nobody_by_a_public_key_the_account_changed(stack: Any, backend: str) -> None:
     """Given an account whose public key index row was left behind when its public key changed, When looked up
     by the old public key, Then nothing (the index is only trusted when the account still has that key)."""
     store: AccountStore = FakeAccountStore() if backend == "in-memory-fake" else TableAccountStore()
     old, new = _unique("public"), _unique("public")
-    account = Account(account_id=_unique("acc"), public_key=new, private_key="private_key_123")
+    account = Account(account_id=_unique("acc"), public_key=new, private_key="private_key_123").without_key()
     store.save(account)
     store.claim_public_key(old, account.account_id)
     store.claim_public_key(new, account.account_id)
@@ -255,7 +277,7 @@ def test_account_store_updates_only_the_settings_it_is_given(stack: Any, backend
     settings = AccountSettings(purge_monthly_quota=5000, named_transformations={"card": "w-400"})
     account = Account(
         account_id=_unique("acc"), public_key=_unique("public"), private_key="private_key_123", settings=settings
-    )
+    ).without_key()
     store.save(account)
 
     drafted = store.update_settings(account.account_id, {"upload_as_draft": True})

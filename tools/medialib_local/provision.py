@@ -224,6 +224,8 @@ class Provisioner:
             "AWS::SQS::QueuePolicy": self._queue_policy,
             "AWS::Lambda::EventInvokeConfig": self._event_invoke_config,
             "AWS::CloudWatch::Alarm": self._alarm,
+            "AWS::KMS::Key": self._kms_key,
+            "AWS::KMS::Alias": self._kms_alias,
         }
         if kind in creators:
             ref, attributes = creators[kind](logical_id, props)
@@ -363,6 +365,21 @@ class Provisioner:
         }
         self.client("lambda").put_function_event_invoke_config(FunctionName=props["FunctionName"], **options)
         return f"{props['FunctionName']}:{props.get('Qualifier', '$LATEST')}", {}
+
+    def _kms_key(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        """A KMS key that really encrypts and decrypts (moto); its key policy is kept, not enforced."""
+        kms = self.client("kms")
+        options: dict[str, Any] = {k: props[k] for k in ("Description", "KeyUsage", "KeySpec") if k in props}
+        if "KeyPolicy" in props:
+            options["Policy"] = json.dumps(props["KeyPolicy"])
+        metadata = kms.create_key(**options)["KeyMetadata"]
+        if props.get("EnableKeyRotation"):
+            kms.enable_key_rotation(KeyId=metadata["KeyId"])
+        return metadata["KeyId"], {"Arn": metadata["Arn"], "KeyId": metadata["KeyId"]}
+
+    def _kms_alias(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        self.client("kms").create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
+        return props["AliasName"], {}
 
     def _cloudfront_function(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
         config = {"Comment": props["FunctionConfig"].get("Comment", ""), "Runtime": props["FunctionConfig"]["Runtime"]}

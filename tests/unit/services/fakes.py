@@ -8,6 +8,8 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from pydantic import SecretStr
+
 from medialib.accounts.models import Account
 from medialib.accounts.store import AccountStore
 from medialib.adapters.errors import ConditionFailedError
@@ -313,6 +315,8 @@ class FakeAccountStore(Failing):
     def __init__(self) -> None:
         super().__init__()
         self.accounts: dict[str, Account] = {}
+        self.secrets: dict[str, SecretStr] = {}  # what the table keeps encrypted
+        self.secret_reads = 0
         self.keys: dict[str, str] = {}
         self.public_keys: dict[str, str] = {}
 
@@ -322,7 +326,16 @@ class FakeAccountStore(Failing):
 
     def save(self, account: Account) -> None:
         self.check()
-        self.accounts[account.account_id] = account
+        self.accounts[account.account_id] = account.without_key()
+
+    def save_private_key(self, account_id: str, private_key: SecretStr) -> None:
+        self.check()
+        self.secrets[account_id] = private_key
+
+    def private_key(self, account_id: str) -> SecretStr | None:
+        self.check()
+        self.secret_reads += 1
+        return self.secrets.get(account_id)
 
     def update_settings(self, account_id: str, changes: Mapping[str, Any]) -> Account | None:
         self.check()

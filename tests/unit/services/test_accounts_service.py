@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 import pytest
+from pydantic import SecretStr
 
 from medialib.accounts import service as accounts
 from medialib.accounts.models import Account, AccountSettings
@@ -49,9 +50,9 @@ def test_a_stale_key_index_is_unauthorized(seeded: FakeAccountStore) -> None:
         accounts.authenticate("private_acme_key")
 
 
-def test_the_key_is_compared_in_constant_time(seeded: FakeAccountStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Given a seeded account, When its key is presented, Then the stored and presented keys are compared with
-    hmac.compare_digest (time independent of where they differ), and its answer decides."""
+def test_the_digest_is_compared_in_constant_time(seeded: FakeAccountStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given a seeded account, When its key is presented, Then the account's and the presented key's digests are
+    compared with hmac.compare_digest (time independent of where they differ), and its answer decides."""
     compared: list[tuple[bytes, bytes]] = []
 
     def spy(a: bytes, b: bytes) -> bool:
@@ -61,14 +62,73 @@ def test_the_key_is_compared_in_constant_time(seeded: FakeAccountStore, monkeypa
     monkeypatch.setattr(hmac, "compare_digest", spy)
     with pytest.raises(UnauthorizedError):
         accounts.authenticate("private_acme_key")
-    assert compared == [(b"private_acme_key", b"private_acme_key")]
+    digest = key_digest("private_acme_key").encode()
+    assert compared == [(digest, digest)]
+
+
+def test_authentication_never_reads_the_private_key(seeded: FakeAccountStore) -> None:
+    """Given a seeded account, When its key authenticates, Then the account answered has its key's digest and
+    not the key, and the stored private key (the secret) was never read."""
+    account = accounts.authenticate("private_acme_key")
+    assert account.private_key is None and account.key_digest == key_digest("private_acme_key")
+    assert seeded.secret_reads == 0
+
+
+def test_seeding_keeps_the_key_only_as_the_secret(seeded: FakeAccountStore) -> None:
+    """Given a seeded account, Then the account row holds the key's digest and no key; the key is the secret."""
+    assert seeded.accounts["acme"].private_key is None
+    assert seeded.accounts["acme"].key_digest == key_digest("private_acme_key")
+    assert seeded.secrets["acme"].get_secret_value() == "private_acme_key"
+
+
+def test_an_account_without_its_key_is_not_seeded(account_store: FakeAccountStore) -> None:
+    """Given an account read back (its digest, no key), When seeded, Then ValueError and nothing written."""
+    with pytest.raises(ValueError, match="private key"):
+        accounts.seed_account(ACME.without_key())
+    assert account_store.accounts == {} and account_store.secrets == {}
+
+
+def test_the_signing_key_is_decrypted_once_per_ttl(seeded: FakeAccountStore, clock: Clock) -> None:
+    """Given an authenticated account, When its signing key is asked for three times within the TTL and once
+    after it, Then it is the private key each time and the secret is read twice (once per TTL)."""
+    account = accounts.authenticate("private_acme_key")
+    for _ in range(3):
+        assert accounts.signing_key(account) == "private_acme_key"
+    clock.now += accounts.AUTHENTICATION_TTL_SECONDS
+    assert accounts.signing_key(account) == "private_acme_key"
+    assert seeded.secret_reads == 2
+
+
+def test_a_reseeded_key_is_read_again_at_once(seeded: FakeAccountStore, clock: Clock) -> None:
+    """Given a remembered signing key, When the account is seeded with a new key, Then the next signing key is
+    the new one (seeding forgets it, and a remembered key of another digest is not used)."""
+    assert accounts.signing_key(accounts.authenticate("private_acme_key")) == "private_acme_key"
+    accounts.seed_account(ACME.model_copy(update={"private_key": SecretStr("private_acme_key_2"), "key_digest": ""}))
+    assert accounts.signing_key(accounts.authenticate("private_acme_key_2")) == "private_acme_key_2"
+
+
+def test_an_account_without_a_secret_has_no_signing_key(seeded: FakeAccountStore) -> None:
+    """Given an account whose secret is missing, When its signing key is asked for, Then 401."""
+    seeded.secrets.clear()
+    with pytest.raises(UnauthorizedError):
+        accounts.signing_key(accounts.authenticate("private_acme_key"))
+
+
+def test_new_keys_have_imagekits_prefixes_and_32_random_bytes() -> None:
+    """When keys are generated twice, Then each is prefixed public_/private_, carries at least 32 random
+    characters (43 for 32 bytes), and no two are alike."""
+    first, second = accounts.new_keys(), accounts.new_keys()
+    for public_key, private_key in (first, second):
+        assert public_key.startswith("public_") and len(public_key) - len("public_") >= 43
+        assert private_key.startswith("private_") and len(private_key) - len("private_") >= 43
+    assert len({*first, *second}) == 4
 
 
 def test_seeding_twice_is_idempotent(seeded: FakeAccountStore) -> None:
     """Given a seeded account, When it is seeded again, Then no error and one key index to it."""
     accounts.seed_account(ACME)
     assert seeded.keys == {key_digest("private_acme_key"): "acme"}
-    assert accounts.get_account("acme") == ACME
+    assert accounts.get_account("acme") == ACME.without_key()
 
 
 def test_a_key_of_another_account_is_never_taken_over(seeded: FakeAccountStore) -> None:
@@ -84,7 +144,7 @@ def test_the_public_key_finds_its_account(seeded: FakeAccountStore) -> None:
     """Given a seeded account, When looked up by its public key and by an unknown one, Then that account, and
     nothing; seeding twice keeps one public key index to it."""
     accounts.seed_account(ACME)
-    assert accounts.get_by_public_key("public_acme_key") == ACME
+    assert accounts.get_by_public_key("public_acme_key") == ACME.without_key()
     assert accounts.get_by_public_key("public_unknown_key") is None
     assert seeded.public_keys == {"public_acme_key": "acme"}
 
@@ -122,7 +182,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 def _rotate(store: FakeAccountStore, account: Account, new_key: str) -> None:
     """What an operator's key rotation leaves in the table: the account with its new key, the old index gone."""
     store.save(Account(account_id=account.account_id, public_key=account.public_key, private_key=new_key))
-    store.keys.pop(key_digest(account.private_key.get_secret_value()))
+    store.keys.pop(account.key_digest)
     store.keys[key_digest(new_key)] = account.account_id
 
 
@@ -213,7 +273,7 @@ def test_a_public_key_is_remembered_for_the_ttl(
 ) -> None:
     """Given an account found by its public key, When its public key changes in the table and the old one is
     looked up `elapsed` seconds later, Then it still finds the account before the TTL and nothing from it on."""
-    assert accounts.get_by_public_key("public_acme_key") == ACME
+    assert accounts.get_by_public_key("public_acme_key") == ACME.without_key()
     seeded.save(ACME.model_copy(update={"public_key": "public_other_key"}))
     clock.now += elapsed
     assert (accounts.get_by_public_key("public_acme_key") is not None) is found
@@ -224,7 +284,7 @@ def test_an_unknown_public_key_is_not_remembered(account_store: FakeAccountStore
     lookup finds it at once."""
     assert accounts.get_by_public_key("public_acme_key") is None
     accounts.seed_account(ACME)
-    assert accounts.get_by_public_key("public_acme_key") == ACME
+    assert accounts.get_by_public_key("public_acme_key") == ACME.without_key()
 
 
 def test_memory_stays_bounded(account_store: FakeAccountStore, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -236,7 +296,7 @@ def test_memory_stays_bounded(account_store: FakeAccountStore, clock: Clock, mon
     ]
     for account in team:
         accounts.seed_account(account)
-        assert accounts.authenticate(account.private_key.get_secret_value()).account_id == account.account_id
+        assert accounts.authenticate(accounts.signing_key(account)).account_id == account.account_id
     _rotate(account_store, team[0], "private_key_0_rotated")
     with pytest.raises(UnauthorizedError):
         accounts.authenticate("private_key_0")

@@ -39,6 +39,17 @@ class CdnSettings(_EnvModel):
     )
 
 
+class AccountKeySettings(_EnvModel):
+    """The KMS key of the accounts' private keys (docs/keys.md)."""
+
+    account_keys_kms_key: str = Field(
+        alias="ACCOUNT_KEYS_KMS_KEY",
+        min_length=1,
+        description="ARN of the stack's KMS key (AccountKeysKey) that encrypts each account's private key; the "
+        "functions that verify signatures (deliver, upload) decrypt with it, the code that writes keys encrypts.",
+    )
+
+
 class JobSettings(_EnvModel):
     state_machine_arn: str = Field(alias="STATE_MACHINE_ARN", description="Bulk publish state machine.")
 

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from medialib.accounts.rules import RESERVED_ACCOUNT_IDS
+from medialib.accounts.rules import RESERVED_ACCOUNT_IDS, key_digest
 from medialib.models import ItemModel, WireModel
 
 # The grammar of n-<name> (medialib.transform.parse). A definition is checked against the transformation grammar when
@@ -63,12 +63,36 @@ class AccountSettings(ItemModel):
 
 
 class Account(ItemModel):
-    """An account as the domain sees it. ``private_key`` is a SecretStr so it never prints or logs."""
+    """An account as the domain sees it. ``key_digest`` (sha256 of the private key) is what authenticates; the
+    private key itself is carried only by an account being written (``seed_account``): an account read from the
+    table never has it, and the functions that sign with it read it with ``accounts.service.signing_key``
+    (docs/keys.md). A SecretStr, so it never prints or logs."""
 
     account_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$")
     public_key: str = Field(min_length=8)
-    private_key: SecretStr = Field(min_length=8)
+    private_key: SecretStr | None = Field(default=None, min_length=8)
+    key_digest: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")
     settings: AccountSettings = Field(default_factory=AccountSettings)
+
+    @model_validator(mode="after")
+    def _digest_of_the_key(self) -> Account:
+        if self.private_key is not None:
+            digest = key_digest(self.private_key.get_secret_value())
+            if self.key_digest and self.key_digest != digest:
+                raise ValueError("key_digest is not the digest of private_key")
+            self.key_digest = digest
+        if not self.key_digest:
+            raise ValueError("an account has a private key or its digest")
+        return self
+
+    def without_key(self) -> Account:
+        """The account as the table gives it back: its key's digest (of the key it carries, when it does), not
+        the key."""
+        if self.private_key is None:
+            return self
+        return self.model_copy(
+            update={"private_key": None, "key_digest": key_digest(self.private_key.get_secret_value())}
+        )
 
     @field_validator("account_id")
     @classmethod

@@ -14,8 +14,14 @@ IMAGES_PREFIX = "/v1/images"
 RESERVED_ACCOUNT_IDS = frozenset({"v1", "api", "docs", "incoming"})
 
 
+PRIVATE_KEY_PREFIX = "private_"  # ImageKit's prefixes, kept by the keys medialib generates
+PUBLIC_KEY_PREFIX = "public_"
+KEY_RANDOM_BYTES = 32  # secrets.token_urlsafe(32): 43 characters, 256 bits
+
+
 def key_digest(private_key: str) -> str:
-    """The index under which a private key is found. The key itself is never a table key."""
+    """The index under which a private key is found, and what authenticates it: a request's key is hashed and
+    looked up, the key itself is neither a table key nor read to authenticate (docs/keys.md)."""
     return hashlib.sha256(private_key.encode()).hexdigest()
 
 

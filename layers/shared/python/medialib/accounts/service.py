@@ -1,23 +1,28 @@
-"""Account lookup by API key (constant-time comparison), seeding of an account, and the account's own settings
-(``GET``/``PATCH /v1/accounts/settings``, docs/settings.md).
+"""Account lookup by API key (on the key's digest alone), seeding of an account, the private key of the functions
+that verify signatures with it, and the account's own settings (``GET``/``PATCH /v1/accounts/settings``,
+docs/settings.md). Keys: docs/keys.md.
 
 A warm execution environment remembers each account it authenticated for ``AUTHENTICATION_TTL_SECONDS``, keyed by
 the private key's digest (or by the public key), so that a burst of requests with one key costs one table read
 instead of two per request. The price: a key that is rotated or removed, or an account whose settings change, is
 seen by an environment only once its entry expires, so a disabled key keeps working for at most that long there
 (seeding an account forgets it at once in the process that seeds). Only successes are remembered: a key that
-becomes valid works at once, and an unknown key is looked up every time.
+becomes valid works at once, and an unknown key is looked up every time. A decrypted private key (deliver, upload)
+is remembered as long, so that a burst of signed requests costs one KMS call.
 """
 
 from __future__ import annotations
 
 import hmac
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pydantic import SecretStr
+
 from medialib.accounts.models import Account, AccountSettingsResponse, UpdateAccountSettingsRequest
-from medialib.accounts.rules import key_digest
+from medialib.accounts.rules import KEY_RANDOM_BYTES, PRIVATE_KEY_PREFIX, PUBLIC_KEY_PREFIX, key_digest
 from medialib.accounts.store import AccountStore, TableAccountStore
 from medialib.adapters.transition import transition
 from medialib.errors import UnauthorizedError
@@ -61,7 +66,9 @@ def forget_authenticated(account_id: str | None = None) -> None:
     """Forget the remembered accounts: all of them, or one account's entries."""
     if account_id is None:
         _remembered.clear()
+        _signing_keys.clear()
         return
+    _signing_keys.pop(account_id, None)
     for key in [k for k, entry in list(_remembered.items()) if entry.account.account_id == account_id]:
         _remembered.pop(key, None)
 
@@ -83,19 +90,20 @@ def get_by_public_key(public_key: str) -> Account | None:
 
 
 def authenticate(private_key: str | None) -> Account:
-    """The account whose private key this is, or UnauthorizedError. Never logs or echoes the key. An account
-    authenticated in the last ``AUTHENTICATION_TTL_SECONDS`` is not read again (its key is still compared)."""
+    """The account whose private key this is, or UnauthorizedError. Never logs or echoes the key. On the key's
+    digest alone: the API key index names the account, whose item must hold that digest (compared in constant
+    time), so an index left by a changed key authenticates nothing; the private key is never read. An account
+    authenticated in the last ``AUTHENTICATION_TTL_SECONDS`` is not read again (its digest is still compared)."""
     if not private_key:
         raise UnauthorizedError("Your account cannot be authenticated.")
-    key = f"private:{key_digest(private_key)}"
+    digest = key_digest(private_key)
+    key = f"private:{digest}"
     account = _recall(key)
     looked_up = account is None
     if account is None:
-        owner = store.key_owner(key_digest(private_key))
+        owner = store.key_owner(digest)
         account = store.get(owner) if owner else None
-    if account is None or not hmac.compare_digest(
-        account.private_key.get_secret_value().encode(), private_key.encode()
-    ):
+    if account is None or not hmac.compare_digest(account.key_digest.encode(), digest.encode()):
         _remembered.pop(key, None)
         raise UnauthorizedError("Your account cannot be authenticated.")
     if looked_up:
@@ -103,12 +111,54 @@ def authenticate(private_key: str | None) -> Account:
     return account
 
 
+@dataclass(frozen=True)
+class _Key:
+    digest: str  # of the account whose key it is when it was read: a re-seeded account's key is read again
+    private_key: SecretStr
+    until: float
+
+
+_signing_keys: dict[str, _Key] = {}  # account id -> its decrypted private key, for AUTHENTICATION_TTL_SECONDS
+
+
+def signing_key(account: Account) -> str:
+    """The account's private key, for what is signed with it (delivery's ``ik-s``, client-side upload
+    signatures): the one an account being written carries, else decrypted from its secret (KMS; only the deliver
+    and upload functions may) and remembered ``AUTHENTICATION_TTL_SECONDS``. UnauthorizedError: it has none."""
+    if account.private_key is not None:
+        return account.private_key.get_secret_value()
+    now = clock()
+    entry = _signing_keys.get(account.account_id)
+    if entry is None or now >= entry.until or entry.digest != account.key_digest:
+        private_key = store.private_key(account.account_id)
+        if private_key is None:
+            raise UnauthorizedError("Your account cannot be authenticated.")
+        if len(_signing_keys) >= MAX_REMEMBERED:
+            _signing_keys.clear()
+        entry = _Key(account.key_digest, private_key, now + AUTHENTICATION_TTL_SECONDS)
+        _signing_keys[account.account_id] = entry
+    return entry.private_key.get_secret_value()
+
+
+def new_keys() -> tuple[str, str]:
+    """A new (public key, private key) pair: ImageKit's prefixes and 32 random bytes each (43 characters)."""
+    return (
+        PUBLIC_KEY_PREFIX + secrets.token_urlsafe(KEY_RANDOM_BYTES),
+        PRIVATE_KEY_PREFIX + secrets.token_urlsafe(KEY_RANDOM_BYTES),
+    )
+
+
 def seed_account(account: Account) -> None:
-    """Create or refresh an account and its key indexes, private and public (idempotent). Used by the local stack
-    and operators. A private or public key already indexed to another account raises ConditionFailedError."""
+    """Create or refresh an account, its secret (the private key encrypted with the stack's KMS key) and its key
+    indexes, private and public (idempotent). Used by the local stack and operators. A private or public key
+    already indexed to another account raises ConditionFailedError. The account must carry its private key."""
+    if account.private_key is None:
+        raise ValueError("seeding writes the private key: give the account its private key")
     forget_authenticated(account.account_id)
-    store.save(account)
-    digest = key_digest(account.private_key.get_secret_value())
+    stored = account.without_key()
+    store.save_private_key(account.account_id, account.private_key)  # first: an account item names a readable key
+    store.save(stored)
+    digest = stored.key_digest
     transition(
         lambda: store.claim_key(digest, account.account_id),
         reread=lambda: store.key_owner(digest),

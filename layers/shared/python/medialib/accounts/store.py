@@ -1,8 +1,10 @@
-"""The accounts domain's part of the single table: the account item and the index from a key's digest to it.
+"""The accounts domain's part of the single table: the account item, its secret, and the indexes to it.
 
-``ACCOUNT#<acc>`` / ``ACCOUNT`` (also in GSI1 under ``ACCOUNTS``, for the monthly reset),
-``APIKEY#<sha256(private key)>`` / ``APIKEY`` and ``PUBLICKEY#<public key>`` / ``PUBLICKEY`` (client-side uploads
-name their account by its public key). The private key itself is never a table key.
+``ACCOUNT#<acc>`` / ``ACCOUNT`` (also in GSI1 under ``ACCOUNTS``, for listings) holds the key's digest, never the
+key; ``ACCOUNT#<acc>`` / ``SECRET`` holds the private key encrypted with the stack's KMS key, and no index
+attribute (docs/keys.md); ``APIKEY#<sha256(private key)>`` / ``APIKEY`` and ``PUBLICKEY#<public key>`` /
+``PUBLICKEY`` (client-side uploads name their account by its public key). The private key itself is never a
+table key and never stored in plain text.
 """
 
 from __future__ import annotations
@@ -10,16 +12,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from pydantic import SecretStr
+
 from medialib.accounts.models import Account, AccountSettings
-from medialib.adapters import table
+from medialib.accounts.rules import key_digest
+from medialib.adapters import keys, table
 from medialib.adapters.errors import ConditionFailedError
+from medialib.settings import AccountKeySettings, get_settings
 
 
 class AccountStore(Protocol):
     def get(self, account_id: str) -> Account | None: ...
 
     def save(self, account: Account) -> None:
-        """Create or replace the account item."""
+        """Create or replace the account item (its key's digest, never the key)."""
+        ...
+
+    def save_private_key(self, account_id: str, private_key: SecretStr) -> None:
+        """Create or replace the account's secret: its private key, encrypted."""
+        ...
+
+    def private_key(self, account_id: str) -> SecretStr | None:
+        """The account's private key, decrypted; None when the account has none."""
         ...
 
     def update_settings(self, account_id: str, changes: Mapping[str, Any]) -> Account | None:
@@ -56,6 +70,10 @@ def _account_key(account_id: str) -> tuple[str, str]:
     return f"ACCOUNT#{account_id}", "ACCOUNT"
 
 
+def _secret_key(account_id: str) -> tuple[str, str]:
+    return f"ACCOUNT#{account_id}", "SECRET"
+
+
 def _api_key_key(digest: str) -> tuple[str, str]:
     return f"APIKEY#{digest}", "APIKEY"
 
@@ -79,10 +97,31 @@ class TableAccountStore:
                 "GSI1SK": account.account_id,
                 "accountId": account.account_id,
                 "publicKey": account.public_key,
-                "privateKey": account.private_key.get_secret_value(),
+                "keyDigest": account.key_digest,
                 _SETTINGS: account.settings.model_dump(exclude_none=True),
             }
         )
+
+    def save_private_key(self, account_id: str, private_key: SecretStr) -> None:
+        key_id = get_settings(AccountKeySettings).account_keys_kms_key
+        pk, sk = _secret_key(account_id)
+        table.put(  # no GSI attribute: the secret is in no index
+            {
+                "PK": pk,
+                "SK": sk,
+                "accountId": account_id,
+                "keyDigest": key_digest(private_key.get_secret_value()),
+                "encryptedKey": keys.encrypt(key_id, account_id, private_key.get_secret_value()),
+            }
+        )
+
+    def private_key(self, account_id: str) -> SecretStr | None:
+        secret = table.get(*_secret_key(account_id))
+        if secret is not None:
+            key_id = get_settings(AccountKeySettings).account_keys_kms_key
+            return SecretStr(keys.decrypt(key_id, account_id, bytes(secret["encryptedKey"])))
+        legacy = table.get(*_account_key(account_id))  # an account item written before keys were encrypted
+        return SecretStr(str(legacy["privateKey"])) if legacy is not None and "privateKey" in legacy else None
 
     def update_settings(self, account_id: str, changes: Mapping[str, Any]) -> Account | None:
         if not changes:
@@ -142,9 +181,12 @@ def _set_settings(account_id: str, changes: Mapping[str, Any]) -> dict[str, Any]
 
 
 def _to_account(item: dict[str, Any]) -> Account:
+    # An item written before keys were encrypted holds privateKey instead of keyDigest: it keeps working (its
+    # digest is computed here) until seeding again rewrites it (docs/keys.md, "Migrating a deployed table").
+    digest = str(item["keyDigest"]) if "keyDigest" in item else key_digest(str(item["privateKey"]))
     return Account(
         account_id=str(item["accountId"]),
         public_key=str(item["publicKey"]),
-        private_key=str(item["privateKey"]),
+        key_digest=digest,
         settings=AccountSettings.model_validate(item.get(_SETTINGS) or {}),
     )

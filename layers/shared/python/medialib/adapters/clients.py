@@ -50,6 +50,10 @@ def sfn() -> SFNClient:
     return _client("stepfunctions")  # type: ignore[no-any-return]
 
 
+def kms() -> Any:  # no type stubs for KMS among the dev dependencies
+    return _client("kms")
+
+
 def reset() -> None:
     """Forget every client (tests switch endpoints and credentials between runs)."""
     _client.cache_clear()
