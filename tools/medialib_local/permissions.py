@@ -6,10 +6,10 @@ it to the truth (docs/least-privilege.md):
 
 - tests/unit/test_permissions.py reads template.yaml and compares each resource's ``Policies`` with ``NEEDS``
   both ways, with tracing off and on: a grant nobody declared fails, and so does a declared need not granted;
-- tests/integration/test_permissions_calls.py runs a scenario per function on the local stack with
-  :func:`recording` on: every AWS call a handler makes becomes the IAM actions and resources it needs
-  (:func:`iam_requests`), and each must be declared and allowed by the role the local stack provisioned from
-  the translated template.
+- the local stack enforces each function's role as provisioned from the translated template (:class:`Guard`):
+  every AWS call a handler makes becomes the IAM actions and resources it needs (:func:`iam_requests`) and
+  fails with AccessDenied unless the role allows them, so every integration and e2e test checks its calls;
+  tests/integration/test_permissions_enforced.py proves the guard works.
 
 A new AWS call therefore fails in CI until its action is declared here and granted in the template. Other parts
 of the stack add their statements (kms:Decrypt, sqs:SendMessage...) by adding a line under the function here.
@@ -22,6 +22,7 @@ import fnmatch
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,7 @@ NEEDS: dict[str, Needs] = {
     },
     "PublishWorkerFunction": {
         "dynamodb:GetItem": (TABLE,),
+        "dynamodb:BatchGetItem": (TABLE,),  # the purge step reads the job's files
         "dynamodb:Query": (TABLE, INDEXES),
         **_TRANSACT_WRITES,
         "s3:DeleteObject": (RENDITION_OBJECTS,),
@@ -92,7 +94,6 @@ NEEDS: dict[str, Needs] = {
     },
     "FolderWorkerFunction": {
         "dynamodb:GetItem": (TABLE,),
-        "dynamodb:BatchGetItem": (TABLE,),
         "dynamodb:Query": (TABLE, INDEXES),
         **_TRANSACT_WRITES,
         "s3:GetObject": (ORIGINAL_OBJECTS,),  # a copy's source (CopyObject)
@@ -162,7 +163,7 @@ def granted(resource: Mapping[str, Any], conditions: Mapping[str, bool]) -> set[
     conditions set as given. Only inline ``Statement`` policies are readable: a policy template or a managed
     policy hides its actions, so it raises UnreadablePolicy."""
     pairs: set[tuple[str, str]] = set()
-    for policy in resource.get("Properties", {}).get("Policies") or []:
+    for policy in _evaluated(resource.get("Properties", {}).get("Policies") or [], conditions):
         if not (isinstance(policy, dict) and set(policy) == {"Statement"}):
             raise UnreadablePolicy(f"only inline Statement policies are checked, not {policy!r}")
         for statement in _evaluated(policy["Statement"], conditions):
@@ -331,7 +332,7 @@ _RULES: dict[tuple[str, str], Callable[[Mapping[str, Any], str, str], list[Reque
 }
 
 
-# ------------------------------------------------------------------ recording the calls of the local stack
+# ------------------------------------------------------------------ the local stack enforces the roles
 
 _CURRENT: contextvars.ContextVar[str | None] = contextvars.ContextVar("medialib_local_function", default=None)
 
@@ -348,29 +349,66 @@ def running(function_id: str) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Call:
+    """One AWS call a handler made, and whether its function's role allows each IAM request it needs."""
+
     function_id: str
     service: str
     operation: str
-    params: Mapping[str, Any] = field(hash=False, compare=False)
+    denied: tuple[Request, ...]
 
 
-@contextmanager
-def recording() -> Iterator[list[Call]]:
-    """Every AWS call a handler makes inside the block (a presigned URL too: its signature is the call the client
-    makes later with the function's credentials), with the function that made it. It listens to botocore's
-    ``provide-client-params`` event, which every call and every presigned URL emits before it is built, and
-    carries the current function into the threads a handler starts (moves copy objects in a thread pool)."""
+@dataclass
+class Guard:
+    """The roles of the local stack's functions (resolved policy documents), enforced on every AWS call a handler
+    makes, as IAM would: a call its role does not allow fails with AccessDenied. ``calls`` keeps what was made."""
+
+    region: str
+    account: str
+    documents: dict[str, list[Mapping[str, Any]]]  # function logical id -> its role's policy documents
+    calls: list[Call] = field(default_factory=list)
+
+    def check(self, function_id: str, service: str, operation: str, params: Mapping[str, Any]) -> Call:
+        requests = iam_requests(service, operation, params, self.region, self.account)
+        denied = tuple(r for r in requests if not allowed(r, self.documents.get(function_id, [])))
+        call = Call(function_id, service, operation, denied)
+        self.calls.append(call)
+        return call
+
+
+_GUARD: Guard | None = None
+
+
+def enforce(guard: Guard | None) -> None:
+    """Enforce ``guard`` on every botocore call and presigned URL made inside :func:`running` (None: stop). It
+    listens where botocore emits ``provide-client-params``, which every call and every presigned URL passes
+    through before it is built, and carries the current function into the threads a handler starts (moves copy
+    objects in a thread pool)."""
+    global _GUARD  # noqa: PLW0603 - one process-wide hook, as botocore's own
+    _GUARD = guard
+    _install()
+
+
+@cache
+def _install() -> None:
     import botocore.client  # noqa: PLC0415 - the local stack's own dependency
+    from botocore.exceptions import ClientError  # noqa: PLC0415
 
-    calls: list[Call] = []
     original_emit = botocore.client.BaseClient._emit_api_params
     original_submit = ThreadPoolExecutor.submit
 
     def emit(self: Any, api_params: Any, operation_model: Any, context: Any) -> Any:
-        function_id = _CURRENT.get()
-        if function_id is not None:
+        function_id, guard = _CURRENT.get(), _GUARD
+        if function_id is not None and guard is not None:
             service = self.meta.service_model.service_name
-            calls.append(Call(function_id, service, operation_model.name, dict(api_params)))
+            call = guard.check(function_id, service, operation_model.name, api_params)
+            if call.denied:
+                denied = call.denied[0]
+                message = (
+                    f"{function_id} is not authorized to perform {denied.action} on {denied.resource}: declare it in "
+                    "medialib_local/permissions.py and grant it in template.yaml"
+                )
+                error = {"Error": {"Code": "AccessDenied", "Message": message}, "ResponseMetadata": {}}
+                raise ClientError(error, operation_model.name)  # type: ignore[arg-type]
         return original_emit(self, api_params, operation_model, context)
 
     def submit(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
@@ -378,24 +416,28 @@ def recording() -> Iterator[list[Call]]:
 
     botocore.client.BaseClient._emit_api_params = emit  # type: ignore[method-assign]
     ThreadPoolExecutor.submit = submit  # type: ignore[method-assign]
-    try:
-        yield calls
-    finally:
-        botocore.client.BaseClient._emit_api_params = original_emit  # type: ignore[method-assign]
-        ThreadPoolExecutor.submit = original_submit  # type: ignore[method-assign]
+
+
+def role_documents(properties: Mapping[str, Mapping[str, Any]], function_ids: list[str]) -> dict[str, list[Any]]:
+    """Each function's role as provisioned from the translated template (SAM names it ``<function>Role``)."""
+    return {
+        function_id: [policy["PolicyDocument"] for policy in properties.get(f"{function_id}Role", {}).get("Policies", [])]
+        for function_id in function_ids
+    }
 
 
 def allowed(request: Request, documents: list[Mapping[str, Any]]) -> bool:
     """Whether one of the IAM policy ``documents`` (resolved: concrete ARNs) allows ``request``. Only what the
-    template uses is evaluated: Allow statements, Action and Resource with IAM's ``*`` and ``?`` wildcards."""
+    template uses is evaluated: Allow statements, Action and Resource with IAM's ``*`` and ``?`` wildcards. A call
+    this module has no rule for (resource ``*``) is matched on its action alone."""
     for document in documents:
         for statement in _listed(document.get("Statement", [])):
             if statement.get("Effect") != "Allow":
                 continue
             actions = [str(a).lower() for a in _listed(statement.get("Action", []))]
             resources = [str(r) for r in _listed(statement.get("Resource", []))]
-            if any(fnmatch.fnmatchcase(request.action.lower(), a) for a in actions) and any(
-                fnmatch.fnmatchcase(request.resource, r) for r in resources
-            ):
+            if not any(fnmatch.fnmatchcase(request.action.lower(), a) for a in actions):
+                continue
+            if request.resource == "*" or any(fnmatch.fnmatchcase(request.resource, r) for r in resources):
                 return True
     return False

@@ -47,6 +47,9 @@ def _placeholder_zip() -> bytes:
     return buffer.getvalue()
 
 
+NO_VALUE = object()  # what !Ref AWS::NoValue resolves to: resolve() drops it from its list or mapping
+
+
 @dataclass
 class Stack:
     """What was created: each resource's Ref value and attributes, and the Outputs."""
@@ -70,8 +73,10 @@ class Provisioner:
     # ------------------------------------------------------------------ intrinsic functions
 
     def resolve(self, node: Any) -> Any:
+        """``node`` with its intrinsic functions evaluated; a list item or a property that is ``!Ref AWS::NoValue``
+        (an ``!If`` branch, say) is removed, as CloudFormation removes it."""
         if isinstance(node, list):
-            return [self.resolve(item) for item in node]
+            return [value for value in (self.resolve(item) for item in node) if value is not NO_VALUE]
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
@@ -79,9 +84,12 @@ class Provisioner:
             handler = self._intrinsics.get(key)
             if handler is not None:
                 return handler(self, value)
-        return {key: self.resolve(value) for key, value in node.items()}
+        resolved = {key: self.resolve(value) for key, value in node.items()}
+        return {key: value for key, value in resolved.items() if value is not NO_VALUE}
 
-    def _ref(self, name: str) -> str:
+    def _ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
         pseudo = {
             "AWS::Region": self.stack.region,
             "AWS::AccountId": self.stack.account_id,
@@ -90,7 +98,6 @@ class Provisioner:
             "AWS::StackName": self.stack.name,
             "AWS::StackId": f"arn:aws:cloudformation:{self.stack.region}:{self.stack.account_id}:stack/{self.stack.name}/"
             "00000000-0000-4000-8000-000000000000",
-            "AWS::NoValue": "",
         }
         for values in (pseudo, self.stack.parameters, self.stack.refs):
             if name in values:

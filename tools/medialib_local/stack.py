@@ -15,6 +15,7 @@ from medialib_local.edge import Edge, behaviour_of, origin_of
 from medialib_local.eventbridge import S3EventBridge, event_rules
 from medialib_local.functions import LocalFunctions
 from medialib_local.gateway import Gateway
+from medialib_local.permissions import Guard, enforce, role_documents
 from medialib_local.schedule import Scheduler, scheduled_event
 from medialib_local.template import AppSpec, ScheduleSpec, describe
 
@@ -68,6 +69,7 @@ class LocalStack:
         self.gateway: Gateway | None = None
         self.app: Edge | None = None  # what listens: CloudFront's part in front of the gateway
         self.events: S3EventBridge | None = None
+        self.guard: Guard | None = None
         self.origin_secret = secrets.token_hex(32)  # the CDN's header to the delivery API (DeliveryOriginSecret)
 
     def start(self, *, schedules: bool = True) -> Edge:
@@ -80,6 +82,9 @@ class LocalStack:
         )
         self.functions = LocalFunctions(self.spec, self.provisioned.function_env, self.provisioned.physical)
         self.functions.route_step_functions_tasks(self.provisioned.function_names)
+        # Each handler's AWS calls are held to its role, as IAM would (medialib_local/permissions.py).
+        self.guard = Guard(REGION, ACCOUNT_ID, role_documents(self.provisioned.properties, list(self.spec.functions)))
+        enforce(self.guard)
         self.events = S3EventBridge(event_rules(self.spec.sam, self.provisioned.physical), self.functions.invoke)
         self.events.install()
         self._seed_account()
@@ -121,6 +126,7 @@ class LocalStack:
         if self.events:
             self.events.wait()
             self.events.uninstall()
+        enforce(None)
         self.moto.stop()
 
     def _seed_account(self) -> None:
