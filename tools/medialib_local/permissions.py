@@ -22,8 +22,8 @@ import fnmatch
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import cache
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 # ------------------------------------------------------------------ the resources, as the template writes them
@@ -210,7 +210,7 @@ def _as_text(value: Any) -> str:
         if key == "Fn::GetAtt":
             return "${" + (argument if isinstance(argument, str) else ".".join(argument)) + "}"
         if key == "Ref":
-            return "${" + argument + "}"
+            return "${" + str(argument) + "}"
         if key == "Fn::Sub" and isinstance(argument, str):
             return argument
     raise UnreadablePolicy(f"a Resource the check cannot read: {value!r}")
@@ -393,7 +393,8 @@ def _install() -> None:
     import botocore.client  # noqa: PLC0415 - the local stack's own dependency
     from botocore.exceptions import ClientError  # noqa: PLC0415
 
-    original_emit = botocore.client.BaseClient._emit_api_params
+    base: Any = botocore.client.BaseClient  # _emit_api_params is private: botocore's stubs do not declare it
+    original_emit = base._emit_api_params
     original_submit = ThreadPoolExecutor.submit
 
     def emit(self: Any, api_params: Any, operation_model: Any, context: Any) -> Any:
@@ -414,14 +415,16 @@ def _install() -> None:
     def submit(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
         return original_submit(self, contextvars.copy_context().run, fn, *args, **kwargs)
 
-    botocore.client.BaseClient._emit_api_params = emit  # type: ignore[method-assign]
+    base._emit_api_params = emit
     ThreadPoolExecutor.submit = submit  # type: ignore[method-assign]
 
 
 def role_documents(properties: Mapping[str, Mapping[str, Any]], function_ids: list[str]) -> dict[str, list[Any]]:
     """Each function's role as provisioned from the translated template (SAM names it ``<function>Role``)."""
     return {
-        function_id: [policy["PolicyDocument"] for policy in properties.get(f"{function_id}Role", {}).get("Policies", [])]
+        function_id: [
+            policy["PolicyDocument"] for policy in properties.get(f"{function_id}Role", {}).get("Policies", [])
+        ]
         for function_id in function_ids
     }
 
