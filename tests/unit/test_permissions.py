@@ -42,7 +42,8 @@ def test_the_role_grants_exactly_what_is_declared(logical_id: str, tracing: bool
     """Given a function's (or state machine's) Policies in template.yaml, When read with TracingOn set as the
     TracingEnabled parameter would, Then the (action, resource) pairs granted are exactly the declared ones: a
     grant nobody declared fails, and so does a declared need the template does not grant."""
-    grants = granted(_SAM["Resources"][logical_id], {"TracingOn": tracing, "HasDeliveryBaseUrl": False})
+    conditions = {name: False for name in _SAM.get("Conditions", {})} | {"TracingOn": tracing}
+    grants = granted(_SAM["Resources"][logical_id], conditions)
     declared = needs(logical_id, tracing=tracing)
 
     assert sorted(grants - declared) == [], f"{logical_id} grants what its code is not declared to need"
@@ -103,6 +104,12 @@ def test_a_policy_template_is_refused_by_the_check() -> None:
             {"Bucket": "b", "Delete": {"Objects": [{"Key": "k"}]}},
             [("s3:DeleteObject", "arn:aws:s3:::b/k")],
         ),
+        (
+            "s3",
+            "CreateBucket",
+            {"Bucket": "b", "Key": "incoming/a/s"},
+            [("s3:PutObject", "arn:aws:s3:::b/incoming/a/s")],
+        ),
         ("stepfunctions", "StartExecution", {"stateMachineArn": "arn:m"}, [("states:StartExecution", "arn:m")]),
         ("kms", "Decrypt", {"CiphertextBlob": b""}, [("kms:Decrypt", "*")]),
     ],
@@ -112,6 +119,7 @@ def test_a_policy_template_is_refused_by_the_check() -> None:
         "a copy reads the source and puts the destination",
         "listing a prefix needs ListBucket on the bucket",
         "a batch delete needs DeleteObject on each key",
+        "a presigned POST (signed as CreateBucket with a Key) is the client's PutObject",
         "starting an execution names the machine",
         "an unknown call needs its own action on anything",
     ],

@@ -294,6 +294,14 @@ def _copy_object(params: Mapping[str, Any], region: str, account: str) -> list[R
     ]
 
 
+def _create_bucket(params: Mapping[str, Any], region: str, account: str) -> list[Request]:
+    """botocore signs a presigned POST as CreateBucket (the guard adds ``Key``: ``*``, for the key is not passed): the
+    client's POST is a PutObject, here on any object of the bucket."""
+    if "Key" in params:
+        return [Request("s3:PutObject", f"arn:aws:s3:::{params['Bucket']}/{params['Key']}")]
+    return [Request("s3:CreateBucket", f"arn:aws:s3:::{params['Bucket']}")]
+
+
 def _list_bucket(params: Mapping[str, Any], region: str, account: str) -> list[Request]:
     return [Request("s3:ListBucket", f"arn:aws:s3:::{params['Bucket']}")]
 
@@ -325,6 +333,7 @@ _RULES: dict[tuple[str, str], Callable[[Mapping[str, Any], str, str], list[Reque
     ("s3", "DeleteObjects"): _delete_objects,
     ("s3", "CopyObject"): _copy_object,
     ("s3", "ListObjectsV2"): _list_bucket,
+    ("s3", "CreateBucket"): _create_bucket,
     ("s3", "ListObjects"): _list_bucket,
     ("cloudfront", "CreateInvalidation"): _invalidation("cloudfront:CreateInvalidation"),
     ("cloudfront", "GetInvalidation"): _invalidation("cloudfront:GetInvalidation"),
@@ -401,7 +410,10 @@ def _install() -> None:
         function_id, guard = _CURRENT.get(), _GUARD
         if function_id is not None and guard is not None:
             service = self.meta.service_model.service_name
-            call = guard.check(function_id, service, operation_model.name, api_params)
+            params = dict(api_params)
+            if operation_model.name == "CreateBucket" and (context or {}).get("is_presign_request"):
+                params["Key"] = "*"  # a presigned POST: botocore passes only the bucket, the key comes later
+            call = guard.check(function_id, service, operation_model.name, params)
             if call.denied:
                 denied = call.denied[0]
                 message = (
