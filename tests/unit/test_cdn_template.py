@@ -159,6 +159,8 @@ def _s3_grants(resources: dict[str, Any], function_id: str) -> set[tuple[str, st
     grants = set()
     for policy in resources[function_id]["Properties"]["Policies"]:
         for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            if "Action" not in statement:  # the X-Ray grant under !If TracingOn (tests/unit/test_permissions.py)
+                continue
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             for action in actions:

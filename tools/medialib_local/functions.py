@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import Any
 
 from medialib_local import ACCOUNT_ID, REGION
+from medialib_local.permissions import running
 from medialib_local.template import AppSpec, FunctionSpec
 
 
@@ -133,7 +134,7 @@ class LocalFunctions:
         """Run the handler once; JSON in and out, as Lambda serialises them. Raises FunctionError."""
         payload = json.loads(json.dumps(event))
         try:
-            with self.environment(function_id) as module:
+            with self.environment(function_id) as module, running(function_id):
                 handler = getattr(module, self.spec.functions[function_id].function)
                 result = handler(payload, self.context(function_id))
         except Exception as err:  # a failing init (import) is an error of the invocation too, as in Lambda

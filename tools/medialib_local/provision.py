@@ -86,6 +86,8 @@ class Provisioner:
     # ------------------------------------------------------------------ intrinsic functions
 
     def resolve(self, node: Any) -> Any:
+        """``node`` with its intrinsic functions evaluated; a list item or a property that is ``!Ref AWS::NoValue``
+        (an ``!If`` branch, say) is removed, as CloudFormation removes it."""
         if isinstance(node, list):
             return [item for item in (self.resolve(one) for one in node) if item is not NO_VALUE]
         if not isinstance(node, dict):

@@ -25,6 +25,7 @@ from medialib_local.edge import Edge, behaviour_of, origin_of
 from medialib_local.eventbridge import EventRule, S3EventBridge, event_rules
 from medialib_local.functions import LocalFunctions
 from medialib_local.gateway import Gateway
+from medialib_local.permissions import Guard, enforce, role_documents
 from medialib_local.schedule import Scheduler, scheduled_event
 from medialib_local.template import AppSpec, ScheduleSpec, describe
 
@@ -81,6 +82,7 @@ class LocalStack:
         self.events: S3EventBridge | None = None
         self.lambdas: AsyncLambda | None = None  # Lambda's asynchronous invocations (retries, on-failure records)
         self.targets: EventBridgeTargets | None = None  # EventBridge's hand-off to them (retry policy, DLQ)
+        self.guard: Guard | None = None
         self.origin_secret = secrets.token_hex(32)  # the CDN's header to the delivery API (DeliveryOriginSecret)
 
     def start(self, *, schedules: bool = True) -> Edge:
@@ -93,6 +95,9 @@ class LocalStack:
         )
         self.functions = LocalFunctions(self.spec, self.provisioned.function_env, self.provisioned.physical)
         self.functions.route_step_functions_tasks(self.provisioned.function_names)
+        # Each handler's AWS calls are held to its role, as IAM would (medialib_local/permissions.py).
+        self.guard = Guard(REGION, ACCOUNT_ID, role_documents(self.provisioned.properties, list(self.spec.functions)))
+        enforce(self.guard)
         self._asynchronous()
         self.events = S3EventBridge(event_rules(self.spec.sam, self.provisioned.physical), self._deliver_rule)
         self.events.install()
@@ -165,6 +170,7 @@ class LocalStack:
         self.wait()
         if self.events:
             self.events.uninstall()
+        enforce(None)
         self.moto.stop()
 
     def _seed_account(self) -> None:
