@@ -18,7 +18,7 @@ from pydantic import (
     model_serializer,
 )
 
-from medialib.models import ItemModel, WireModel, plain_numbers
+from medialib.models import ItemModel, WireModel, plain_numbers, query_boolean
 
 FieldType = Literal["Text", "Textarea", "Number", "Date", "Boolean", "SingleSelect", "MultiSelect"]
 FIELD_TYPES: tuple[FieldType, ...] = ("Text", "Textarea", "Number", "Date", "Boolean", "SingleSelect", "MultiSelect")
@@ -139,9 +139,6 @@ class UpdateFieldRequest(WireModel):
         return self.model_dump(by_alias=True, exclude_unset=True)
 
 
-_BOOLEAN_TEXT = {"true": True, "false": False}
-
-
 class ListFieldsQuery(WireModel):
     """``GET /v1/customMetadataFields`` query: ``includeDeleted`` (true/false) and ``folderPath`` (every field
     applies to every folder in medialib: ImageKit's path policies are not built, so it filters nothing)."""
@@ -152,8 +149,4 @@ class ListFieldsQuery(WireModel):
     @field_validator("include_deleted", mode="before")
     @classmethod
     def _true_or_false(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            if value not in _BOOLEAN_TEXT:
-                raise ValueError(f"must be true or false, not {value[:20]!r}")
-            return _BOOLEAN_TEXT[value]
-        return value
+        return query_boolean(value)

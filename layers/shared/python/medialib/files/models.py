@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from medialib.models import ItemModel, ResourceId, WireModel, plain_numbers
+from medialib.models import ItemModel, ResourceId, WireModel, plain_numbers, query_boolean
 from medialib.upload.rules import (
     check_webhook_url,
     normalise_folder,
@@ -44,8 +44,6 @@ SortKey = Literal[
 # skip past what any account holds (a listing reads skip + limit items): bounded so that a page is always a number
 MAX_SKIP = 10_000_000
 
-_BOOLEAN_TEXT = {"true": True, "false": False}
-
 
 class ListFilesQuery(WireModel):
     """``GET /v1/files`` query parameters, with ImageKit's defaults and bounds."""
@@ -66,12 +64,7 @@ class ListFilesQuery(WireModel):
     @field_validator("is_published", mode="before")
     @classmethod
     def _true_or_false(cls, value: Any) -> Any:
-        """A query string carries text: exactly ``true`` or ``false`` (what the SDKs send), nothing else."""
-        if isinstance(value, str):
-            if value not in _BOOLEAN_TEXT:
-                raise ValueError(f"must be true or false, not {value[:20]!r}")
-            return _BOOLEAN_TEXT[value]
-        return value
+        return query_boolean(value)
 
     @model_validator(mode="before")
     @classmethod

@@ -42,3 +42,16 @@ def plain_numbers(value: Any) -> Any:
     if isinstance(value, list):
         return [plain_numbers(item) for item in value]
     return value
+
+
+_BOOLEAN_TEXT = {"true": True, "false": False}
+
+
+def query_boolean(value: Any) -> Any:
+    """A boolean query parameter: a query string carries text, exactly ``true`` or ``false`` (what the SDKs send),
+    nothing else; a value that is not text is left to the model."""
+    if isinstance(value, str):
+        if value not in _BOOLEAN_TEXT:
+            raise ValueError(f"must be true or false, not {value[:20]!r}")
+        return _BOOLEAN_TEXT[value]
+    return value
