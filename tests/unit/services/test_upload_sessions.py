@@ -13,7 +13,7 @@ import pytest
 
 from medialib.accounts import service as accounts
 from medialib.accounts.models import Account
-from medialib.errors import BadRequestError, NotFoundError, ServiceUnavailableError, UnauthorizedError
+from medialib.errors import BadRequestError, NotFoundError, RetryableError, ServiceUnavailableError, UnauthorizedError
 from medialib.upload import sessions
 from medialib.upload.session_rules import POST_VALID_SECONDS, SESSION_TTL_SECONDS
 from tests.unit.services.fakes import FakeAccountStore, FakeBlobs, FakeFileStore, FakeUploadTokenStore
@@ -223,16 +223,18 @@ def test_an_object_no_session_handed_out_is_left_alone(world: Any, key: str, out
     assert (BUCKET, key) in incoming.objects
 
 
-def test_a_session_another_finaliser_holds_is_left_to_it(world: Any) -> None:
-    """Given a session claimed by a concurrent finaliser a moment ago, When a second event arrives, Then it answers
-    IN_PROGRESS and stores nothing; after the claim's lease it may take over."""
+def test_a_session_another_finaliser_holds_fails_for_a_later_retry(world: Any) -> None:
+    """Given a session claimed by a finaliser a moment ago (working, or dead with its lease running), When a second
+    event arrives, Then it fails with RetryableError (never answered as done: only a failure makes Lambda retry it)
+    and stores nothing; after the claim's lease the retry takes over and completes it."""
     store, incoming, file_store = world
     opened = open_({"fileName": "a.txt", "fileSize": 5})
     key = posted(incoming, opened, b"hello")
     stamp = int(NOW.timestamp())
     store.claim("acme", opened["sessionId"], claimant="other", now=stamp, until=stamp + 60)
 
-    assert sessions.finalise(BUCKET, key, BASE, now=NOW + timedelta(seconds=30)) == "IN_PROGRESS"
+    with pytest.raises(RetryableError):
+        sessions.finalise(BUCKET, key, BASE, now=NOW + timedelta(seconds=30))
     assert file_store.rows == {}
     assert sessions.finalise(BUCKET, key, BASE, now=NOW + timedelta(seconds=61)) == "COMPLETED"
 

@@ -7,8 +7,9 @@
    API's JSON, or FAILED with the reason the direct upload would have answered; the object is then deleted.
 3. ``get_session`` (``GET /api/v1/files/upload/sessions/{sessionId}``): the client polls for the outcome.
 
-A finaliser claims the session first (a conditional write with a short lease), so a repeated or concurrent
-event for the same object does nothing; the outcome is a conditional transition PENDING -> COMPLETED | FAILED.
+A finaliser claims the session first (a conditional write with a short lease), so a repeated event for a finished
+session does nothing and a concurrent one fails until the lease is over (Lambda retries it); the outcome is a
+conditional transition PENDING -> COMPLETED | FAILED.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from medialib.adapters import blobs
 from medialib.adapters.errors import ConditionFailedError
 from medialib.adapters.transition import transition
 from medialib.api.body import JSON, MULTIPART, media_type
-from medialib.errors import BadRequestError, ConflictError, MedialibError, NotFoundError
+from medialib.errors import BadRequestError, ConflictError, MedialibError, NotFoundError, RetryableError
 from medialib.fields import service as custom_fields
 from medialib.observability import logger, metrics
 from medialib.upload import multipart, service
@@ -62,7 +63,7 @@ class S3Incoming:
 store: UploadSessionStore = TableUploadSessionStore()  # the seams: unit tests put in-memory fakes here
 incoming: Incoming = S3Incoming()
 
-Outcome = Literal["COMPLETED", "FAILED", "NOT_A_SESSION", "UNKNOWN_SESSION", "ALREADY_FINISHED", "IN_PROGRESS"]
+Outcome = Literal["COMPLETED", "FAILED", "NOT_A_SESSION", "UNKNOWN_SESSION", "ALREADY_FINISHED"]
 
 
 def _iso(moment: datetime) -> str:
@@ -224,7 +225,7 @@ def finalise(bucket: str, key: str, base_url: str, *, now: datetime | None = Non
     try:
         store.claim(account_id, session_id, claimant=claimant, now=stamp, until=stamp + rules.PROCESSING_LEASE_SECONDS)
     except ConditionFailedError:
-        return "IN_PROGRESS"  # another finaliser holds it, or finished it since we read it
+        return _held_elsewhere(account_id, session_id)
     item = item.model_copy(update={"claimant": claimant})
     try:
         finished = _run(item, bucket, key, base_url, now)
@@ -235,6 +236,17 @@ def finalise(bucket: str, key: str, base_url: str, *, now: datetime | None = Non
     incoming.delete(bucket, key)
     metrics.add_metric(name=f"UploadSession{finished.status.title()}", unit="Count", value=1)
     return "COMPLETED" if finished.status == "COMPLETED" else "FAILED"
+
+
+def _held_elsewhere(account_id: str, session_id: str) -> Outcome:
+    """The claim was refused: another finaliser finished the session since we read it (done), or holds it now.
+    A held session is raised as RetryableError, never answered as done: the holder may die before it finishes
+    (a timeout leaves its lease to run out), and only a failed invocation makes Lambda retry the event later, and
+    send it to the dead-letter queue when every retry found the session held (docs/dead-letters.md)."""
+    item = store.get(account_id, session_id)
+    if item is None or item.status != "PENDING":
+        return "ALREADY_FINISHED"
+    raise RetryableError("Another finaliser holds this upload session; the event is retried after its lease.")
 
 
 def _run(item: SessionItem, bucket: str, key: str, base_url: str, now: datetime) -> SessionItem:
