@@ -746,13 +746,15 @@ def _dollars(value: float) -> str:
     return f"{value:,.2f}" if value >= 0.995 else f"{value:.3f}" if value >= 0.00095 else f"{value:.1e}"
 
 
+def _present(paths: dict[str, Path_]) -> list[tuple[str, str, float]]:
+    return [scenario for scenario in SCENARIOS if scenario[1] in paths]
+
+
 def scenario_costs(paths: dict[str, Path_]) -> list[tuple[str, dict[str, float], float, tuple[float, float]]]:
     """Each scenario: its cost by column, its total, and the total's range with every AWS call's wait halved and
     doubled (Lambda's duration is the only part that moves)."""
     rows = []
-    for label, name, n in SCENARIOS:
-        if name not in paths:
-            continue
+    for label, name, n in _present(paths):
         usage = paths[name].usage.times(n)
         items = cost(usage, free_invalidation_paths=0)  # priced as if the month's free 1,000 paths were used up
         columns = {column: sum(items[key] for key in keys) for column, keys in GROUPS.items()}
@@ -883,9 +885,12 @@ def imagekit_rows(paths: dict[str, Path_]) -> list[str]:
     upload, hit = paths["upload"], paths["delivery CDN hit"]
     stored_gb = upload.stored_bytes * 1000 / GB
     out_gb = hit.output_bytes * 1_000_000 / GB
+    totals = {
+        name: total for (_, name, _), (_, _, total, _) in zip(_present(paths), scenario_costs(paths), strict=True)
+    }
     ours = {
-        label: sum(scenario_costs(paths)[index][2] for index in picks)
-        for label, picks in (("all CDN hits", (0, 1)), ("all misses", (0, 3)))
+        label: totals["upload"] + totals[delivery]
+        for label, delivery in (("all CDN hits", "delivery CDN hit"), ("all misses", "delivery miss"))
     }
     rows = [
         f"A month of 1,000 uploads (~{stored_gb:.2f} GB stored) and 1 M deliveries of {hit.output_bytes / 1024:.1f} KB"
