@@ -433,7 +433,7 @@ class FunctionFigures:
 
 
 @dataclass
-class Path_:
+class PathFigures:
     name: str
     ops: int
     functions: list[FunctionFigures]
@@ -470,7 +470,7 @@ def _figures(invocations: list[Invocation], ops: int, peaks: dict[str, float]) -
     return figures
 
 
-def _path(name: str, captured: Capture, ops: int, peaks: dict[str, float], api_calls: int = 0) -> Path_:
+def _path(name: str, captured: Capture, ops: int, peaks: dict[str, float], api_calls: int = 0) -> PathFigures:
     usage = captured.usage.times(1 / ops)
     for each in captured.invocations:
         usage.lambda_request += 1 / ops
@@ -479,7 +479,7 @@ def _path(name: str, captured: Capture, ops: int, peaks: dict[str, float], api_c
     usage.api_rest += api_calls / ops
     logged = captured.log_bytes + LOG_LINES_PER_INVOCATION * len(captured.invocations) + ACCESS_LOG_BYTES * api_calls
     usage.logs_gb += logged / GB / ops
-    return Path_(
+    return PathFigures(
         name,
         ops,
         _figures(captured.invocations, ops, peaks),
@@ -595,7 +595,7 @@ class Bench:
 
     # -------------------------------------------------------------- the paths
 
-    def measure(self, rounds: int) -> list[Path_]:
+    def measure(self, rounds: int) -> list[PathFigures]:
         recorder, paths = self.recorder, []
         with recorder.installed():
             for index in range(WARMUP):
@@ -642,9 +642,9 @@ class Bench:
         paths.append(cdn_hit(hit.output_bytes))
         return paths
 
-    def _bulk(self) -> list[Path_]:
+    def _bulk(self) -> list[PathFigures]:
         recorder = self.recorder
-        with recorder.tagged("setup"), contextlib.ExitStack():
+        with recorder.tagged("setup"):
             ids = [self.upload(_png(index), f"file-{index:03}.png", "image/png", "/bench-cost-bulk")["fileId"]
                    for index in range(BULK_FILES)]  # fmt: skip
         self.job(ids, True)  # warm: every file already published (a read each)
@@ -671,12 +671,12 @@ def _add_cdn(usage: Usage, output_bytes: float) -> None:
     usage.cloudfront_gb += output_bytes / GB
 
 
-def cdn_hit(output_bytes: float) -> Path_:
+def cdn_hit(output_bytes: float) -> PathFigures:
     """CloudFront answers from its cache: its request, its viewer-request function and the bytes out; nothing
     reaches API Gateway, Lambda, S3 or DynamoDB (priced, not measured: there is no CDN cache here)."""
     usage = Usage()
     _add_cdn(usage, output_bytes)
-    return Path_("delivery CDN hit", 1, [], usage, Counter(), output_bytes=output_bytes)
+    return PathFigures("delivery CDN hit", 1, [], usage, Counter(), output_bytes=output_bytes)
 
 
 _INIT = """
@@ -746,11 +746,11 @@ def _dollars(value: float) -> str:
     return f"{value:,.2f}" if value >= 0.995 else f"{value:.3f}" if value >= 0.00095 else f"{value:.1e}"
 
 
-def _present(paths: dict[str, Path_]) -> list[tuple[str, str, float]]:
+def _present(paths: dict[str, PathFigures]) -> list[tuple[str, str, float]]:
     return [scenario for scenario in SCENARIOS if scenario[1] in paths]
 
 
-def scenario_costs(paths: dict[str, Path_]) -> list[tuple[str, dict[str, float], float, tuple[float, float]]]:
+def scenario_costs(paths: dict[str, PathFigures]) -> list[tuple[str, dict[str, float], float, tuple[float, float]]]:
     """Each scenario: its cost by column, its total, and the total's range with every AWS call's wait halved and
     doubled (Lambda's duration is the only part that moves)."""
     rows = []
@@ -767,7 +767,7 @@ def scenario_costs(paths: dict[str, Path_]) -> list[tuple[str, dict[str, float],
     return rows
 
 
-def render(paths: list[Path_], rounds: int, command: str) -> str:
+def render(paths: list[PathFigures], rounds: int, command: str) -> str:
     by_name = {path.name: path for path in paths}
     load = " / ".join(f"{value:.2f}" for value in os.getloadavg())
     measured = [path for path in paths if path.functions]
@@ -880,7 +880,7 @@ def _template_count(resource_type: str) -> int:
     return len(re.findall(rf"^\s+Type: {re.escape(resource_type)}\s*$", (ROOT / "template.yaml").read_text(), re.M))
 
 
-def imagekit_rows(paths: dict[str, Path_]) -> list[str]:
+def imagekit_rows(paths: dict[str, PathFigures]) -> list[str]:
     """A month of 1,000 uploads and 1 M deliveries on ImageKit's plans and on this stack."""
     upload, hit = paths["upload"], paths["delivery CDN hit"]
     stored_gb = upload.stored_bytes * 1000 / GB
@@ -920,7 +920,7 @@ def imagekit_rows(paths: dict[str, Path_]) -> list[str]:
     return rows
 
 
-def detail(paths: list[Path_]) -> str:
+def detail(paths: list[PathFigures]) -> str:
     out = []
     for path in paths:
         out.append(f"{path.name}: {path.ops} ops, transitions {path.transitions:g}, out {path.output_bytes:.0f} B")
