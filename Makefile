@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/deliver/run.py
 	$(BIN)/python bench/publish/run.py
 	$(BIN)/python bench/search/run.py
+	$(BIN)/python bench/cost/run.py
 
 # Mutation testing of the rules, the error mapping and the job transitions against the unit tests (minutes;
 # not part of `make test`). The score and the surviving mutants are recorded in docs/testing.md.
