@@ -53,8 +53,8 @@ def answers(
 
 
 JOBS_IN_FLIGHT = (
-    "Too many requests: the account has as many bulk jobs in progress as it may (MaxJobsInFlightPerAccount, reason "
-    "TOO_MANY_JOBS_IN_FLIGHT); nothing was written or started; retry after Retry-After seconds"
+    "Rate limited, or the account has as many bulk jobs in progress as it may (MaxJobsInFlightPerAccount, reason "
+    "TOO_MANY_JOBS_IN_FLIGHT, docs/jobs-limits.md): nothing was written or started; retry after Retry-After seconds"
 )
 
 
