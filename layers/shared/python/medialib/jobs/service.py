@@ -99,13 +99,14 @@ def run_step(
     RetryableError, the name every Task of statemachines/*.asl.json retries (with backoff); any other exception
     fails the step, and the state machine's Catch handles it."""
     try:
-        if rules.renews(action):
-            renew(account_id, job_id)
         if action == "start":
-            mark_running(account_id, job_id)
+            mark_running(account_id, job_id)  # first: a job leaves PENDING as soon as its execution runs
+            renew(account_id, job_id)
             return {"jobId": job_id, "status": JobStatus.RUNNING.value}
         if action == "fail":
             return {"jobId": job_id, "status": fail(account_id, job_id, error_name).value}
+        if rules.renews(action):
+            renew(account_id, job_id)
         return steps[action]()
     except MedialibError as error:
         if error.retryable:
