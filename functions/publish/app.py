@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from medialib.api import Identifier, binary, bytes_response, caller_account_id, json_response, new_resolver, respond
 from medialib.api.body import JSON
-from medialib.api.contract import answers
+from medialib.api.contract import answers, job_start_answers
 from medialib.api.routes import MANAGEMENT_BINARY_MEDIA_TYPES
 from medialib.images import service as images
 from medialib.images.errors import is_images_route
@@ -34,7 +34,7 @@ IMAGES = "img-processing.com"
     "/v1/files/publish",
     summary="Publish or unpublish up to 100 files (a bulk job)",
     tags=["Publish"],
-    responses=answers(
+    responses=job_start_answers(
         400, 415, 503, success=(202, BulkPublishResponse, "The job is started; poll GET /v1/bulkJobs/{jobId}")
     ),
 )

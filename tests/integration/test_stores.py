@@ -189,9 +189,9 @@ def test_job_store_contract(stack: Any, backend: str) -> None:
     job = JobItem(
         account_id=_unique("acc"), job_id=_unique("job"), type="PUBLISH_FILES", status=JobStatus.PENDING, total=2
     )
-    store.create(job, {"fileIds": ["a", "b"]})
+    store.create(job, {"fileIds": ["a", "b"]}, limit=10)
     with pytest.raises(ConditionFailedError):
-        store.create(job, {})
+        store.create(job, {}, limit=10)
 
     with pytest.raises(ConditionFailedError):
         store.set_status(job.account_id, job.job_id, JobStatus.SUCCEEDED, expected={JobStatus.RUNNING}, succeeded=2)
@@ -209,6 +209,49 @@ def test_job_store_contract(stack: Any, backend: str) -> None:
     with pytest.raises(ConditionFailedError):
         store.set_status(job.account_id, "no-such-job", JobStatus.RUNNING, expected={JobStatus.PENDING})
     assert store.get(job.account_id, "no-such-job") is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_job_store_slots_contract(stack: Any, backend: str) -> None:
+    """Given a limit of 2 jobs in flight, When two jobs are created, a third, one closed with its slot released, the
+    third again, a lease renewed and reclaimed before and after it runs out, Then: two slots; the third refused with
+    nothing written; the release frees a slot the third takes; a job whose lease has not run out is not reclaimed,
+    one whose lease has is closed FAILED with its slot freed; another account's slots are its own."""
+    store = _job_store(backend)
+    account = _unique("acc")
+
+    def job(lease_until: int = 1000) -> JobItem:
+        return JobItem(
+            account_id=account, job_id=_unique("job"), type="PUBLISH_FILES", status=JobStatus.PENDING,
+            lease_until=lease_until,
+        )  # fmt: skip
+
+    first, second, third = job(), job(), job()
+    store.create(first, {}, limit=2)
+    store.create(second, {}, limit=2)
+    with pytest.raises(ConditionFailedError):
+        store.create(third, {}, limit=2)
+    assert store.get(account, third.job_id) is None
+    assert store.in_flight(account) == {first.job_id, second.job_id}
+
+    store.set_status(account, first.job_id, JobStatus.SUCCEEDED, expected={JobStatus.PENDING}, release=True)
+    store.create(third, {}, limit=2)
+    assert store.in_flight(account) == {second.job_id, third.job_id}
+
+    store.renew(account, second.job_id, 2000)
+    with pytest.raises(ConditionFailedError):
+        store.reclaim(account, second.job_id, now=1500, failures=[])
+    assert store.in_flight(account) == {second.job_id, third.job_id}
+    store.reclaim(account, second.job_id, now=2500, failures=[{"reason": "LEASE_EXPIRED"}])
+    reclaimed = store.get(account, second.job_id)
+    assert reclaimed is not None
+    assert (reclaimed.status, reclaimed.failures) == (JobStatus.FAILED, [{"reason": "LEASE_EXPIRED"}])
+    with pytest.raises(ConditionFailedError):
+        store.renew(account, second.job_id, 3000)  # an ended job's lease is never renewed
+    store.forget_slot(account, third.job_id)
+    store.forget_slot(account, third.job_id)  # a repeat changes nothing
+    assert store.in_flight(account) == set()
+    assert store.in_flight(_unique("acc")) == set()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from aws_lambda_powertools.event_handler import Response
 
 from medialib.api import caller_account_id, json_response, new_router
-from medialib.api.contract import answers
+from medialib.api.contract import answers, job_start_answers
 from medialib.folders import service
 from medialib.folders.models import (
     CopyFolderRequest,
@@ -47,7 +47,7 @@ def create_folder(request: CreateFolderRequest) -> Response[str]:
     tags=["Folders"],
     responses={
         204: {"description": "The folder left every listing; a job deletes what it held"},
-        **answers(400, 404, 415, 503),
+        **job_start_answers(400, 404, 415, 503),
     },
 )
 def delete_folder(request: DeleteFolderRequest) -> Response[str]:
@@ -59,7 +59,9 @@ def delete_folder(request: DeleteFolderRequest) -> Response[str]:
     "/v1/bulkJobs/copyFolder",
     summary="Copy a folder into another (a bulk job)",
     tags=["Folders"],
-    responses=answers(400, 404, 415, 503, success=(200, FolderJobResponse, "The job; poll GET /v1/bulkJobs/{jobId}")),
+    responses=job_start_answers(
+        400, 404, 415, 503, success=(200, FolderJobResponse, "The job; poll GET /v1/bulkJobs/{jobId}")
+    ),
 )
 def copy_folder(request: CopyFolderRequest) -> FolderJobResponse:
     return service.request_copy(caller_account_id(router), request, _machine())
@@ -69,7 +71,9 @@ def copy_folder(request: CopyFolderRequest) -> FolderJobResponse:
     "/v1/bulkJobs/moveFolder",
     summary="Move a folder into another (a bulk job)",
     tags=["Folders"],
-    responses=answers(400, 404, 415, 503, success=(200, FolderJobResponse, "The job; poll GET /v1/bulkJobs/{jobId}")),
+    responses=job_start_answers(
+        400, 404, 415, 503, success=(200, FolderJobResponse, "The job; poll GET /v1/bulkJobs/{jobId}")
+    ),
 )
 def move_folder(request: MoveFolderRequest) -> FolderJobResponse:
     return service.request_move(caller_account_id(router), request, _machine())
@@ -79,7 +83,7 @@ def move_folder(request: MoveFolderRequest) -> FolderJobResponse:
     "/v1/bulkJobs/renameFolder",
     summary="Rename a folder (a bulk job); purgeCache purges <old-folder-url>*",
     tags=["Folders"],
-    responses=answers(
+    responses=job_start_answers(
         400, 404, 409, 415, 503, success=(200, FolderJobResponse, "The job; poll GET /v1/bulkJobs/{jobId}")
     ),
 )

@@ -30,8 +30,9 @@ def file_store(monkeypatch: pytest.MonkeyPatch) -> FakeFileStore:
     return store
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def job_store(monkeypatch: pytest.MonkeyPatch) -> FakeJobStore:
+    """Every step of a job may renew its lease (medialib.jobs.service.renew): no unit test reaches the table."""
     store = FakeJobStore()
     monkeypatch.setattr(jobs, "store", store)
     return store

@@ -268,13 +268,39 @@ class FakeJobStore(Failing):
         super().__init__()
         self.jobs: dict[tuple[str, str], JobItem] = {}
         self.payloads: dict[tuple[str, str], dict[str, Any]] = {}
+        self.slots: dict[str, set[str]] = {}  # account -> its jobs in flight
 
-    def create(self, job: JobItem, payload: dict[str, Any]) -> None:
+    def create(self, job: JobItem, payload: dict[str, Any], *, limit: int) -> None:
         self.check()
         key = (job.account_id, job.job_id)
-        if key in self.jobs:
+        if key in self.jobs or len(self.slots.get(job.account_id, set())) >= limit:
             raise ConditionFailedError()
         self.jobs[key], self.payloads[key] = job.model_copy(deep=True), payload
+        self.slots.setdefault(job.account_id, set()).add(job.job_id)
+
+    def in_flight(self, account_id: str) -> set[str]:
+        self.check()
+        return set(self.slots.get(account_id, set()))
+
+    def reclaim(self, account_id: str, job_id: str, *, now: int, failures: list[dict[str, Any]]) -> None:
+        self.check()
+        job = self.jobs.get((account_id, job_id))
+        ended = job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+        if ended or job is None or job.lease_until is None or job.lease_until >= now:
+            raise ConditionFailedError()
+        self.jobs[(account_id, job_id)] = job.model_copy(update={"status": JobStatus.FAILED, "failures": failures})
+        self.slots.get(account_id, set()).discard(job_id)
+
+    def forget_slot(self, account_id: str, job_id: str) -> None:
+        self.check()
+        self.slots.get(account_id, set()).discard(job_id)
+
+    def renew(self, account_id: str, job_id: str, lease_until: int) -> None:
+        self.check()
+        job = self.jobs.get((account_id, job_id))
+        if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+            raise ConditionFailedError()
+        job.lease_until = lease_until
 
     def get(self, account_id: str, job_id: str) -> JobItem | None:
         self.check()
@@ -292,6 +318,7 @@ class FakeJobStore(Failing):
         failures: list[dict[str, Any]] | None = None,
         purge_request_id: str | None = None,
         total: int | None = None,
+        release: bool = False,
     ) -> None:
         self.check()
         if not expected:
@@ -309,6 +336,8 @@ class FakeJobStore(Failing):
         if total is not None:
             changes["total"] = total
         self.jobs[(account_id, job_id)] = job.model_copy(update=changes, deep=True)
+        if release:
+            self.slots.get(account_id, set()).discard(job_id)
 
 
 class FakeAccountStore(Failing):

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from medialib.adapters.errors import ConditionFailedError
-from medialib.errors import NotFoundError
+from medialib.errors import NotFoundError, TooManyJobsError
 from medialib.jobs import service as jobs
 from medialib.jobs.models import JobStatus
 from medialib.jobs.rules import UNEXPECTED
@@ -58,11 +58,14 @@ def test_each_job_gets_its_own_id(job_store: FakeJobStore) -> None:
 
 def test_job_id_already_taken_is_refused(job_store: FakeJobStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """Given a job id that is already taken (a uuid collision), When a job is created with it, Then the
-    write is refused rather than replacing the other job."""
+    write is refused rather than replacing the other job (a refused start: the transaction that records the job and
+    its slot cannot tell which of its conditions failed, and a retry draws another id)."""
     job_id = new_job()
+    before = job_store.jobs[(ACCOUNT, job_id)]
     monkeypatch.setattr("uuid.uuid4", lambda: SimpleNamespace(hex=job_id))
-    with pytest.raises(ConditionFailedError):
+    with pytest.raises(TooManyJobsError):
         new_job()
+    assert job_store.jobs[(ACCOUNT, job_id)] == before
 
 
 def test_unknown_job_is_404_job_not_found(job_store: FakeJobStore) -> None:

@@ -112,6 +112,19 @@ class ThrottledError(MedialibError):
         )
 
 
+class TooManyJobsError(ThrottledError):
+    """The account has as many bulk jobs in flight as it may (medialib.jobs): nothing was written or started; the
+    same request succeeds once one of its jobs has ended, so the SDKs retry, after ``Retry-After`` seconds."""
+
+    def __init__(self, limit: int, *, retry_after: int) -> None:
+        super().__init__(
+            f"Too many requests: this account already has {limit} bulk jobs in progress, the most it may run at "
+            "once. Retry when one of them has completed (GET /v1/bulkJobs/{jobId}).",
+            retry_after=retry_after,
+            reason="TOO_MANY_JOBS_IN_FLIGHT",
+        )
+
+
 class InternalError(MedialibError):
     """A failure a retry will not fix (a misconfiguration, a bug); its cause is logged, never returned."""
 

@@ -50,6 +50,19 @@ class AccountKeySettings(_EnvModel):
     )
 
 
+class JobLimitSettings(_EnvModel):
+    """The per-account limit on bulk jobs in flight (docs/jobs-limits.md), read where a job starts."""
+
+    max_jobs_in_flight_per_account: int = Field(
+        default=10,
+        ge=1,
+        le=99,
+        alias="MAX_JOBS_IN_FLIGHT_PER_ACCOUNT",
+        description="Bulk jobs (bulk publish, folder copy/move/rename/delete) one account may have Pending at once; "
+        "one more is refused with 429 until one of them ends (template parameter MaxJobsInFlightPerAccount).",
+    )
+
+
 class JobSettings(_EnvModel):
     state_machine_arn: str = Field(alias="STATE_MACHINE_ARN", description="Bulk publish state machine.")
 

@@ -259,7 +259,18 @@ def transact_write(writes: Sequence[Write], *, token: str | None = None) -> None
     try:
         clients.dynamodb().transact_write_items(**kwargs)
     except AWS_ERRORS as err:
+        if _lost_to_another_transaction(err):
+            raise ServiceUnavailableError() from None  # retryable: no condition failed, another write was in progress
         raise translate(err, "DynamoDB") from None
+
+
+def _lost_to_another_transaction(err: Exception) -> bool:
+    """A cancelled transaction none of whose conditions failed: one of its items was being written by another
+    transaction at the same time (``TransactionConflict``; jobs of one account share their in-flight item). Not the
+    caller's conflict: the same transaction may succeed at once."""
+    reasons = getattr(err, "response", {}).get("CancellationReasons") or []
+    codes = {reason.get("Code", "None") for reason in reasons}
+    return "TransactionConflict" in codes and codes <= {"TransactionConflict", "None"}
 
 
 # ------------------------------------------------------------------ fields: floats as DynamoDB takes them

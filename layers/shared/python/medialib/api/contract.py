@@ -50,3 +50,16 @@ def answers(
     for status in statuses:
         declared[status] = error_answer(status, errors)
     return declared
+
+
+JOBS_IN_FLIGHT = (
+    "Rate limited, or the account has as many bulk jobs in progress as it may (MaxJobsInFlightPerAccount, reason "
+    "TOO_MANY_JOBS_IN_FLIGHT, docs/jobs-limits.md): nothing was written or started; retry after Retry-After seconds"
+)
+
+
+def job_start_answers(*statuses: int, success: tuple[int, Any, str] | None = None) -> dict[int, OpenAPIResponse]:
+    """``responses=`` of a route that starts a bulk job: ``answers`` and the 429 of the account's jobs in flight."""
+    declared = answers(*statuses, success=success)
+    declared[429] = {**error_answer(429), "description": JOBS_IN_FLIGHT}
+    return declared

@@ -26,6 +26,9 @@ class JobItem(ItemModel):
     succeeded: int = 0
     failures: list[dict[str, Any]] = Field(default_factory=list)
     purge_request_id: str | None = Field(default=None, alias="purgeRequestId")
+    # Unix seconds until which the job holds its slot in the account's jobs in flight without a sign of life
+    # (docs/jobs-limits.md): set when it starts, renewed by each step of its state machine.
+    lease_until: int | None = Field(default=None, alias="leaseUntil")
 
 
 class JobResponse(WireModel):

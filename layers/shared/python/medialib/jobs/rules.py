@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from medialib.jobs.models import JobStatus
+from medialib.jobs.models import JobItem, JobStatus
 
 FINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED})
 
@@ -41,6 +41,50 @@ def failure(result: dict[str, Any]) -> dict[str, Any]:
     if result.get("reason"):
         return {"fileId": result.get("fileId"), "reason": result["reason"], "message": result.get("message")}
     return {"fileId": result.get("fileId"), "reason": "INTERNAL_ERROR", "message": UNEXPECTED}
+
+
+# ------------------------------------------------------------------ jobs in flight per account (docs/jobs-limits.md)
+
+# How long a job holds its slot without a sign of life. The job-wide steps of its state machine renew it (start,
+# each folder batch, purge); the longest quiet stretch of a live job is then a publish job's Map of 100 files
+# (10 at a time, each retried with backoff for about 4 minutes at worst: about 40 minutes) or its purge step
+# (retried for about 25 minutes).
+LEASE_SECONDS = 3600
+
+# What a refused start is told to wait: a bulk job of a few files ends in seconds, a big one in minutes.
+RETRY_AFTER_SECONDS = 30
+
+# The steps that do not renew: one file's step (up to 100 per job, 10 at once: one write each to the job for
+# nothing the Map's duration needs), and the steps that close the job, ending its lease.
+_QUIET_STEPS = frozenset({"file", "finish", "fail"})
+
+LEASE_EXPIRED = "LEASE_EXPIRED"
+
+
+def lease_until(now: float) -> int:
+    """The end of a lease taken or renewed at ``now`` (Unix seconds)."""
+    return int(now) + LEASE_SECONDS
+
+
+def renews(action: str) -> bool:
+    """Whether the step ``action`` of a job's state machine is a sign of life that renews the job's lease."""
+    return action not in _QUIET_STEPS
+
+
+def holds_slot(job: JobItem | None, now: float) -> bool:
+    """Whether the job with a slot in its account's jobs in flight still holds it: it exists, has not ended, and its
+    lease has not run out. A slot whose job does not hold it is reclaimed by the next start that finds no free one."""
+    if job is None or job.status in FINAL:
+        return False
+    return job.lease_until is not None and job.lease_until > now
+
+
+def lease_expired_failure() -> dict[str, str]:
+    """What a client reads of a job whose lease ran out (its execution died without closing it)."""
+    return {
+        "reason": LEASE_EXPIRED,
+        "message": "The job stopped reporting progress and was closed; files it had not reached are unchanged.",
+    }
 
 
 # ------------------------------------------------------------------ a job's purge (publish, folders)

@@ -6,23 +6,71 @@ without a change; a finished job is never closed again, and never goes back to R
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from typing import Any
 
+from medialib.adapters.errors import ConditionFailedError
 from medialib.adapters.transition import transition
-from medialib.errors import MedialibError, NotFoundError, RetryableError
+from medialib.errors import MedialibError, NotFoundError, RetryableError, TooManyJobsError
 from medialib.jobs import rules
 from medialib.jobs.models import JobItem, JobResponse, JobStatus
 from medialib.jobs.store import JobStore, TableJobStore
+from medialib.observability import logger, metrics
+from medialib.settings import JobLimitSettings, get_settings
 
 store: JobStore = TableJobStore()  # the one seam: unit tests put an in-memory JobStore here
+clock: Callable[[], float] = time.time  # Unix seconds; unit tests move it to expire leases
 
 
 def create_job(account_id: str, job_type: str, total: int, payload: dict[str, Any]) -> JobItem:
-    job = JobItem(account_id=account_id, job_id=uuid.uuid4().hex, type=job_type, status=JobStatus.PENDING, total=total)
-    store.create(job, payload)
+    """A new Pending job, holding one of the account's slots of jobs in flight for a lease (renewed by its steps).
+    When every slot is held, slots whose jobs no longer hold them (a lease run out) are reclaimed first; if none is,
+    TooManyJobsError (429) and nothing is written (docs/jobs-limits.md)."""
+    limit = get_settings(JobLimitSettings).max_jobs_in_flight_per_account
+    now = clock()
+    job = JobItem(
+        account_id=account_id,
+        job_id=uuid.uuid4().hex,
+        type=job_type,
+        status=JobStatus.PENDING,
+        total=total,
+        lease_until=rules.lease_until(now),
+    )
+    try:
+        store.create(job, payload, limit=limit)
+    except ConditionFailedError:
+        if not _reclaim(account_id, now):
+            metrics.add_metric(name="JobRefusedAtLimit", unit="Count", value=1)
+            raise TooManyJobsError(limit, retry_after=rules.RETRY_AFTER_SECONDS) from None
+        try:
+            store.create(job, payload, limit=limit)
+        except ConditionFailedError:  # the slot freed was taken by a concurrent start
+            raise TooManyJobsError(limit, retry_after=rules.RETRY_AFTER_SECONDS) from None
     return job
+
+
+def _reclaim(account_id: str, now: float) -> bool:
+    """Free the slots of the account's jobs in flight that no longer hold them: a job whose lease ran out is closed
+    as FAILED (LEASE_EXPIRED) in the same write (a late step of it then finds it ended). Whether any slot was freed."""
+    freed = False
+    for job_id in sorted(store.in_flight(account_id)):
+        job = store.get(account_id, job_id)
+        if rules.holds_slot(job, now):
+            continue
+        try:
+            if job is None or job.status in rules.FINAL:
+                store.forget_slot(account_id, job_id)
+            else:
+                store.reclaim(account_id, job_id, now=int(now), failures=[rules.lease_expired_failure()])
+                logger.warning("job lease expired; job closed as FAILED", extra={"job_id": job_id})
+                metrics.add_metric(name="JobLeaseExpired", unit="Count", value=1)
+        except ConditionFailedError:  # renewed, or closed, meanwhile: it was not ours to free
+            continue
+        freed = True
+    return freed
 
 
 def get_job(account_id: str, job_id: str) -> JobResponse:
@@ -52,10 +100,13 @@ def run_step(
     fails the step, and the state machine's Catch handles it."""
     try:
         if action == "start":
-            mark_running(account_id, job_id)
+            mark_running(account_id, job_id)  # first: a job leaves PENDING as soon as its execution runs
+            renew(account_id, job_id)
             return {"jobId": job_id, "status": JobStatus.RUNNING.value}
         if action == "fail":
             return {"jobId": job_id, "status": fail(account_id, job_id, error_name).value}
+        if rules.renews(action):
+            renew(account_id, job_id)
         return steps[action]()
     except MedialibError as error:
         if error.retryable:
@@ -67,6 +118,13 @@ def is_pending(account_id: str, job_id: str) -> bool:
     """Whether the job exists and has not started: its execution never ran its first step."""
     job = store.get(account_id, job_id)
     return job is not None and job.status is JobStatus.PENDING
+
+
+def renew(account_id: str, job_id: str) -> None:
+    """A sign of life of the job: its lease runs for another LEASE_SECONDS. Nothing for a job that has ended (its
+    step then finds it so, as it would without this)."""
+    with suppress(ConditionFailedError):
+        store.renew(account_id, job_id, rules.lease_until(clock()))
 
 
 def mark_running(account_id: str, job_id: str) -> None:
@@ -123,6 +181,7 @@ def _close(  # noqa: PLR0913 - the job, its final status and what it records
             failures=failures,
             purge_request_id=purge_request_id,
             total=total,
+            release=True,
         ),
         reread=lambda: _existing(account_id, job_id),
         settled=lambda job: job.status in rules.FINAL,
