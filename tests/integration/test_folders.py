@@ -177,6 +177,22 @@ def test_a_delete_that_died_before_its_job_started_is_retried_to_the_end(
     assert (status, body["reason"]) == (404, "FOLDER_NOT_FOUND")
 
 
+def test_a_second_delete_before_the_jobs_first_step_is_not_found(
+    api: Any, account: Any, call: Any, put_file: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a folder whose DELETE answered 204 and whose job still looks Pending (its execution started, its first
+    step not run yet), When the client deletes the folder again, Then 404 FOLDER_NOT_FOUND: only a job whose
+    execution was never started is a stalled delete that a retry finishes."""
+    root = _root()
+    put_file(f"{root}/doomed", "a.txt", b"1")
+    assert call("DELETE", "/v1/folder", {"folderPath": f"{root}/doomed"})[0] == 204
+    monkeypatch.setattr(folders.jobs, "is_pending", lambda *_: True)
+
+    status, body, _ = call("DELETE", "/v1/folder", {"folderPath": f"{root}/doomed"})
+
+    assert (status, body["reason"]) == (404, "FOLDER_NOT_FOUND")
+
+
 # ------------------------------------------------------------------ copy, move, rename
 
 

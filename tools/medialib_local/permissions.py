@@ -36,6 +36,9 @@ RENDITIONS = "${RenditionsBucket.Arn}"
 RENDITION_OBJECTS = "${RenditionsBucket.Arn}/*"
 DISTRIBUTION = "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Cdn}"
 FOLDERS_MACHINE = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}-folders"
+FOLDERS_EXECUTIONS = (
+    "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}-folders:*"
+)
 PUBLISH_MACHINE = "${PublishStateMachine}"  # a state machine's Ref is its ARN
 ANY = "*"
 ACCOUNT_KEYS = "${AccountKeysKey.Arn}"
@@ -91,6 +94,7 @@ NEEDS: dict[str, Needs] = {
         "s3:ListBucket": (RENDITIONS,),  # a purge lists the renditions of the purged file
         "cloudfront:CreateInvalidation": (DISTRIBUTION,),
         "states:StartExecution": (FOLDERS_MACHINE,),
+        "states:DescribeExecution": (FOLDERS_EXECUTIONS,),  # a retried folder delete: was its job started?
     },
     "PublishFunction": {
         "dynamodb:GetItem": (TABLE,),
@@ -335,6 +339,10 @@ def _start_execution(params: Mapping[str, Any], region: str, account: str) -> li
     return [Request("states:StartExecution", params["stateMachineArn"])]
 
 
+def _describe_execution(params: Mapping[str, Any], region: str, account: str) -> list[Request]:
+    return [Request("states:DescribeExecution", params["executionArn"])]
+
+
 _RULES: dict[tuple[str, str], Callable[[Mapping[str, Any], str, str], list[Request]]] = {
     ("dynamodb", "GetItem"): _dynamodb("dynamodb:GetItem"),
     ("dynamodb", "PutItem"): _dynamodb("dynamodb:PutItem"),
@@ -356,6 +364,7 @@ _RULES: dict[tuple[str, str], Callable[[Mapping[str, Any], str, str], list[Reque
     ("cloudfront", "CreateInvalidation"): _invalidation("cloudfront:CreateInvalidation"),
     ("cloudfront", "GetInvalidation"): _invalidation("cloudfront:GetInvalidation"),
     ("stepfunctions", "StartExecution"): _start_execution,
+    ("stepfunctions", "DescribeExecution"): _describe_execution,
 }
 
 

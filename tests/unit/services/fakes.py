@@ -519,6 +519,10 @@ class FakeWorkflows(Failing):
         self.check()
         self.started.setdefault(name, (state_machine_arn, payload))
 
+    def execution_exists(self, state_machine_arn: str, name: str) -> bool:
+        self.check()
+        return name in self.started
+
 
 # Each fake is checked by mypy against the Protocol the service depends on.
 _FILES: type[FileStore] = FakeFileStore

@@ -58,6 +58,8 @@ BATCHES_PER_EXECUTION = 2000
 class Workflows(Protocol):
     def start(self, state_machine_arn: str, name: str, payload: dict[str, Any]) -> None: ...
 
+    def execution_exists(self, state_machine_arn: str, name: str) -> bool: ...
+
 
 folders = TableFolderStore()  # the seams: tests may put other stores here
 progress_store: ProgressStore = TableProgressStore()
@@ -189,10 +191,12 @@ def request_delete(account_id: str, request: DeleteFolderRequest, state_machine_
     404); its files and subfolders are deleted by a DELETE_FOLDER job. The job's id.
 
     A request that died between hiding the folder and starting its job (a timeout) left the folder hidden by a job
-    that never started: its retry starts that job (recording its progress and starting its named execution are
-    both idempotent) and succeeds, rather than a 404 that would leave the folder's files behind."""
+    whose execution does not exist: its retry starts that job (recording its progress and starting its named
+    execution are both idempotent) and succeeds, rather than a 404 that would leave the folder's files behind. A
+    job whose execution was started is the folder's delete, done: another delete is a 404, even before the job's
+    first step."""
     path = _source_path(request.folder_path, "folderPath")
-    stalled = _stalled_delete(account_id, path)
+    stalled = _stalled_delete(account_id, path, state_machine_arn)
     if stalled is not None:
         job = stalled
     else:
@@ -210,10 +214,15 @@ def request_delete(account_id: str, request: DeleteFolderRequest, state_machine_
     )
 
 
-def _stalled_delete(account_id: str, path: str) -> FolderJobItem | None:
-    """The delete job of the folder at ``path`` when the folder is hidden by it and it never started."""
+def _stalled_delete(account_id: str, path: str, state_machine_arn: str) -> FolderJobItem | None:
+    """The delete job of the folder at ``path`` when the folder is hidden by it and its execution was never
+    started (a pending job whose execution exists is only waiting for its first step)."""
     job_id = folders.deleting_job(account_id, path)
-    if job_id is None or not jobs.is_pending(account_id, job_id):
+    if (
+        job_id is None
+        or not jobs.is_pending(account_id, job_id)
+        or workflows.execution_exists(state_machine_arn, job_id)
+    ):
         return None
     return FolderJobItem(
         account_id=account_id, job_id=job_id, type=FolderJobType.DELETE, source=path, destination=path, folder=path
