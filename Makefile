@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SAM_VENV := .tools/sam
+CHECKOV_VENV := .tools/checkov
 PORT ?= 3000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
@@ -38,11 +39,17 @@ $(SAM_VENV)/.installed: requirements/sam.txt | $(UV)
 	$(UV) pip install --quiet --python $(SAM_VENV)/bin/python -r requirements/sam.txt
 	touch $@
 
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt | $(UV)
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python -r requirements/checkov.txt
+	touch $@
+
 $(NODE_E2E)/node_modules/.installed: $(NODE_E2E)/package-lock.json
 	npm ci --prefix $(NODE_E2E) --no-audit --no-fund
 	touch $@
 
-bootstrap: $(STAMP) $(SAM_VENV)/.installed $(NODE_E2E)/node_modules/.installed
+bootstrap: $(STAMP) $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(NODE_E2E)/node_modules/.installed
 
 run: $(STAMP)
 	$(BIN)/medialib local start-api --host $(HOST) --port $(PORT)
@@ -85,6 +92,7 @@ sam-build: bootstrap
 lock: | $(UV)
 	$(UV_COMPILE) --universal --extra dev pyproject.toml -o requirements/dev.txt
 	$(UV_COMPILE) --universal requirements/sam.in -o requirements/sam.txt
+	$(UV_COMPILE) --universal requirements/checkov.in -o requirements/checkov.txt
 	$(UV_COMPILE) --universal --constraints requirements/dev.txt requirements/bench.in -o requirements/bench.txt
 	$(UV_COMPILE) $(LAYER_TARGET) requirements/shared-layer.in -o requirements/shared-layer.txt
 	$(UV_COMPILE) $(LAYER_TARGET) requirements/image-layer.in -o requirements/image-layer.txt
