@@ -19,7 +19,7 @@ UV_COMPILE = $(UV) pip compile --quiet --python-version 3.11 --custom-compile-co
 # The layers' target: the python3.11 Lambda runtime (Amazon Linux 2, glibc 2.26, x86_64).
 LAYER_TARGET := --python-platform x86_64-manylinux2014 --constraints requirements/dev.txt
 
-.PHONY: run test lint openapi bench sam-build bootstrap lock mutate clean
+.PHONY: run test lint openapi bench sam-build bootstrap lock mutate schemathesis clean
 
 $(UV):
 	$(PYTHON) -m venv .tools/uv
@@ -75,6 +75,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/deliver/run.py
 	$(BIN)/python bench/publish/run.py
 	$(BIN)/python bench/search/run.py
+
+# schemathesis over every operation of docs/openapi.json against a local stack of its own, longer than the CI-sized run
+# of tests/e2e/test_schemathesis.py (minutes; docs/testing.md): `make schemathesis FUZZ_MAX_EXAMPLES=200`.
+FUZZ_MAX_EXAMPLES ?= 50
+schemathesis: $(STAMP)
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_WORKERS=2 FUZZ_TIMEOUT=3300 \
+		$(BIN)/pytest tests/e2e/test_schemathesis.py -p no:randomly -s -q --timeout 3600
 
 # Mutation testing of the rules, the error mapping and the job transitions against the unit tests (minutes;
 # not part of `make test`). The score and the surviving mutants are recorded in docs/testing.md.
