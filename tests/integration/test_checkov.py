@@ -132,7 +132,7 @@ def test_checkov_checked_the_whole_template_and_skipped_nothing(checkov: Checkov
     canary = {(f.check, f.resource) for path, found in checkov.findings.items() if path.name == "canary.yaml"
               for f in found}  # fmt: skip
     assert canary >= CANARY_FINDINGS, canary
-    assert checkov.seconds < 60, f"checkov took {checkov.seconds:.1f} s"
+    assert checkov.seconds < 120, f"checkov took {checkov.seconds:.1f} s"
 
 
 def test_the_accepted_list_names_template_resources_once_each() -> None:
