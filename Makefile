@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SAM_VENV := .tools/sam
+CHECKOV_VENV := .tools/checkov
 PORT ?= 3000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
@@ -18,7 +19,7 @@ UV_COMPILE = $(UV) pip compile --quiet --python-version 3.11 --custom-compile-co
 # The layers' target: the python3.11 Lambda runtime (Amazon Linux 2, glibc 2.26, x86_64).
 LAYER_TARGET := --python-platform x86_64-manylinux2014 --constraints requirements/dev.txt
 
-.PHONY: run test lint openapi bench sam-build bootstrap lock mutate clean
+.PHONY: run test lint openapi bench sam-build bootstrap lock mutate schemathesis clean
 
 $(UV):
 	$(PYTHON) -m venv .tools/uv
@@ -38,11 +39,17 @@ $(SAM_VENV)/.installed: requirements/sam.txt | $(UV)
 	$(UV) pip install --quiet --python $(SAM_VENV)/bin/python -r requirements/sam.txt
 	touch $@
 
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt | $(UV)
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python -r requirements/checkov.txt
+	touch $@
+
 $(NODE_E2E)/node_modules/.installed: $(NODE_E2E)/package-lock.json
 	npm ci --prefix $(NODE_E2E) --no-audit --no-fund
 	touch $@
 
-bootstrap: $(STAMP) $(SAM_VENV)/.installed $(NODE_E2E)/node_modules/.installed
+bootstrap: $(STAMP) $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(NODE_E2E)/node_modules/.installed
 
 run: $(STAMP)
 	$(BIN)/medialib local start-api --host $(HOST) --port $(PORT)
@@ -70,6 +77,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/search/run.py
 	$(BIN)/python bench/cost/run.py
 
+# schemathesis over every operation of docs/openapi.json against a local stack of its own, longer than the CI-sized run
+# of tests/e2e/test_schemathesis.py (minutes; docs/testing.md): `make schemathesis FUZZ_MAX_EXAMPLES=200`.
+FUZZ_MAX_EXAMPLES ?= 50
+schemathesis: $(STAMP)
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_WORKERS=2 FUZZ_TIMEOUT=3300 \
+		$(BIN)/pytest tests/e2e/test_schemathesis.py -p no:randomly -s -q --timeout 3600
+
 # Mutation testing of the rules, the error mapping and the job transitions against the unit tests (minutes;
 # not part of `make test`). The score and the surviving mutants are recorded in docs/testing.md.
 MUTATE := .mutate
@@ -86,6 +100,7 @@ sam-build: bootstrap
 lock: | $(UV)
 	$(UV_COMPILE) --universal --extra dev pyproject.toml -o requirements/dev.txt
 	$(UV_COMPILE) --universal requirements/sam.in -o requirements/sam.txt
+	$(UV_COMPILE) --universal requirements/checkov.in -o requirements/checkov.txt
 	$(UV_COMPILE) --universal --constraints requirements/dev.txt requirements/bench.in -o requirements/bench.txt
 	$(UV_COMPILE) $(LAYER_TARGET) requirements/shared-layer.in -o requirements/shared-layer.txt
 	$(UV_COMPILE) $(LAYER_TARGET) requirements/image-layer.in -o requirements/image-layer.txt

@@ -46,6 +46,13 @@ def delivery_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSt
 
 
 @pytest.fixture(scope="session")
+def fuzzed_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A stack of schemathesis's own (test_schemathesis.py): it creates, renames and deletes at random, which no
+    other test's account should see."""
+    yield from _start_api(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
 def local_api_loopback(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """A second stack, started with `--allow-loopback-urls`, so that an upload may fetch its `file` URL from a
     server the test runs on this machine. It is its own stack, not a flag on `local_api`, so that every other

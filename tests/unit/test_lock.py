@@ -124,8 +124,14 @@ def test_a_layer_asks_for_the_ranges_pyproject_declares(layer_input: str) -> Non
         ("requirements/dev.txt", ".venv/.installed", "-r requirements/dev.txt"),
         ("pyproject.toml", ".venv/.installed", "-r requirements/dev.txt"),
         ("requirements/sam.txt", ".tools/sam/.installed", "-r requirements/sam.txt"),
+        ("requirements/checkov.txt", ".tools/checkov/.installed", "-r requirements/checkov.txt"),
     ],
-    ids=["a-new-dev-lock-rebuilds-the-venv", "a-new-pyproject-rebuilds-the-venv", "a-new-sam-lock-rebuilds-sam"],
+    ids=[
+        "a-new-dev-lock-rebuilds-the-venv",
+        "a-new-pyproject-rebuilds-the-venv",
+        "a-new-sam-lock-rebuilds-sam",
+        "a-new-checkov-lock-rebuilds-checkov",
+    ],
 )
 def test_make_rebuilds_a_venv_from_scratch_when_its_lock_changes(lock: str, stamp: str, installs: str) -> None:
     """Given a lock newer than a venv's stamp (make -W), When make is asked what it would do for the stamp, Then it

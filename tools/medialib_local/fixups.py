@@ -78,6 +78,7 @@ def bucket(s3: Any, name: str, props: dict[str, Any]) -> None:
         "BucketEncryption": lambda v: s3.put_bucket_encryption(
             Bucket=name, ServerSideEncryptionConfiguration=_encryption(v)
         ),
+        "LoggingConfiguration": lambda v: None,  # S3 server access logs are delivered by AWS, never locally
     }
     _apply(name, props, appliers, {"BucketName"})
 

@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import Any
 
 from medialib_local import ACCOUNT_ID, REGION
+from medialib_local.isolation import isolate_requests_per_thread
 from medialib_local.permissions import running
 from medialib_local.template import AppSpec, FunctionSpec
 
@@ -91,6 +92,7 @@ class LocalFunctions:
         self._created: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
         os.environ.update(merged_environment(function_env))
+        isolate_requests_per_thread()  # Powertools keeps the current event per process, the local stack runs threads
 
     @contextmanager
     def environment(self, function_id: str) -> Iterator[ModuleType]:
