@@ -250,7 +250,7 @@ def rotate_key(account_id: str, grace_period_seconds: int) -> IssuedKey:
             account_id,
             current_digest=account.key_digest,
             new_key=SecretStr(private_key),
-            previous_until=now + grace_period_seconds,
+            previous_until=now + grace_period_seconds if grace_period_seconds else 0,  # 0: never again
             now=now,
         )
     except ConditionFailedError:

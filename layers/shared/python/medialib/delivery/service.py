@@ -82,7 +82,7 @@ class _Redirect:
 def _account(account_id: str) -> Account:
     """The account a URL names (remembered ACCOUNT_TTL_SECONDS); 404 when there is none (never remembered) and
     when it is disabled: a suspended account's URL endpoint serves nothing, as if it did not exist."""
-    now = time.monotonic()
+    now = accounts.clock()  # the accounts' memo clock (monotonic; tests move it)
     remembered = _accounts.get(account_id)
     if remembered is not None and now < remembered[1]:
         return _enabled(remembered[0])
