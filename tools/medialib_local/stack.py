@@ -163,7 +163,9 @@ class LocalStack:
             f"aws --endpoint-url {endpoint} --region {REGION} s3 ls"
         )
         lines.append(
-            f"  Accounts (medialib accounts create|list|rotate-key|disable|enable ...)\n    {self.accounts_target()}"
+            "  Accounts (medialib accounts create|list|rotate-key|disable|enable ...), e.g.\n"
+            f"    AWS_ACCESS_KEY_ID={access_key} AWS_SECRET_ACCESS_KEY={secret_key} medialib accounts list "
+            f"{self.accounts_target()}"
         )
         return "\n".join(lines) + "\n"
 
