@@ -71,6 +71,9 @@ def _fresh_caches() -> Iterator[None]:
     observability = sys.modules.get("medialib.observability")
     if observability is not None:
         observability.metrics.clear_metrics()
+    gateway = sys.modules.get("medialib_local.gateway")
+    if gateway is not None:  # the local API Gateway's authorizer cache, as after a deployment
+        gateway.forget_authorizations()
 
 
 @pytest.fixture

@@ -30,7 +30,9 @@ def _allow(method_arn: str, account_id: str) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     headers = event.get("headers") or {}
     try:
-        account = authenticate(presented_key(event.get("path", ""), headers))
+        # No memo in the function (remember=False): API Gateway caches this answer per identity source for
+        # AuthorizerCacheTtlSeconds, and that TTL alone bounds how long a disabled account still passes.
+        account = authenticate(presented_key(event.get("path", ""), headers), remember=False)
     except UnauthorizedError:
         logger.info("request not authenticated", extra={"path": event.get("path")})
         raise Exception("Unauthorized") from None

@@ -1,5 +1,6 @@
-"""``medialib local start-api`` and ``medialib local invoke``, the Docker-free counterparts of ``sam local``, and
-``medialib replay-dlq``, which puts the dead letters of a deployed or local stack back on their functions."""
+"""``medialib local start-api`` and ``medialib local invoke``, the Docker-free counterparts of ``sam local``,
+``medialib replay-dlq``, which puts the dead letters of a deployed or local stack back on their functions, and
+``medialib accounts`` (``accounts_cli.py``), which manages the accounts of a deployed or local stack."""
 
 from __future__ import annotations
 
@@ -48,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--endpoint-url", help="another AWS endpoint, e.g. the local stack's moto endpoint")
     replay.add_argument("--region", help="default: boto3's (AWS_REGION, the profile)")
     replay.add_argument("--dry-run", action="store_true", help="list the messages; invoke and delete nothing")
+
+    from medialib_local.accounts_cli import add_parser  # noqa: PLC0415 - ACCOUNTS
+
+    add_parser(commands)
     return parser
 
 
@@ -55,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.group == "replay-dlq":
         return _replay_dlq(args)
+    if args.group == "accounts":
+        from medialib_local.accounts_cli import run  # noqa: PLC0415
+
+        return run(args)
     if args.action == "start-api":
         return _start_api(args)
     return _invoke(args)

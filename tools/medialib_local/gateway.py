@@ -4,6 +4,11 @@ template (their header mappings evaluated: ``'static'``, ``context.requestId``, 
 the CORS preflight SAM's ``Cors`` adds, and the payload limits of API Gateway (10 MB request) and Lambda
 (6 MB request and response).
 
+The REQUEST authorizer's answer is cached as API Gateway caches it (the template's ``Identity``): with a TTL, a
+request missing one of the identity headers is refused with the UNAUTHORIZED gateway response and the authorizer
+is not run; an answer (its policy, evaluated again for each route, and its context) is reused for the same header
+values until the TTL passes on ``Gateway.clock``. Errors (401, a failing authorizer) are not cached.
+
 Routing follows API Gateway REST: the pair resource + method decides. Among the routes whose path matches and
 which declare the method (or ANY), the most specific wins, segment by segment (a literal over a {parameter}
 over a greedy {proxy+}); a declared path that lacks the method falls through to a less specific route, such as
@@ -19,6 +24,8 @@ import re
 import sys
 import time
 import uuid
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +36,7 @@ from werkzeug.wrappers import Request, Response
 
 from medialib_local import ACCOUNT_ID, REGION
 from medialib_local.functions import FunctionError, LocalFunctions
-from medialib_local.template import ApiSpec, AppSpec, RouteSpec
+from medialib_local.template import ApiSpec, AppSpec, AuthorizerSpec, RouteSpec
 
 API_GATEWAY_MAX_REQUEST = 10 * 1024 * 1024
 LAMBDA_MAX_REQUEST = 6 * 1024 * 1024
@@ -111,12 +118,25 @@ def _compile(route: RouteSpec) -> _Route:
     return _Route(route, pattern, tuple(rank), None if "{" in first else first)
 
 
+_GATEWAYS: weakref.WeakSet[Gateway] = weakref.WeakSet()
+
+
+def forget_authorizations() -> None:
+    """Empty every gateway's authorizer cache (tests: each starts as after a deployment)."""
+    for gateway in list(_GATEWAYS):
+        gateway.authorizations.clear()
+
+
 class Gateway:
     """A WSGI application serving every API of the template on one host and port."""
 
     def __init__(self, spec: AppSpec, functions: LocalFunctions) -> None:
         self.spec = spec
         self.functions = functions
+        self.clock: Callable[[], float] = time.monotonic  # the seam of the authorizer cache's TTL
+        # (api, authorizer function, identity headers, their values) -> (the authorizer's answer, until)
+        self.authorizations: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], tuple[dict[str, Any], float]] = {}
+        _GATEWAYS.add(self)
         # On one resource, a declared method wins over ANY (the CORS preflight over the catch-all's ANY).
         routes = [*(_compile(r) for r in spec.routes), *_preflights(spec)]
         self.routes = sorted(routes, key=lambda r: (r.rank, r.spec.method == "ANY"))
@@ -252,20 +272,34 @@ class Gateway:
         }
 
     def authorize(self, event: dict[str, Any], route: RouteSpec, api: ApiSpec, request: Request) -> Response | None:
-        """Run the REQUEST authorizer; on Allow, put its context where API Gateway puts it."""
+        """Run the REQUEST authorizer (or reuse its cached answer); on Allow, put its context where API Gateway
+        puts it."""
         method_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{event['requestContext']['apiId']}/{STAGE}/{route.method}{event['path']}"
-        auth_event = {
-            "type": "REQUEST",
-            "methodArn": method_arn,
-            **{k: v for k, v in event.items() if k not in {"body", "isBase64Encoded"}},
-        }
-        try:
-            result = self.functions.invoke(route.authorizer_id or "", auth_event)
-        except FunctionError as err:
-            kind = "UNAUTHORIZED" if err.message == "Unauthorized" else "AUTHORIZER_FAILURE"
-            return self.gateway_response(api, kind, request)
-        if not isinstance(result, dict) or "policyDocument" not in result:
-            return self.gateway_response(api, "AUTHORIZER_FAILURE", request)
+        spec = api.authorizer_specs.get(route.authorizer_name or "")
+        cache_key = None
+        if spec is not None and spec.ttl > 0:
+            identity = _identity(spec, request)
+            if identity is None:  # API Gateway's own 401: the authorizer is not run
+                return self.gateway_response(api, "UNAUTHORIZED", request)
+            cache_key = (api.logical_id, spec.function_id, spec.headers, identity)
+        cached = self.authorizations.get(cache_key) if cache_key else None
+        if cached is not None and self.clock() < cached[1]:
+            result = cached[0]
+        else:
+            auth_event = {
+                "type": "REQUEST",
+                "methodArn": method_arn,
+                **{k: v for k, v in event.items() if k not in {"body", "isBase64Encoded"}},
+            }
+            try:
+                result = self.functions.invoke(route.authorizer_id or "", auth_event)
+            except FunctionError as err:
+                kind = "UNAUTHORIZED" if err.message == "Unauthorized" else "AUTHORIZER_FAILURE"
+                return self.gateway_response(api, kind, request)
+            if not isinstance(result, dict) or "policyDocument" not in result:
+                return self.gateway_response(api, "AUTHORIZER_FAILURE", request)
+            if cache_key is not None and spec is not None:
+                self.authorizations[cache_key] = (result, self.clock() + spec.ttl)
         if not _allows(result["policyDocument"], method_arn):
             return self.gateway_response(api, "ACCESS_DENIED", request)
         context = {k: str(v) for k, v in (result.get("context") or {}).items()}
@@ -290,6 +324,12 @@ class Gateway:
         for name, value in ((configured.get("ResponseParameters") or {}).get("Headers") or {}).items():
             headers[name] = _mapped(str(value), request)
         return Response(body, status=status, headers=headers)
+
+
+def _identity(spec: AuthorizerSpec, request: Request) -> tuple[str, ...] | None:
+    """The values of the authorizer's identity headers, or None when one is missing or empty."""
+    values = tuple(request.headers.get(name, "") for name in spec.headers)
+    return values if all(values) else None
 
 
 def _mapped(expression: str, request: Request) -> str:

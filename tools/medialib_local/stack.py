@@ -162,7 +162,21 @@ class LocalStack:
             f"  e.g. AWS_ACCESS_KEY_ID={access_key} AWS_SECRET_ACCESS_KEY={secret_key} "
             f"aws --endpoint-url {endpoint} --region {REGION} s3 ls"
         )
+        lines.append(
+            "  Accounts (medialib accounts create|list|rotate-key|disable|enable ...), e.g.\n"
+            f"    AWS_ACCESS_KEY_ID={access_key} AWS_SECRET_ACCESS_KEY={secret_key} medialib accounts list "
+            f"{self.accounts_target()}"
+        )
         return "\n".join(lines) + "\n"
+
+    def accounts_target(self) -> str:
+        """The arguments of ``medialib accounts`` that name this local stack (ACCOUNTS; docs/keys.md)."""
+        assert self.provisioned is not None, "start() the stack first"
+        outputs = self.provisioned.outputs
+        return (
+            f"--endpoint-url {self.moto.endpoint} --region {REGION} --table-name {outputs['TableName']} "
+            f"--kms-key-arn {outputs['AccountKeysKeyArn']}"
+        )
 
     def stop(self) -> None:
         if self.scheduler:

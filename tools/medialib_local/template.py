@@ -50,7 +50,19 @@ class RouteSpec:
     method: str
     path: str
     function_id: str
-    authorizer_id: str | None
+    authorizer_id: str | None  # the authorizer's function (logical id)
+    authorizer_name: str | None = None  # the authorizer of the API's Auth (its identity sources and cache TTL)
+
+
+@dataclass(frozen=True)
+class AuthorizerSpec:
+    """A REQUEST authorizer's identity sources and result cache (SAM ``Identity``): with ``ttl`` > 0, API Gateway
+    refuses a request without every one of ``headers`` (401, the authorizer is not run) and reuses an answer for
+    the same header values ``ttl`` seconds."""
+
+    function_id: str
+    headers: tuple[str, ...]
+    ttl: int
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,7 @@ class ApiSpec:
     binary_media_types: tuple[str, ...]
     gateway_responses: dict[str, Json]
     authorizers: dict[str, str] = field(default_factory=dict)  # authorizer name -> function logical id
+    authorizer_specs: dict[str, AuthorizerSpec] = field(default_factory=dict)  # authorizer name -> its identity
 
 
 @dataclass(frozen=True)
@@ -96,8 +109,9 @@ def describe(template_path: Path) -> AppSpec:
     """What the template declares that the local stack must serve itself."""
     sam = load_sam(template_path)
     resources: dict[str, Json] = sam["Resources"]
+    parameters = sam.get("Parameters") or {}
     apis = {
-        lid: _api_spec(lid, res["Properties"])
+        lid: _api_spec(lid, res["Properties"], parameters)
         for lid, res in resources.items()
         if res["Type"] == "AWS::Serverless::Api"
     }
@@ -116,14 +130,30 @@ def describe(template_path: Path) -> AppSpec:
     return AppSpec(template_path.parent, sam, functions, routes, schedules, apis)
 
 
-def _api_spec(logical_id: str, props: dict[str, Json]) -> ApiSpec:
+def _api_spec(logical_id: str, props: dict[str, Json], parameters: dict[str, Json]) -> ApiSpec:
     auth = props.get("Auth") or {}
-    authorizers = {name: _ref_target(spec["FunctionArn"]) for name, spec in (auth.get("Authorizers") or {}).items()}
+    declared = auth.get("Authorizers") or {}
+    authorizers = {name: _ref_target(spec["FunctionArn"]) for name, spec in declared.items()}
+    specs = {name: _authorizer_spec(spec, parameters) for name, spec in declared.items()}
     default = auth.get("DefaultAuthorizer")
     if default:
         authorizers["__default__"] = authorizers[default]
+        specs["__default__"] = specs[default]
     media = tuple(t.replace("~1", "/") for t in props.get("BinaryMediaTypes") or ())
-    return ApiSpec(logical_id, media, props.get("GatewayResponses") or {}, authorizers)
+    return ApiSpec(logical_id, media, props.get("GatewayResponses") or {}, authorizers, specs)
+
+
+_SAM_DEFAULT_TTL = 300  # SAM's ReauthorizeEvery when Identity does not say
+
+
+def _authorizer_spec(spec: dict[str, Json], parameters: dict[str, Json]) -> AuthorizerSpec:
+    """Identity headers and cache TTL of an authorizer; a ``Ref`` TTL is the parameter's default, which is what the
+    local stack deploys with."""
+    identity = spec.get("Identity") or {}
+    ttl = identity.get("ReauthorizeEvery", _SAM_DEFAULT_TTL)
+    if isinstance(ttl, dict) and "Ref" in ttl:
+        ttl = parameters[ttl["Ref"]]["Default"]
+    return AuthorizerSpec(_ref_target(spec["FunctionArn"]), tuple(identity.get("Headers") or ()), int(ttl))
 
 
 def _route(function_id: str, event: Json, apis: dict[str, ApiSpec]) -> list[RouteSpec]:
@@ -133,8 +163,11 @@ def _route(function_id: str, event: Json, apis: dict[str, ApiSpec]) -> list[Rout
     api_id = _ref_target(props["RestApiId"])
     auth = (props.get("Auth") or {}).get("Authorizer")
     authorizers = apis[api_id].authorizers
-    authorizer = None if auth == "NONE" else authorizers.get(auth or "__default__")
-    return [RouteSpec(api_id, props["Method"].upper(), props["Path"], function_id, authorizer)]
+    name = None if auth == "NONE" else auth or "__default__"
+    authorizer = None if name is None else authorizers.get(name)
+    return [
+        RouteSpec(api_id, props["Method"].upper(), props["Path"], function_id, authorizer, name if authorizer else None)
+    ]
 
 
 def _schedule(function_id: str, name: str, event: Json) -> list[ScheduleSpec]:

@@ -90,10 +90,16 @@ def test_a_draft_has_a_null_url_and_stays_readable(api: Client, account: Any, dr
     assert (body["url"], body["format"], body["width"], body["height"]) == (None, "jpeg", 20, 10)
 
 
-def test_the_private_key_as_basic_works_too(api: Client, account: Any, png: Uploaded) -> None:
-    """Given the private key sent as ImageKit's Basic (no x-api-key), When GET, Then 200: both credentials open
-    /v1/images."""
-    assert api.get(f"/v1/images/{png.file_id}", headers=basic(account.private_key)).status_code == 200
+def test_basic_alone_is_refused_by_the_gateway_in_imagekits_shape(api: Client, account: Any, png: Uploaded) -> None:
+    """Given the private key sent as ImageKit's Basic only (no x-api-key), When GET /v1/images/{id}, Then 401 in
+    ImageKit's shape: the route's authorizer caches by x-api-key, so API Gateway refuses a request without it and
+    never runs the authorizer (docs/img-processing.md)."""
+    response = api.get(f"/v1/images/{png.file_id}", headers=basic(account.private_key))
+    assert response.status_code == 401
+    assert response.get_json() == {
+        "message": "Your account cannot be authenticated.",
+        "help": "Send your private API key as the Basic auth user name (or x-api-key on /v1/images).",
+    }
 
 
 # ---------------------------------------------------------------- download

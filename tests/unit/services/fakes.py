@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from medialib.accounts.models import Account
+from medialib.accounts.rules import key_digest
 from medialib.accounts.store import AccountStore
 from medialib.adapters.errors import ConditionFailedError
 from medialib.fields.models import FieldItem
@@ -345,6 +346,7 @@ class FakeAccountStore(Failing):
         super().__init__()
         self.accounts: dict[str, Account] = {}
         self.secrets: dict[str, SecretStr] = {}  # what the table keeps encrypted
+        self.previous_secrets: dict[str, SecretStr] = {}  # the keys rotations replaced
         self.secret_reads = 0
         self.keys: dict[str, str] = {}
         self.public_keys: dict[str, str] = {}
@@ -361,10 +363,53 @@ class FakeAccountStore(Failing):
         self.check()
         self.secrets[account_id] = private_key
 
-    def private_key(self, account_id: str) -> SecretStr | None:
+    def private_key(self, account_id: str, *, previous: bool = False) -> SecretStr | None:
         self.check()
         self.secret_reads += 1
-        return self.secrets.get(account_id)
+        return (self.previous_secrets if previous else self.secrets).get(account_id)
+
+    def create(self, account: Account) -> None:
+        self.check()
+        assert account.private_key is not None
+        if (
+            account.account_id in self.accounts
+            or account.key_digest in self.keys
+            or account.public_key in self.public_keys
+        ):
+            raise ConditionFailedError()
+        self.accounts[account.account_id] = account.without_key()
+        self.secrets[account.account_id] = account.private_key
+        self.keys[account.key_digest] = account.account_id
+        self.public_keys[account.public_key] = account.account_id
+
+    def rotate(
+        self, account_id: str, *, current_digest: str, new_key: SecretStr, previous_until: int, now: int
+    ) -> Account:
+        self.check()
+        account = self.accounts.get(account_id)
+        new_digest = key_digest(new_key.get_secret_value())
+        if account is None or account.key_digest != current_digest or new_digest in self.keys:
+            raise ConditionFailedError()
+        self.previous_secrets[account_id] = self.secrets[account_id]
+        self.secrets[account_id] = new_key
+        self.keys[new_digest] = account_id
+        self.accounts[account_id] = account.model_copy(
+            update={"key_digest": new_digest, "previous_key_digest": current_digest,
+                    "previous_key_until": previous_until, "key_rotated_at": now}
+        )  # fmt: skip
+        return self.accounts[account_id]
+
+    def set_disabled(self, account_id: str, disabled: bool) -> Account | None:
+        self.check()
+        account = self.accounts.get(account_id)
+        if account is None:
+            return None
+        self.accounts[account_id] = account.model_copy(update={"disabled": disabled})
+        return self.accounts[account_id]
+
+    def list_all(self) -> Iterator[Account]:
+        self.check()
+        return iter(sorted(self.accounts.values(), key=lambda a: a.account_id))
 
     def update_settings(self, account_id: str, changes: Mapping[str, Any]) -> Account | None:
         self.check()

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from medialib.accounts.rules import RESERVED_ACCOUNT_IDS, key_digest
+from medialib.accounts.rules import RESERVED_ACCOUNT_IDS, accepted_digests, digest_accepted, key_digest
 from medialib.models import ItemModel, WireModel
 
 # The grammar of n-<name> (medialib.transform.parse). A definition is checked against the transformation grammar when
@@ -73,6 +73,28 @@ class Account(ItemModel):
     private_key: SecretStr | None = Field(default=None, min_length=8)
     key_digest: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")
     settings: AccountSettings = Field(default_factory=AccountSettings)
+    previous_key_digest: str = Field(
+        default="", pattern=r"^([0-9a-f]{64})?$", description="The digest of the key a rotation replaced."
+    )
+    previous_key_until: int | None = Field(
+        default=None, description="Unix seconds at which the previous key stops working (its grace period's end)."
+    )
+    disabled: bool = Field(default=False, description="A disabled account is refused everywhere (docs/keys.md).")
+    created_at: int | None = Field(default=None, description="Unix seconds of `medialib accounts create`.")
+    key_rotated_at: int | None = Field(default=None, description="Unix seconds of the last rotation.")
+
+    def accepted_digests(self, now: float) -> tuple[str, ...]:
+        """The digests of the keys that authenticate this account at ``now`` (Unix seconds)."""
+        return accepted_digests(self.key_digest, self.previous_key_digest, self.previous_key_until, now)
+
+    def accepts(self, digest: str, now: float) -> bool:
+        """Whether a key of this digest authenticates the account at ``now``: it is enabled, and the digest is its
+        current key's, or its previous key's during the grace period (constant-time comparisons)."""
+        return not self.disabled and digest_accepted(self.accepted_digests(now), digest)
+
+    def in_grace(self, now: float) -> bool:
+        """Whether the previous key of a rotation still works at ``now``."""
+        return len(self.accepted_digests(now)) > 1
 
     @model_validator(mode="after")
     def _digest_of_the_key(self) -> Account:

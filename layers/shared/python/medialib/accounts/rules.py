@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 from collections.abc import Mapping
 
 IMAGES_PREFIX = "/v1/images"
@@ -17,6 +18,13 @@ RESERVED_ACCOUNT_IDS = frozenset({"v1", "api", "docs", "incoming"})
 PRIVATE_KEY_PREFIX = "private_"  # ImageKit's prefixes, kept by the keys medialib generates
 PUBLIC_KEY_PREFIX = "public_"
 KEY_RANDOM_BYTES = 32  # secrets.token_urlsafe(32): 43 characters, 256 bits
+
+
+# Rotation (docs/keys.md): after ``medialib accounts rotate-key`` the previous private key keeps authenticating
+# and signing until its grace period ends, so that clients switch without downtime.
+DEFAULT_GRACE_PERIOD_SECONDS = 24 * 3600
+MAX_GRACE_PERIOD_SECONDS = 30 * 24 * 3600
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def key_digest(private_key: str) -> str:
@@ -59,3 +67,34 @@ def is_images_route(path: str) -> bool:
     """Whether ``path`` is one of the img-processing.com routes (``/v1/images`` and below). API Gateway gives the
     path with its stage prefix in some event fields; match on the suffix."""
     return IMAGES_PREFIX + "/" in path or path.endswith(IMAGES_PREFIX)
+
+
+def accepted_digests(current: str, previous: str, previous_until: int | None, now: float) -> tuple[str, ...]:
+    """The key digests that authenticate an account at ``now`` (Unix seconds): its current key's, and its previous
+    key's while the grace period of a rotation lasts (``now`` strictly before ``previous_until``)."""
+    if previous and previous_until is not None and now < previous_until:
+        return (current, previous)
+    return (current,)
+
+
+def digest_accepted(accepted: tuple[str, ...], digest: str) -> bool:
+    """Whether ``digest`` is one of ``accepted``, each compared in constant time (all of them, always)."""
+    found = False
+    for candidate in accepted:
+        found |= hmac.compare_digest(candidate.encode(), digest.encode())
+    return found
+
+
+def grace_period(text: str) -> int:
+    """A grace period as an operator writes it: seconds (``3600``), or a number with a unit ``s``, ``m``, ``h`` or
+    ``d`` (``90m``, ``24h``, ``7d``); 0 ends the previous key at once. ValueError: not a duration, or longer than
+    ``MAX_GRACE_PERIOD_SECONDS`` (30 days)."""
+    value = text.strip().lower()
+    unit = _DURATION_UNITS.get(value[-1:], 0)
+    number = value[:-1] if unit else value
+    if not number.isdigit() or len(number) > 9:
+        raise ValueError(f"{text!r} is not a duration: write seconds (86400) or e.g. 90m, 24h, 7d")
+    seconds = int(number) * (unit or 1)
+    if seconds > MAX_GRACE_PERIOD_SECONDS:
+        raise ValueError(f"{text!r} is longer than the longest grace period, 30 days")
+    return seconds

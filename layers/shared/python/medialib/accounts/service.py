@@ -9,11 +9,17 @@ seen by an environment only once its entry expires, so a disabled key keeps work
 (seeding an account forgets it at once in the process that seeds). Only successes are remembered: a key that
 becomes valid works at once, and an unknown key is looked up every time. A decrypted private key (deliver, upload)
 is remembered as long, so that a burst of signed requests costs one KMS call.
+
+The authorizer authenticates with ``remember=False``: API Gateway caches its answer per identity source for the
+stack's ``AuthorizerCacheTtlSeconds``, and that cache alone bounds how long a disabled account or an expired key
+still passes the authorizer (docs/keys.md, "How fast a change is seen").
+
+Operators (``medialib accounts``) create accounts, rotate a key with a grace period during which the previous key
+authenticates and signs too, and disable or enable an account; a disabled account authenticates nothing.
 """
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import time
 from collections.abc import Callable
@@ -22,10 +28,17 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from medialib.accounts.models import Account, AccountSettingsResponse, UpdateAccountSettingsRequest
-from medialib.accounts.rules import KEY_RANDOM_BYTES, PRIVATE_KEY_PREFIX, PUBLIC_KEY_PREFIX, key_digest
+from medialib.accounts.rules import (
+    KEY_RANDOM_BYTES,
+    MAX_GRACE_PERIOD_SECONDS,
+    PRIVATE_KEY_PREFIX,
+    PUBLIC_KEY_PREFIX,
+    key_digest,
+)
 from medialib.accounts.store import AccountStore, TableAccountStore
+from medialib.adapters.errors import ConditionFailedError
 from medialib.adapters.transition import transition
-from medialib.errors import UnauthorizedError
+from medialib.errors import ConflictError, NotFoundError, UnauthorizedError
 from medialib.observability import logger
 from medialib.settings import CdnSettings, get_settings
 
@@ -34,6 +47,7 @@ store: AccountStore = TableAccountStore()  # the one seam: unit tests put an in-
 AUTHENTICATION_TTL_SECONDS = 30.0  # how long a warm environment trusts an account it looked up
 MAX_REMEMBERED = 256  # accounts one environment remembers; past that, the expired go, then all
 clock: Callable[[], float] = time.monotonic  # the seam: unit tests move the time
+wall_clock: Callable[[], float] = time.time  # Unix seconds: a rotation's grace period ends at a moment of the world
 
 
 @dataclass(frozen=True)
@@ -78,66 +92,81 @@ def get_account(account_id: str) -> Account | None:
 
 
 def get_by_public_key(public_key: str) -> Account | None:
-    """The account whose public key this is (client-side uploads name their account so), or None. Remembered for
-    ``AUTHENTICATION_TTL_SECONDS`` when found."""
+    """The enabled account whose public key this is (client-side uploads name their account so), or None: no such
+    account, or a disabled one. Remembered for ``AUTHENTICATION_TTL_SECONDS`` when found."""
     key = f"public:{public_key}"
     account = _recall(key)
     if account is None:
         account = store.get_by_public_key(public_key)
         if account is not None:
             _remember(key, account)
-    return account
+    return None if account is None or account.disabled else account
 
 
-def authenticate(private_key: str | None) -> Account:
+def authenticate(private_key: str | None, *, remember: bool = True) -> Account:
     """The account whose private key this is, or UnauthorizedError. Never logs or echoes the key. On the key's
     digest alone: the API key index names the account, whose item must hold that digest (compared in constant
-    time), so an index left by a changed key authenticates nothing; the private key is never read. An account
-    authenticated in the last ``AUTHENTICATION_TTL_SECONDS`` is not read again (its digest is still compared)."""
+    time) as its current key's, or as its previous key's during a rotation's grace period, and must not be
+    disabled; an index left by a changed key authenticates nothing, and the private key is never read. With
+    ``remember``, an account authenticated in the last ``AUTHENTICATION_TTL_SECONDS`` is not read again (its
+    digests and the grace period are still checked against the time now)."""
     if not private_key:
         raise UnauthorizedError("Your account cannot be authenticated.")
     digest = key_digest(private_key)
     key = f"private:{digest}"
-    account = _recall(key)
+    account = _recall(key) if remember else None
     looked_up = account is None
     if account is None:
         owner = store.key_owner(digest)
         account = store.get(owner) if owner else None
-    if account is None or not hmac.compare_digest(account.key_digest.encode(), digest.encode()):
+    if account is None or not account.accepts(digest, wall_clock()):
         _remembered.pop(key, None)
         raise UnauthorizedError("Your account cannot be authenticated.")
-    if looked_up:
+    if looked_up and remember:
         _remember(key, account)
     return account
 
 
 @dataclass(frozen=True)
-class _Key:
-    digest: str  # of the account whose key it is when it was read: a re-seeded account's key is read again
-    private_key: SecretStr
+class _Keys:
+    digests: tuple[str, ...]  # of the account when they were read: a rotated or re-seeded account's are read again
+    private_keys: tuple[SecretStr, ...]
     until: float
 
 
-_signing_keys: dict[str, _Key] = {}  # account id -> its decrypted private key, for AUTHENTICATION_TTL_SECONDS
+_signing_keys: dict[str, _Keys] = {}  # account id -> its decrypted private keys, for AUTHENTICATION_TTL_SECONDS
 
 
-def signing_key(account: Account) -> str:
-    """The account's private key, for what is signed with it (delivery's ``ik-s``, client-side upload
-    signatures): the one an account being written carries, else decrypted from its secret (KMS; only the deliver
-    and upload functions may) and remembered ``AUTHENTICATION_TTL_SECONDS``. UnauthorizedError: it has none."""
+def signing_keys(account: Account) -> tuple[str, ...]:
+    """The private keys a signature of this account may be made with (delivery's ``ik-s``, client-side upload
+    signatures): its current key and, during a rotation's grace period, the previous one, since clients switch over
+    gradually. The one an account being written carries, else decrypted from its secrets (KMS; only the deliver
+    and upload functions may), each kept only when its digest is one the account accepts now, and remembered
+    ``AUTHENTICATION_TTL_SECONDS``. UnauthorizedError: a disabled account, or one with no key."""
+    if account.disabled:
+        raise UnauthorizedError("Your account cannot be authenticated.")
     if account.private_key is not None:
-        return account.private_key.get_secret_value()
+        return (account.private_key.get_secret_value(),)
+    accepted = account.accepted_digests(wall_clock())
     now = clock()
     entry = _signing_keys.get(account.account_id)
-    if entry is None or now >= entry.until or entry.digest != account.key_digest:
-        private_key = store.private_key(account.account_id)
-        if private_key is None:
+    if entry is None or now >= entry.until or entry.digests != accepted:
+        found = [store.private_key(account.account_id)]
+        if len(accepted) > 1:
+            found.append(store.private_key(account.account_id, previous=True))
+        usable = tuple(k for k in found if k is not None and key_digest(k.get_secret_value()) in accepted)
+        if not usable:
             raise UnauthorizedError("Your account cannot be authenticated.")
         if len(_signing_keys) >= MAX_REMEMBERED:
             _signing_keys.clear()
-        entry = _Key(account.key_digest, private_key, now + AUTHENTICATION_TTL_SECONDS)
+        entry = _Keys(accepted, usable, now + AUTHENTICATION_TTL_SECONDS)
         _signing_keys[account.account_id] = entry
-    return entry.private_key.get_secret_value()
+    return tuple(k.get_secret_value() for k in entry.private_keys)
+
+
+def signing_key(account: Account) -> str:
+    """The account's current private key (the first of :func:`signing_keys`)."""
+    return signing_keys(account)[0]
 
 
 def new_keys() -> tuple[str, str]:
@@ -169,6 +198,97 @@ def seed_account(account: Account) -> None:
         reread=lambda: store.public_key_owner(account.public_key),
         settled=lambda owner: owner == account.account_id,
     )
+
+
+# ------------------------------------------------------------------ operators: medialib accounts
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """What an operator is shown once: the account, and the private key just made for it."""
+
+    account: Account
+    private_key: SecretStr
+
+
+def new_account_id() -> str:
+    """An account id for an account created without one: 16 random lowercase hexadecimal characters."""
+    return secrets.token_hex(8)
+
+
+def create_account(account_id: str | None = None) -> IssuedKey:
+    """A new account with keys from :func:`new_keys`: the account item, its encrypted secret and both key indexes
+    in one transaction. ConflictError: the account id is taken (nothing is written)."""
+    public_key, private_key = new_keys()
+    account = Account(
+        account_id=account_id or new_account_id(),
+        public_key=public_key,
+        private_key=SecretStr(private_key),
+        created_at=int(wall_clock()),
+    )
+    if store.get(account.account_id) is not None:
+        raise ConflictError(f"The account {account.account_id!r} exists already.", help="Choose another id.")
+    try:
+        store.create(account)
+    except ConditionFailedError:
+        raise ConflictError(f"The account {account.account_id!r} exists already.", help="Choose another id.") from None
+    logger.info("account created", extra={"account_id": account.account_id})
+    return IssuedKey(account.without_key(), SecretStr(private_key))
+
+
+def rotate_key(account_id: str, grace_period_seconds: int) -> IssuedKey:
+    """A new private key for the account (its public key is kept). The replaced key keeps authenticating and
+    signing for ``grace_period_seconds`` (0: it stops at once; a key replaced by an earlier rotation stops now).
+    NotFoundError: no such account; ConflictError: it changed meanwhile, or has no encrypted secret yet."""
+    if not 0 <= grace_period_seconds <= MAX_GRACE_PERIOD_SECONDS:
+        raise ValueError(f"a grace period is 0 to {MAX_GRACE_PERIOD_SECONDS} seconds")
+    account = _operated(account_id)
+    _, private_key = new_keys()
+    now = int(wall_clock())
+    try:
+        rotated = store.rotate(
+            account_id,
+            current_digest=account.key_digest,
+            new_key=SecretStr(private_key),
+            previous_until=now + grace_period_seconds if grace_period_seconds else 0,  # 0: never again
+            now=now,
+        )
+    except ConditionFailedError:
+        raise ConflictError(
+            f"The key of {account_id!r} could not be rotated: it changed meanwhile, or the account predates "
+            "encrypted keys.",
+            help="Run the command again; an account from before encrypted keys is seeded again first (docs/keys.md).",
+        ) from None
+    forget_authenticated(account_id)
+    logger.info("account key rotated", extra={"account_id": account_id, "grace_period": grace_period_seconds})
+    return IssuedKey(rotated, SecretStr(private_key))
+
+
+def set_disabled(account_id: str, disabled: bool) -> Account:
+    """Disable (or enable again) the account: a disabled one authenticates nothing, signs nothing and delivers
+    nothing. NotFoundError: no such account."""
+    account = store.set_disabled(account_id, disabled)
+    if account is None:
+        raise _no_account(account_id)
+    forget_authenticated(account_id)
+    logger.info("account disabled" if disabled else "account enabled", extra={"account_id": account_id})
+    return account
+
+
+def list_accounts() -> list[Account]:
+    """Every account (without keys), by account id."""
+    return list(store.list_all())
+
+
+def _operated(account_id: str) -> Account:
+    account = store.get(account_id)
+    if account is None:
+        raise _no_account(account_id)
+    return account
+
+
+def _no_account(account_id: str) -> NotFoundError:
+    return NotFoundError(f"There is no account {account_id!r}.", help="`medialib accounts list` shows the accounts.")
 
 
 # ------------------------------------------------------------------ the account's own settings (/v1/accounts/settings)

@@ -194,9 +194,12 @@ def sign(private_key: str, text: str) -> str:
     return hmac.new(private_key.encode("utf-8"), text.encode("utf-8"), hashlib.sha1).hexdigest()
 
 
-def check_signature(request: DeliveryRequest, private_key: str, now: int) -> bool:
+def check_signature(request: DeliveryRequest, private_keys: str | Sequence[str], now: int) -> bool:
     """True when the URL carries a valid signature, False when it carries none; 401 when it carries one that is
-    expired, malformed or wrong. A signature is checked whenever one is present, on public files too."""
+    expired, malformed or wrong. A signature is checked whenever one is present, on public files too. Several
+    keys: an account's current and previous key during a rotation's grace period; a signature of any of them
+    verifies (every candidate of every key is compared)."""
+    keys = (private_keys,) if isinstance(private_keys, str) else tuple(private_keys)
     if request.signature is None and request.expires is None:
         return False
     if request.signature is None:
@@ -213,7 +216,8 @@ def check_signature(request: DeliveryRequest, private_key: str, now: int) -> boo
     given = request.signature.encode("utf-8", "replace")
     matched = False
     for text in strings_to_sign(request):  # every candidate is compared, in constant time each
-        matched |= hmac.compare_digest(sign(private_key, text).encode(), given)
+        for private_key in keys:
+            matched |= hmac.compare_digest(sign(private_key, text).encode(), given)
     if not matched:
         raise UnauthorizedError(
             "The signature of this URL is not valid.", help=_SIGNED_HELP, reason="INVALID_SIGNATURE"

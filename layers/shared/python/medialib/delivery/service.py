@@ -45,9 +45,10 @@ def deliver(incoming: Incoming) -> Answer:
     request = rules.parse_request(incoming.path, incoming.query)
     now = int(clock())
     account = _account(request.account_id)
-    # The private key is decrypted only for a URL that carries a signature (docs/keys.md).
-    private_key = accounts.signing_key(account) if request.signature is not None else ""
-    signed = rules.check_signature(request, private_key, now)
+    # The private keys are decrypted only for a URL that carries a signature (docs/keys.md); during a rotation's
+    # grace period a URL signed with the previous key verifies too.
+    private_keys = accounts.signing_keys(account) if request.signature is not None else ()
+    signed = rules.check_signature(request, private_keys, now)
     current = store.file_at(request.account_id, request.file_path)
     if current is None:
         raise rules.not_found()
@@ -79,17 +80,24 @@ class _Redirect:
 
 
 def _account(account_id: str) -> Account:
-    """The account a URL names (remembered ACCOUNT_TTL_SECONDS); 404 when there is none (never remembered)."""
-    now = time.monotonic()
+    """The account a URL names (remembered ACCOUNT_TTL_SECONDS); 404 when there is none (never remembered) and
+    when it is disabled: a suspended account's URL endpoint serves nothing, as if it did not exist."""
+    now = accounts.clock()  # the accounts' memo clock (monotonic; tests move it)
     remembered = _accounts.get(account_id)
     if remembered is not None and now < remembered[1]:
-        return remembered[0]
+        return _enabled(remembered[0])
     account = accounts.get_account(account_id)
     if account is None:
         raise rules.not_found()
     if len(_accounts) >= _MAX_ACCOUNTS:
         _accounts.clear()
     _accounts[account_id] = (account, now + ACCOUNT_TTL_SECONDS)
+    return _enabled(account)
+
+
+def _enabled(account: Account) -> Account:
+    if account.disabled:
+        raise rules.not_found()
     return account
 
 

@@ -49,7 +49,7 @@ def authenticate_upload(authorization: str | None, fields: Mapping[str, str], no
         signing.check_expire(signed.expire, now)
     account = _account(authorization, fields, signed)
     if signed is not None:
-        if not signing.signature_matches(accounts.signing_key(account), signed):
+        if not signing.signature_matches_any(accounts.signing_keys(account), signed):
             raise UnauthorizedError(_NOT_AUTHENTICATED, help=signing.HELP, reason="INVALID_SIGNATURE")
         _use_once(account.account_id, signed)
     return account

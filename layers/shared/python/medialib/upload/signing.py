@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -51,6 +51,15 @@ def signature_matches(private_key: str, signed: SignedFields) -> bool:
     """Whether the signature is the one of this private key, compared in constant time."""
     expected = sign(private_key, signed.token, signed.expire_text).encode()
     return hmac.compare_digest(expected, signed.signature.encode())
+
+
+def signature_matches_any(private_keys: Sequence[str], signed: SignedFields) -> bool:
+    """Whether the signature is the one of any of these keys (an account's current and, during a rotation's grace
+    period, previous key), each compared in constant time."""
+    matched = False
+    for private_key in private_keys:
+        matched |= signature_matches(private_key, signed)
+    return matched
 
 
 def presented(fields: Mapping[str, str], name: str) -> str | None:
