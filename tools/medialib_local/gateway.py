@@ -13,12 +13,14 @@ a greedy ``ANY /{proxy+}``. No route at all: MISSING_AUTHENTICATION_TOKEN.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import fnmatch
 import json
 import re
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from werkzeug.wrappers import Request, Response
 
 from medialib_local import ACCOUNT_ID, REGION
 from medialib_local.functions import FunctionError, LocalFunctions
+from medialib_local.metering import UsagePlans
 from medialib_local.template import ApiSpec, AppSpec, RouteSpec
 
 API_GATEWAY_MAX_REQUEST = 10 * 1024 * 1024
@@ -43,6 +46,10 @@ _DEFAULT_MESSAGES = {
     "MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token"),
     "REQUEST_TOO_LARGE": (413, "Request Too Long"),
     "INTEGRATION_FAILURE": (502, "Internal server error"),
+    # THROTTLE: usage plans (medialib_local.metering)
+    "INVALID_API_KEY": (403, "Forbidden"),
+    "THROTTLED": (429, "Too Many Requests"),
+    "QUOTA_EXCEEDED": (429, "Limit Exceeded"),
 }
 _DEFAULT_OF = {4: "DEFAULT_4XX", 5: "DEFAULT_5XX"}
 # SAM's Cors: the methods of a path's preflight; ANY stands for these (samtranslator's _ALL_HTTP_METHODS).
@@ -55,6 +62,7 @@ _LAMBDA_TOO_LARGE = {
     "file); for a larger file use an upload session: POST /api/v1/files/upload/sessions.",
 }
 _REQUEST_ID = "medialib.request_id"  # one id per request: the event's requestId and x-amzn-RequestId
+_USAGE_KEY = "medialib.usage_key"  # THROTTLE: the authorizer's usageIdentifierKey for this request
 
 
 @dataclass(frozen=True)
@@ -114,9 +122,10 @@ def _compile(route: RouteSpec) -> _Route:
 class Gateway:
     """A WSGI application serving every API of the template on one host and port."""
 
-    def __init__(self, spec: AppSpec, functions: LocalFunctions) -> None:
+    def __init__(self, spec: AppSpec, functions: LocalFunctions, usage_plans: UsagePlans | None = None) -> None:
         self.spec = spec
         self.functions = functions
+        self.usage_plans = usage_plans  # THROTTLE: None, no usage plan: a method that needs an API key answers 403
         # On one resource, a declared method wins over ANY (the CORS preflight over the catch-all's ANY).
         routes = [*(_compile(r) for r in spec.routes), *_preflights(spec)]
         self.routes = sorted(routes, key=lambda r: (r.rank, r.spec.method == "ANY"))
@@ -178,10 +187,9 @@ class Gateway:
         if len(body) > API_GATEWAY_MAX_REQUEST:
             return self.gateway_response(api, "REQUEST_TOO_LARGE", request)
         event = self.proxy_event(request, body, route, path_params, api)
-        if route.authorizer_id:
-            denied = self.authorize(event, route, api, request)
-            if denied is not None:
-                return denied
+        denied = self.admit(event, route, api, request)
+        if denied is not None:
+            return denied
         if len(json.dumps(event)) > LAMBDA_MAX_REQUEST:
             return _lambda_refused(request)
         return self.integrate(route, api, event, request)
@@ -251,6 +259,13 @@ class Gateway:
             "isBase64Encoded": binary,
         }
 
+    def admit(self, event: dict[str, Any], route: RouteSpec, api: ApiSpec, request: Request) -> Response | None:
+        """What API Gateway checks before the integration: the authorizer, then the usage plans (THROTTLE)."""
+        denied = self.authorize(event, route, api, request) if route.authorizer_id else None
+        if denied is None and route.api_key_required:
+            denied = self.meter(event, api, request)
+        return denied
+
     def authorize(self, event: dict[str, Any], route: RouteSpec, api: ApiSpec, request: Request) -> Response | None:
         """Run the REQUEST authorizer; on Allow, put its context where API Gateway puts it."""
         method_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{event['requestContext']['apiId']}/{STAGE}/{route.method}{event['path']}"
@@ -270,6 +285,21 @@ class Gateway:
             return self.gateway_response(api, "ACCESS_DENIED", request)
         context = {k: str(v) for k, v in (result.get("context") or {}).items()}
         event["requestContext"]["authorizer"] = {"principalId": str(result.get("principalId", "")), **context}
+        request.environ[_USAGE_KEY] = result.get("usageIdentifierKey")  # THROTTLE: for meter()
+        return None
+
+    def meter(self, event: dict[str, Any], api: ApiSpec, request: Request) -> Response | None:
+        """THROTTLE: a method that needs an API key: the key (the authorizer's usageIdentifierKey, or x-api-key with
+        the source HEADER) passes the usage plans of the stage (medialib_local.metering), else API Gateway answers
+        INVALID_API_KEY, THROTTLED or QUOTA_EXCEEDED. A key that passes is in the event, where API Gateway puts it."""
+        from_authorizer = api.api_key_source == "AUTHORIZER"
+        value = request.environ.get(_USAGE_KEY) if from_authorizer else request.headers.get("x-api-key")
+        if self.usage_plans is None:
+            return self.gateway_response(api, "INVALID_API_KEY", request)
+        admission = self.usage_plans.admit(api.logical_id, str(value) if value else None)
+        if admission.refusal is not None:
+            return self.gateway_response(api, admission.refusal, request)
+        event["requestContext"]["identity"].update({"apiKey": str(value), "apiKeyId": admission.key_id})
         return None
 
     def gateway_response(self, api: ApiSpec, kind: str, request: Request) -> Response:
@@ -290,6 +320,35 @@ class Gateway:
         for name, value in ((configured.get("ResponseParameters") or {}).get("Headers") or {}).items():
             headers[name] = _mapped(str(value), request)
         return Response(body, status=status, headers=headers)
+
+
+def deployed_gateway_responses(spec: AppSpec, properties: Mapping[str, Mapping[str, Any]]) -> AppSpec:
+    """``spec`` with each API's gateway responses as API Gateway gets them: from the OpenAPI body SAM made of the
+    template, as the stack provisioned it (its intrinsic functions evaluated: X-RateLimit-Limit is the
+    AccountRateLimit parameter), in the template's own form."""
+    apis = dict(spec.apis)
+    for logical_id, api in spec.apis.items():
+        body = properties.get(logical_id, {}).get("Body") or {}
+        deployed = body.get("x-amazon-apigateway-gateway-responses")
+        if deployed:
+            apis[logical_id] = dataclasses.replace(api, gateway_responses=_sam_form(deployed))
+    return dataclasses.replace(spec, apis=apis)
+
+
+def _sam_form(deployed: Mapping[str, Any]) -> dict[str, Any]:
+    """OpenAPI's ``x-amazon-apigateway-gateway-responses`` back in SAM's ``GatewayResponses`` form."""
+    prefix = "gatewayresponse.header."
+    responses: dict[str, Any] = {}
+    for kind, answer in deployed.items():
+        parameters = answer.get("responseParameters") or {}
+        headers = {name.removeprefix(prefix): value for name, value in parameters.items() if name.startswith(prefix)}
+        converted: dict[str, Any] = {"ResponseParameters": {"Headers": headers}}
+        if "statusCode" in answer:
+            converted["StatusCode"] = str(answer["statusCode"])
+        if answer.get("responseTemplates"):
+            converted["ResponseTemplates"] = dict(answer["responseTemplates"])
+        responses[kind] = converted
+    return responses
 
 
 def _mapped(expression: str, request: Request) -> str:

@@ -51,6 +51,7 @@ class RouteSpec:
     path: str
     function_id: str
     authorizer_id: str | None
+    api_key_required: bool = False  # THROTTLE: the method needs an API key of a usage plan of its stage
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class ApiSpec:
     binary_media_types: tuple[str, ...]
     gateway_responses: dict[str, Json]
     authorizers: dict[str, str] = field(default_factory=dict)  # authorizer name -> function logical id
+    api_key_required: bool = False  # THROTTLE: Auth.ApiKeyRequired, every method's default
+    api_key_source: str = "HEADER"  # THROTTLE: ApiKeySourceType: x-api-key (HEADER) or the authorizer's answer
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,14 @@ def _api_spec(logical_id: str, props: dict[str, Json]) -> ApiSpec:
     if default:
         authorizers["__default__"] = authorizers[default]
     media = tuple(t.replace("~1", "/") for t in props.get("BinaryMediaTypes") or ())
-    return ApiSpec(logical_id, media, props.get("GatewayResponses") or {}, authorizers)
+    return ApiSpec(
+        logical_id,
+        media,
+        props.get("GatewayResponses") or {},
+        authorizers,
+        api_key_required=bool(auth.get("ApiKeyRequired", False)),
+        api_key_source=str(props.get("ApiKeySourceType", "HEADER")),
+    )
 
 
 def _route(function_id: str, event: Json, apis: dict[str, ApiSpec]) -> list[RouteSpec]:
@@ -134,7 +144,9 @@ def _route(function_id: str, event: Json, apis: dict[str, ApiSpec]) -> list[Rout
     auth = (props.get("Auth") or {}).get("Authorizer")
     authorizers = apis[api_id].authorizers
     authorizer = None if auth == "NONE" else authorizers.get(auth or "__default__")
-    return [RouteSpec(api_id, props["Method"].upper(), props["Path"], function_id, authorizer)]
+    # SAM: the event's ApiKeyRequired, else the API's (samtranslator's set_path_default_apikey_required)
+    key_required = (props.get("Auth") or {}).get("ApiKeyRequired", apis[api_id].api_key_required)
+    return [RouteSpec(api_id, props["Method"].upper(), props["Path"], function_id, authorizer, bool(key_required))]
 
 
 def _schedule(function_id: str, name: str, event: Json) -> list[ScheduleSpec]:
