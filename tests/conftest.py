@@ -44,7 +44,7 @@ _lambda_like_environment()
 # THROTTLE: every test of the session shares the dev account, whose requests would otherwise meet the template's
 # per-account throttle (25/s, burst 50) whenever tests run fast; tests/integration/test_account_limits.py puts the
 # template's own figures back on the usage plan for the tests that prove them.
-SESSION_PARAMETERS = {"AccountRateLimit": "10000", "AccountBurstLimit": "5000"}
+SESSION_PARAMETERS = {"AccountRateLimit": "10000", "AccountBurstLimit": "5000"}  # medialib_local.stack.UNTHROTTLED
 
 
 @pytest.fixture(scope="session")

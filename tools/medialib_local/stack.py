@@ -35,6 +35,10 @@ from medialib_local.usage_plans import attach_account
 DEFAULT_ACCOUNT_ID = "dev"
 DEFAULT_PUBLIC_KEY = "public_dev_local_key"
 DEFAULT_PRIVATE_KEY = "private_dev_local_key"
+# THROTTLE: template parameters that lift the per-account throttle of the management API far above what one process
+# can send, for the test session's stack and the benchmarks, which drive one account as fast as they can: there the
+# throttle would only make results depend on timing. `medialib local start-api` keeps the template's figures.
+UNTHROTTLED = {"AccountRateLimit": "10000", "AccountBurstLimit": "5000"}
 # The resources a user may want to look inside, by type, with the label `medialib local start-api` prints.
 INSPECTABLE = {
     "AWS::DynamoDB::Table": "Table",
