@@ -3,8 +3,8 @@
 Routes come from code: each route declares its parameters, its success and the errors it answers
 (``responses=``, see ``medialib.api.contract``). What API Gateway answers before or around a function comes
 from template.yaml and is added to each operation here: 401 where the authorizer runs (400 and 401 where the
-function authenticates the caller itself: the upload route), 413 and 415 where a body is read, 429 where the API
-is throttled, 500 everywhere. The document also names the security schemes (Basic with
+function authenticates the caller itself: the upload route), 403 where the account's API key is required (its usage
+plan), 413 and 415 where a body is read, 429 where the API is throttled, 500 everywhere. The document also names the security schemes (Basic with
 the private key as user name; ``x-api-key`` on /v1/images) and the servers (the local stack and the deployed
 ``ApiUrl``). It is committed as docs/openapi.json, checked for drift by a test, and served at /docs locally.
 """
@@ -153,6 +153,8 @@ def _completed(spec: AppSpec, route: RouteSpec, method: str, operation: dict[str
     gateway = [500]
     if route.authorizer_id:
         gateway.append(401)
+    if route.api_key_required:  # THROTTLE: the account's API key is not enabled in the usage plan (INVALID_API_KEY)
+        gateway.append(403)
     if _self_authenticated(route):
         for status, description in _SELF_AUTHENTICATED_ANSWERS.items():
             responses.setdefault(str(status), {**_error_schema(status), "description": description})
