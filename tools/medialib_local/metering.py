@@ -7,7 +7,9 @@ month (QUOTA_EXCEEDED, 429, once ``limit`` is reached; ``offset`` is not emulate
 
 Plans, keys and their attachments live in the local moto (the template's ``AWS::ApiGateway::UsagePlan``, the keys
 that :mod:`medialib_local.usage_plans` attaches) and are read on every request, so a key disabled or attached while
-the stack runs counts at once. Not emulated: a plan's per-method throttles and the stage's own ``MethodSettings``
+the stack runs counts at once. They are read from moto's API Gateway backend in this process (:class:`MotoPlans`),
+in the shapes its API answers: two calls through its HTTP server cost about 20 ms a request on a loaded machine,
+as much as the request itself, which would show in every benchmark of the stack. Not emulated: a plan's per-method throttles and the stage's own ``MethodSettings``
 throttling (docs/limits.md). ``clock`` is the seam tests move the time with.
 """
 
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from medialib_local.usage_plans import api_keys
+from medialib_local import ACCOUNT_ID, REGION
 
 INVALID_API_KEY = "INVALID_API_KEY"
 THROTTLED = "THROTTLED"
@@ -69,13 +71,42 @@ def quota_period(period: str, now: float) -> str:
     return moment.strftime("%Y-%m")
 
 
+class MotoPlans:
+    """API keys and usage plans as the local moto holds them, read in this process (the moto server of the local
+    stack runs here), as GetApiKeys (with values) and GetUsagePlans (by key) answer them."""
+
+    def __init__(self, account_id: str = ACCOUNT_ID, region: str = REGION) -> None:
+        self.account_id, self.region = account_id, region
+
+    def _backend(self) -> Any:
+        from moto.apigateway.models import apigateway_backends  # noqa: PLC0415 - the local stack's own dependency
+
+        return apigateway_backends[self.account_id][self.region]
+
+    def api_keys(self) -> list[dict[str, Any]]:
+        return [key.to_json() for key in _settled(lambda: list(self._backend().get_api_keys()))]
+
+    def plans_of(self, key_id: str) -> list[dict[str, Any]]:
+        return [plan.to_json() for plan in _settled(lambda: list(self._backend().get_usage_plans(api_key_id=key_id)))]
+
+
+def _settled(read: Callable[[], list[Any]]) -> list[Any]:
+    """``read()``, again if moto's dicts changed under it (a key created by another thread while it iterated)."""
+    for _ in range(9):
+        try:
+            return read()
+        except RuntimeError:  # dictionary changed size during iteration
+            continue
+    return read()
+
+
 class UsagePlans:
     """The usage plans of the local moto, applied to the requests of the local gateway."""
 
     def __init__(
-        self, apigateway: Any, stages: Mapping[str, tuple[str, str]], clock: Callable[[], float] = time.time
+        self, source: MotoPlans, stages: Mapping[str, tuple[str, str]], clock: Callable[[], float] = time.time
     ) -> None:
-        self.apigateway = apigateway
+        self.source = source
         self.stages = dict(stages)  # API logical id -> (its REST API id, its stage's id) as the plans name them
         self.clock = clock
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
@@ -93,11 +124,11 @@ class UsagePlans:
             return Admission(self._meter(plan, key_id), key_id)
 
     def _enabled_key(self, value: str) -> dict[str, Any] | None:
-        return next((k for k in api_keys(self.apigateway, None) if k.get("value") == value and k.get("enabled")), None)
+        return next((k for k in self.source.api_keys() if k.get("value") == value and k.get("enabled")), None)
 
     def _plan(self, api_id: str, key_id: str) -> dict[str, Any] | None:
         stage = self.stages.get(api_id)
-        for plan in self.apigateway.get_usage_plans(keyId=key_id).get("items", []):
+        for plan in self.source.plans_of(key_id):
             if any((s.get("apiId"), s.get("stage")) == stage for s in plan.get("apiStages", [])):
                 return dict(plan)
         return None

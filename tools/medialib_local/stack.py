@@ -26,7 +26,7 @@ from medialib_local.edge import Edge, behaviour_of, origin_of
 from medialib_local.eventbridge import EventRule, S3EventBridge, event_rules
 from medialib_local.functions import LocalFunctions
 from medialib_local.gateway import Gateway, deployed_gateway_responses
-from medialib_local.metering import UsagePlans, stages_of
+from medialib_local.metering import MotoPlans, UsagePlans, stages_of
 from medialib_local.permissions import Guard, enforce, role_documents
 from medialib_local.schedule import Scheduler, scheduled_event
 from medialib_local.template import AppSpec, ScheduleSpec, describe
@@ -46,6 +46,7 @@ INSPECTABLE = {
     "AWS::Serverless::StateMachine": "State machine",
     "AWS::StepFunctions::StateMachine": "State machine",
     "AWS::SQS::Queue": "Queue",
+    "AWS::ApiGateway::UsagePlan": "Usage plan",  # THROTTLE: where `attach_account` puts an account's key
 }
 
 
@@ -121,7 +122,7 @@ class LocalStack:
             deployed_gateway_responses(self.spec, self.provisioned.properties),
             self.functions,
             UsagePlans(
-                aws_client("apigateway", self.moto.endpoint),
+                MotoPlans(),
                 stages_of(self.provisioned.types, self.provisioned.properties, self.provisioned.physical),
             ),
         )
