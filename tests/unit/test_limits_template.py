@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from medialib_local.gateway import _preflights
+from medialib_local.gateway import _preflights, _sam_form
 from medialib_local.provision import NO_VALUE, Provisioner, Stack
 from medialib_local.template import describe, load_sam, to_cloudformation
 from tests.conftest import TEMPLATE
@@ -156,3 +156,14 @@ def test_delivery_reserves_concurrency_only_when_asked(
     setting = {"ReservedConcurrentExecutions": functions["DeliverFunction"]["ReservedConcurrentExecutions"]}
     assert _resolved(sam, setting, **parameters).get("ReservedConcurrentExecutions", NO_VALUE) == reserved
     assert [lid for lid, props in functions.items() if "ReservedConcurrentExecutions" in props] == ["DeliverFunction"]
+
+
+@pytest.mark.parametrize("api_id", ["MedialibApi", "DeliveryApi"])
+def test_the_local_gateway_answers_with_the_responses_api_gateway_gets(
+    sam: dict[str, Any], cfn: dict[str, Any], api_id: str
+) -> None:
+    """Given an API's gateway responses as SAM deploys them (in its OpenAPI body, the parameters evaluated), When the
+    local gateway reads them back, Then they are the template's, each intrinsic function replaced by its value."""
+    deployed = cfn["Resources"][api_id]["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]
+    template = _resolved(sam, sam["Resources"][api_id]["Properties"]["GatewayResponses"])
+    assert _sam_form(_resolved(sam, deployed)) == template
