@@ -41,14 +41,21 @@ _independent_of_the_callers_environment()
 _lambda_like_environment()
 
 
+# THROTTLE: every test of the session shares the dev account, whose requests would otherwise meet the template's
+# per-account throttle (25/s, burst 50) whenever tests run fast; tests/integration/test_account_limits.py puts the
+# template's own figures back on the usage plan for the tests that prove them.
+SESSION_PARAMETERS = {"AccountRateLimit": "10000", "AccountBurstLimit": "5000"}  # medialib_local.stack.UNTHROTTLED
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Any]:
-    """The whole local stack, as `medialib local start-api` runs it, without the HTTP listener."""
+    """The whole local stack, as `medialib local start-api` runs it, without the HTTP listener (and with the
+    per-account throttle lifted: SESSION_PARAMETERS)."""
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         os.environ.pop(name, None)
     from medialib_local.stack import DevAccount, LocalStack
 
-    local = LocalStack(TEMPLATE, "http://127.0.0.1:3000", DevAccount.from_env())
+    local = LocalStack(TEMPLATE, "http://127.0.0.1:3000", DevAccount.from_env(), SESSION_PARAMETERS)
     local.start(schedules=False)
     yield local
     local.stop()

@@ -140,10 +140,10 @@ class Bench:
     def __init__(self, files: int, poll_ms: float) -> None:
         from werkzeug.test import Client
 
-        from medialib_local.stack import DevAccount, LocalStack, find_template
+        from medialib_local.stack import UNTHROTTLED, DevAccount, LocalStack, find_template
 
-        self.stack = LocalStack(
-            find_template(ROOT), "http://127.0.0.1:3000", DevAccount(ACCOUNT_ID, PUBLIC_KEY, PRIVATE_KEY)
+        self.stack = LocalStack(  # THROTTLE: the per-account throttle lifted, as in the test session
+            find_template(ROOT), "http://127.0.0.1:3000", DevAccount(ACCOUNT_ID, PUBLIC_KEY, PRIVATE_KEY), UNTHROTTLED
         )
         self.client = Client(self.stack.start(schedules=False))
         self.poll_ms = poll_ms

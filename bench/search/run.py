@@ -88,10 +88,10 @@ class Bench:
     def __init__(self) -> None:
         from werkzeug.test import Client
 
-        from medialib_local.stack import DevAccount, LocalStack, find_template
+        from medialib_local.stack import UNTHROTTLED, DevAccount, LocalStack, find_template
 
-        self.stack = LocalStack(
-            find_template(ROOT), "http://127.0.0.1:3000", DevAccount(ACCOUNT_ID, PUBLIC_KEY, PRIVATE_KEY)
+        self.stack = LocalStack(  # THROTTLE: the per-account throttle lifted, as in the test session
+            find_template(ROOT), "http://127.0.0.1:3000", DevAccount(ACCOUNT_ID, PUBLIC_KEY, PRIVATE_KEY), UNTHROTTLED
         )
         self.client = Client(self.stack.start(schedules=False))
         self.files = 0

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from medialib.accounts.rules import presented_key
+from medialib.accounts.rules import presented_key, usage_key
 from medialib.accounts.service import authenticate
 from medialib.errors import UnauthorizedError
 from medialib.observability import logger, task_handler
@@ -23,6 +23,7 @@ def _allow(method_arn: str, account_id: str) -> dict[str, Any]:
             "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": f"{api_stage}/*/*"}],
         },
         "context": {"accountId": account_id},
+        "usageIdentifierKey": usage_key(account_id),  # THROTTLE: the account's API key in the usage plan
     }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 TABLE_OUTPUT = "TableName"
 KEY_OUTPUT = "AccountKeysKeyArn"
+USAGE_PLAN_OUTPUT = "UsagePlanId"
 PROG = "medialib accounts"
 
 
@@ -33,6 +34,7 @@ class Target:
     endpoint_url: str | None = None
     region: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)  # the stack's outputs (empty for --table-name)
+    usage_plan_id: str | None = None  # where a new account's API key goes (docs/limits.md)
 
 
 class CommandError(Exception):
@@ -61,6 +63,7 @@ def add_parser(commands: Any) -> None:
         "--table-name", help="the table itself, e.g. the local stack's (medialib local start-api prints it)"
     )
     stack.add_argument("--kms-key-arn", help="with --table-name: the accounts' KMS key (AccountKeysKeyArn)")
+    stack.add_argument("--usage-plan-id", help="with --table-name: the stack's usage plan (UsagePlanId)")
     stack.add_argument("--endpoint-url", help="another AWS endpoint, e.g. the local stack's moto endpoint")
     stack.add_argument("--region", help="default: boto3's (AWS_REGION, the profile)")
     where.add_argument("--json", action="store_true", help="print JSON")
@@ -89,7 +92,10 @@ def add_parser(commands: Any) -> None:
         help="how long the replaced key still works: seconds, or e.g. 90m, 24h, 7d (default 24h, at most 30d; "
         "0 ends it at once)",
     )
-    for name, what in (("disable", "refuse the account everywhere"), ("enable", "let a disabled account in again")):
+    for name, what in (
+        ("disable", "refuse the account everywhere"),
+        ("enable", "let a disabled account in again (and give it its API key in the usage plan)"),
+    ):
         action = actions.add_parser(name, parents=[where], help=what)
         action.add_argument("account_id")
 
@@ -100,13 +106,25 @@ def add_parser(commands: Any) -> None:
 def resolve(args: argparse.Namespace, cloudformation: Callable[[], Any]) -> Target:
     """The target of the arguments; a stack's from its outputs (one DescribeStacks)."""
     if args.table_name:
-        return Target(args.table_name, args.kms_key_arn, args.endpoint_url, args.region)
-    if args.kms_key_arn:
-        raise CommandError("--kms-key-arn goes with --table-name; a stack's key is its AccountKeysKeyArn output")
+        return Target(
+            args.table_name, args.kms_key_arn, args.endpoint_url, args.region, usage_plan_id=args.usage_plan_id
+        )
+    if args.kms_key_arn or args.usage_plan_id:
+        raise CommandError(
+            "--kms-key-arn and --usage-plan-id go with --table-name; a stack's are its AccountKeysKeyArn and "
+            "UsagePlanId outputs"
+        )
     outputs = stack_outputs(cloudformation(), args.stack_name)
     if TABLE_OUTPUT not in outputs:
         raise CommandError(f"stack {args.stack_name!r} has no {TABLE_OUTPUT} output: is it a medialib stack?")
-    return Target(outputs[TABLE_OUTPUT], outputs.get(KEY_OUTPUT), args.endpoint_url, args.region, outputs)
+    return Target(
+        outputs[TABLE_OUTPUT],
+        outputs.get(KEY_OUTPUT),
+        args.endpoint_url,
+        args.region,
+        outputs,
+        outputs.get(USAGE_PLAN_OUTPUT),
+    )
 
 
 def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
@@ -144,11 +162,22 @@ def use(target: Target) -> None:
 # ------------------------------------------------------------------ the actions
 
 
-def _after_create(target: Target, account_id: str) -> None:
-    """What else a new account gets in its stack. THROTTLE: the lead wires the usage plan here
-    (``tools/medialib_local/usage_plans.py``: attach the account to the stack's usage plan, from
-    ``target.outputs``). Nothing yet."""
-    del target, account_id
+def _attach(target: Target, account_id: str) -> None:
+    """Give the account its API key in the stack's usage plan (idempotent): without it API Gateway answers its
+    requests 403 (docs/limits.md). Warn when the target names no plan."""
+    import boto3  # noqa: PLC0415
+
+    from medialib_local.usage_plans import attach_account  # noqa: PLC0415
+
+    if not target.usage_plan_id:
+        print(
+            "warning: no usage plan given (--usage-plan-id, or a stack without a UsagePlanId output): the account "
+            "has no API key, and API Gateway answers its requests 403 until it is attached (docs/limits.md)",
+            file=sys.stderr,
+        )
+        return
+    apigateway = boto3.client("apigateway", endpoint_url=target.endpoint_url, region_name=target.region)
+    attach_account(apigateway, target.usage_plan_id, account_id)
 
 
 def _create(args: argparse.Namespace, target: Target) -> int:
@@ -156,7 +185,7 @@ def _create(args: argparse.Namespace, target: Target) -> int:
 
     _need_key(target, "create")
     issued = service.create_account(args.account_id)
-    _after_create(target, issued.account.account_id)
+    _attach(target, issued.account.account_id)
     account, private_key = issued.account, issued.private_key.get_secret_value()
     if args.json:
         _print_json({"accountId": account.account_id, "publicKey": account.public_key, "privateKey": private_key})
@@ -227,9 +256,10 @@ def _rotate(args: argparse.Namespace, target: Target) -> int:
 def _set_disabled(args: argparse.Namespace, target: Target) -> int:
     from medialib.accounts import service  # noqa: PLC0415
 
-    del target
     disabled = args.action == "disable"
     account = service.set_disabled(args.account_id, disabled)
+    if not disabled:  # also how an account made before the stack had a usage plan gets its API key
+        _attach(target, account.account_id)
     if args.json:
         _print_json({"accountId": account.account_id, "status": "disabled" if disabled else "enabled"})
     elif disabled:

@@ -18,6 +18,7 @@ a greedy ``ANY /{proxy+}``. No route at all: MISSING_AUTHENTICATION_TOKEN.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import fnmatch
 import json
 import re
@@ -25,7 +26,7 @@ import sys
 import time
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from werkzeug.wrappers import Request, Response
 
 from medialib_local import ACCOUNT_ID, REGION
 from medialib_local.functions import FunctionError, LocalFunctions
+from medialib_local.metering import UsagePlans
 from medialib_local.template import ApiSpec, AppSpec, AuthorizerSpec, RouteSpec
 
 API_GATEWAY_MAX_REQUEST = 10 * 1024 * 1024
@@ -50,6 +52,10 @@ _DEFAULT_MESSAGES = {
     "MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token"),
     "REQUEST_TOO_LARGE": (413, "Request Too Long"),
     "INTEGRATION_FAILURE": (502, "Internal server error"),
+    # THROTTLE: usage plans (medialib_local.metering)
+    "INVALID_API_KEY": (403, "Forbidden"),
+    "THROTTLED": (429, "Too Many Requests"),
+    "QUOTA_EXCEEDED": (429, "Limit Exceeded"),
 }
 _DEFAULT_OF = {4: "DEFAULT_4XX", 5: "DEFAULT_5XX"}
 # SAM's Cors: the methods of a path's preflight; ANY stands for these (samtranslator's _ALL_HTTP_METHODS).
@@ -62,6 +68,7 @@ _LAMBDA_TOO_LARGE = {
     "file); for a larger file use an upload session: POST /api/v1/files/upload/sessions.",
 }
 _REQUEST_ID = "medialib.request_id"  # one id per request: the event's requestId and x-amzn-RequestId
+_USAGE_KEY = "medialib.usage_key"  # THROTTLE: the authorizer's usageIdentifierKey for this request
 
 
 @dataclass(frozen=True)
@@ -130,13 +137,14 @@ def forget_authorizations() -> None:
 class Gateway:
     """A WSGI application serving every API of the template on one host and port."""
 
-    def __init__(self, spec: AppSpec, functions: LocalFunctions) -> None:
+    def __init__(self, spec: AppSpec, functions: LocalFunctions, usage_plans: UsagePlans | None = None) -> None:
         self.spec = spec
         self.functions = functions
         self.clock: Callable[[], float] = time.monotonic  # the seam of the authorizer cache's TTL
         # (api, authorizer function, identity headers, their values) -> (the authorizer's answer, until)
         self.authorizations: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], tuple[dict[str, Any], float]] = {}
         _GATEWAYS.add(self)
+        self.usage_plans = usage_plans  # THROTTLE: None, no usage plan: a method that needs an API key answers 403
         # On one resource, a declared method wins over ANY (the CORS preflight over the catch-all's ANY).
         routes = [*(_compile(r) for r in spec.routes), *_preflights(spec)]
         self.routes = sorted(routes, key=lambda r: (r.rank, r.spec.method == "ANY"))
@@ -198,10 +206,9 @@ class Gateway:
         if len(body) > API_GATEWAY_MAX_REQUEST:
             return self.gateway_response(api, "REQUEST_TOO_LARGE", request)
         event = self.proxy_event(request, body, route, path_params, api)
-        if route.authorizer_id:
-            denied = self.authorize(event, route, api, request)
-            if denied is not None:
-                return denied
+        denied = self.admit(event, route, api, request)
+        if denied is not None:
+            return denied
         if len(json.dumps(event)) > LAMBDA_MAX_REQUEST:
             return _lambda_refused(request)
         return self.integrate(route, api, event, request)
@@ -271,6 +278,13 @@ class Gateway:
             "isBase64Encoded": binary,
         }
 
+    def admit(self, event: dict[str, Any], route: RouteSpec, api: ApiSpec, request: Request) -> Response | None:
+        """What API Gateway checks before the integration: the authorizer, then the usage plans (THROTTLE)."""
+        denied = self.authorize(event, route, api, request) if route.authorizer_id else None
+        if denied is None and route.api_key_required:
+            denied = self.meter(event, api, request)
+        return denied
+
     def authorize(self, event: dict[str, Any], route: RouteSpec, api: ApiSpec, request: Request) -> Response | None:
         """Run the REQUEST authorizer (or reuse its cached answer); on Allow, put its context where API Gateway
         puts it."""
@@ -304,6 +318,21 @@ class Gateway:
             return self.gateway_response(api, "ACCESS_DENIED", request)
         context = {k: str(v) for k, v in (result.get("context") or {}).items()}
         event["requestContext"]["authorizer"] = {"principalId": str(result.get("principalId", "")), **context}
+        request.environ[_USAGE_KEY] = result.get("usageIdentifierKey")  # THROTTLE: for meter()
+        return None
+
+    def meter(self, event: dict[str, Any], api: ApiSpec, request: Request) -> Response | None:
+        """THROTTLE: a method that needs an API key: the key (the authorizer's usageIdentifierKey, or x-api-key with
+        the source HEADER) passes the usage plans of the stage (medialib_local.metering), else API Gateway answers
+        INVALID_API_KEY, THROTTLED or QUOTA_EXCEEDED. A key that passes is in the event, where API Gateway puts it."""
+        from_authorizer = api.api_key_source == "AUTHORIZER"
+        value = request.environ.get(_USAGE_KEY) if from_authorizer else request.headers.get("x-api-key")
+        if self.usage_plans is None:
+            return self.gateway_response(api, "INVALID_API_KEY", request)
+        admission = self.usage_plans.admit(api.logical_id, str(value) if value else None)
+        if admission.refusal is not None:
+            return self.gateway_response(api, admission.refusal, request)
+        event["requestContext"]["identity"].update({"apiKey": str(value), "apiKeyId": admission.key_id})
         return None
 
     def gateway_response(self, api: ApiSpec, kind: str, request: Request) -> Response:
@@ -330,6 +359,35 @@ def _identity(spec: AuthorizerSpec, request: Request) -> tuple[str, ...] | None:
     """The values of the authorizer's identity headers, or None when one is missing or empty."""
     values = tuple(request.headers.get(name, "") for name in spec.headers)
     return values if all(values) else None
+
+
+def deployed_gateway_responses(spec: AppSpec, properties: Mapping[str, Mapping[str, Any]]) -> AppSpec:
+    """``spec`` with each API's gateway responses as API Gateway gets them: from the OpenAPI body SAM made of the
+    template, as the stack provisioned it (its intrinsic functions evaluated: X-RateLimit-Limit is the
+    AccountRateLimit parameter), in the template's own form."""
+    apis = dict(spec.apis)
+    for logical_id, api in spec.apis.items():
+        body = properties.get(logical_id, {}).get("Body") or {}
+        deployed = body.get("x-amazon-apigateway-gateway-responses")
+        if deployed:
+            apis[logical_id] = dataclasses.replace(api, gateway_responses=_sam_form(deployed))
+    return dataclasses.replace(spec, apis=apis)
+
+
+def _sam_form(deployed: Mapping[str, Any]) -> dict[str, Any]:
+    """OpenAPI's ``x-amazon-apigateway-gateway-responses`` back in SAM's ``GatewayResponses`` form."""
+    prefix = "gatewayresponse.header."
+    responses: dict[str, Any] = {}
+    for kind, answer in deployed.items():
+        parameters = answer.get("responseParameters") or {}
+        headers = {name.removeprefix(prefix): value for name, value in parameters.items() if name.startswith(prefix)}
+        converted: dict[str, Any] = {"ResponseParameters": {"Headers": headers}}
+        if "statusCode" in answer:
+            converted["StatusCode"] = str(answer["statusCode"])
+        if answer.get("responseTemplates"):
+            converted["ResponseTemplates"] = dict(answer["responseTemplates"])
+        responses[kind] = converted
+    return responses
 
 
 def _mapped(expression: str, request: Request) -> str:

@@ -3,8 +3,8 @@
 Routes come from code: each route declares its parameters, its success and the errors it answers
 (``responses=``, see ``medialib.api.contract``). What API Gateway answers before or around a function comes
 from template.yaml and is added to each operation here: 401 where the authorizer runs (400 and 401 where the
-function authenticates the caller itself: the upload route), 413 and 415 where a body is read, 429 where the API
-is throttled, 500 everywhere. The document also names the security schemes (Basic with
+function authenticates the caller itself: the upload route), 403 where the account's API key is required (its usage
+plan), 413 and 415 where a body is read, 429 where the API is throttled, 500 everywhere. The document also names the security schemes (Basic with
 the private key as user name; ``x-api-key`` on /v1/images) and the servers (the local stack and the deployed
 ``ApiUrl``). It is committed as docs/openapi.json, checked for drift by a test, and served at /docs locally.
 """
@@ -149,20 +149,10 @@ def _completed(spec: AppSpec, route: RouteSpec, method: str, operation: dict[str
         for status, answer in operation.get("responses", {}).items()
         if status != "422"
     }
-    api = spec.sam["Resources"][route.api_id]["Properties"]
-    gateway = [500]
-    if route.authorizer_id:
-        gateway.append(401)
     if _self_authenticated(route):
         for status, description in _SELF_AUTHENTICATED_ANSWERS.items():
             responses.setdefault(str(status), {**_error_schema(status), "description": description})
-    if method in _BODY_METHODS:
-        gateway.append(413)
-        if route.api_id == "MedialibApi" and not _IMAGES.match(route.path):  # /v1/images ignores bodies
-            gateway.append(415)
-    if api.get("MethodSettings"):
-        gateway.append(429)
-    for status in gateway:
+    for status in _gateway_statuses(spec, route, method):
         responses.setdefault(str(status), _error_schema(status))
     operation = {**operation, "responses": dict(sorted(responses.items()))}
     if route.path == "/{proxy+}":
@@ -177,6 +167,23 @@ def _completed(spec: AppSpec, route: RouteSpec, method: str, operation: dict[str
     if _self_authenticated(route):
         operation["description"] = "\n\n".join(filter(None, [operation.get("description"), CLIENT_SIDE_UPLOAD]))
     return operation
+
+
+def _gateway_statuses(spec: AppSpec, route: RouteSpec, method: str) -> list[int]:
+    """What API Gateway may answer on this route before or around its function."""
+    api = spec.sam["Resources"][route.api_id]["Properties"]
+    gateway = [500]
+    if route.authorizer_id:
+        gateway.append(401)
+    if route.api_key_required:  # THROTTLE: the account's API key is not enabled in the usage plan (INVALID_API_KEY)
+        gateway.append(403)
+    if method in _BODY_METHODS:
+        gateway.append(413)
+        if route.api_id == "MedialibApi" and not _IMAGES.match(route.path):  # /v1/images ignores bodies
+            gateway.append(415)
+    if api.get("MethodSettings"):
+        gateway.append(429)
+    return gateway
 
 
 def _upload_options() -> dict[str, Any]:

@@ -228,6 +228,10 @@ class Provisioner:
             "AWS::CloudWatch::Alarm": self._alarm,
             "AWS::KMS::Key": self._kms_key,
             "AWS::KMS::Alias": self._kms_alias,
+            # THROTTLE: served by the local API Gateway from what moto keeps (medialib_local.metering)
+            "AWS::ApiGateway::UsagePlan": self._usage_plan,
+            "AWS::ApiGateway::ApiKey": self._api_key,
+            "AWS::ApiGateway::UsagePlanKey": self._usage_plan_key,
         }
         if kind in creators:
             ref, attributes = creators[kind](logical_id, props)
@@ -280,9 +284,13 @@ class Provisioner:
         }
         if "Environment" in props:
             options["Environment"] = {"Variables": {k: str(v) for k, v in props["Environment"]["Variables"].items()}}
-        created = self.client("lambda").create_function(
+        lam = self.client("lambda")
+        created = lam.create_function(
             FunctionName=name, Role=props["Role"], Code={"ZipFile": _placeholder_zip()}, **options
         )
+        if "ReservedConcurrentExecutions" in props:  # THROTTLE: kept, not enforced (docs/limits.md)
+            reserved = int(props["ReservedConcurrentExecutions"])
+            lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserved)
         return name, {"Arn": created["FunctionArn"]}
 
     def _state_machine(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
@@ -382,6 +390,43 @@ class Provisioner:
     def _kms_alias(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
         self.client("kms").create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
         return props["AliasName"], {}
+
+    # ------------------------------------------------------------------ THROTTLE: usage plans and API keys
+
+    def _usage_plan(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        """A usage plan in moto, which the local gateway reads on each request that needs an API key."""
+        request: dict[str, Any] = {"name": props.get("UsagePlanName") or self._physical_name(logical_id)}
+        if "Description" in props:
+            request["description"] = props["Description"]
+        request["apiStages"] = [{"apiId": s["ApiId"], "stage": s["Stage"]} for s in props.get("ApiStages", [])]
+        if "Throttle" in props:
+            throttle = props["Throttle"]
+            request["throttle"] = {"rateLimit": float(throttle["RateLimit"]), "burstLimit": int(throttle["BurstLimit"])}
+        if "Quota" in props:
+            quota = props["Quota"]
+            request["quota"] = {
+                "limit": int(quota["Limit"]),
+                "period": quota["Period"],
+                "offset": int(quota.get("Offset", 0)),
+            }
+        plan_id = str(self.client("apigateway").create_usage_plan(**request)["id"])
+        return plan_id, {"Id": plan_id}
+
+    def _api_key(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        request: dict[str, Any] = {"name": props.get("Name") or self._physical_name(logical_id, 1024)}
+        request["enabled"] = bool(props.get("Enabled", False))  # CloudFormation's default, as the API's
+        for key, name in (("Value", "value"), ("Description", "description")):
+            if key in props:
+                request[name] = props[key]
+        key_id = str(self.client("apigateway").create_api_key(**request)["id"])
+        return key_id, {"APIKeyId": key_id}
+
+    def _usage_plan_key(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        self.client("apigateway").create_usage_plan_key(
+            usagePlanId=props["UsagePlanId"], keyId=props["KeyId"], keyType=props["KeyType"]
+        )
+        ref = f"{props['KeyId']}:{props['UsagePlanId']}"  # CloudFormation's Ref: key id, then plan id
+        return ref, {"Id": ref}
 
     def _cloudfront_function(self, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
         config = {"Comment": props["FunctionConfig"].get("Comment", ""), "Runtime": props["FunctionConfig"]["Runtime"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,14 +25,20 @@ from medialib_local.aws import (
 from medialib_local.edge import Edge, behaviour_of, origin_of
 from medialib_local.eventbridge import EventRule, S3EventBridge, event_rules
 from medialib_local.functions import LocalFunctions
-from medialib_local.gateway import Gateway
+from medialib_local.gateway import Gateway, deployed_gateway_responses
+from medialib_local.metering import MotoPlans, UsagePlans, stages_of
 from medialib_local.permissions import Guard, enforce, role_documents
 from medialib_local.schedule import Scheduler, scheduled_event
 from medialib_local.template import AppSpec, ScheduleSpec, describe
+from medialib_local.usage_plans import attach_account
 
 DEFAULT_ACCOUNT_ID = "dev"
 DEFAULT_PUBLIC_KEY = "public_dev_local_key"
 DEFAULT_PRIVATE_KEY = "private_dev_local_key"
+# THROTTLE: template parameters that lift the per-account throttle of the management API far above what one process
+# can send, for the test session's stack and the benchmarks, which drive one account as fast as they can: there the
+# throttle would only make results depend on timing. `medialib local start-api` keeps the template's figures.
+UNTHROTTLED = {"AccountRateLimit": "10000", "AccountBurstLimit": "5000"}
 # The resources a user may want to look inside, by type, with the label `medialib local start-api` prints.
 INSPECTABLE = {
     "AWS::DynamoDB::Table": "Table",
@@ -39,6 +46,7 @@ INSPECTABLE = {
     "AWS::Serverless::StateMachine": "State machine",
     "AWS::StepFunctions::StateMachine": "State machine",
     "AWS::SQS::Queue": "Queue",
+    "AWS::ApiGateway::UsagePlan": "Usage plan",  # THROTTLE: where `attach_account` puts an account's key
 }
 
 
@@ -69,8 +77,11 @@ def find_template(start: Path | None = None) -> Path:
 
 
 class LocalStack:
-    def __init__(self, template: Path, base_url: str, account: DevAccount) -> None:
+    def __init__(
+        self, template: Path, base_url: str, account: DevAccount, parameters: dict[str, str] | None = None
+    ) -> None:
         self.spec: AppSpec = describe(template)
+        self.parameters = dict(parameters or {})  # template parameters other than their defaults
         self.base_url = base_url
         self.account = account
         self.moto = MotoServer()
@@ -84,6 +95,7 @@ class LocalStack:
         self.targets: EventBridgeTargets | None = None  # EventBridge's hand-off to them (retry policy, DLQ)
         self.guard: Guard | None = None
         self.origin_secret = secrets.token_hex(32)  # the CDN's header to the delivery API (DeliveryOriginSecret)
+        self._plain_store: Any = None  # THROTTLE: the accounts store before _attach_seeded_accounts wrapped it
 
     def start(self, *, schedules: bool = True) -> Edge:
         self.moto.start()
@@ -91,7 +103,7 @@ class LocalStack:
         self.provisioned = provision(
             self.spec,
             self.moto.endpoint,
-            {"DeliveryBaseUrl": self.base_url, "DeliveryOriginSecret": self.origin_secret},
+            {**self.parameters, "DeliveryBaseUrl": self.base_url, "DeliveryOriginSecret": self.origin_secret},
         )
         self.functions = LocalFunctions(self.spec, self.provisioned.function_env, self.provisioned.physical)
         self.functions.route_step_functions_tasks(self.provisioned.function_names)
@@ -101,11 +113,19 @@ class LocalStack:
         self._asynchronous()
         self.events = S3EventBridge(event_rules(self.spec.sam, self.provisioned.physical), self._deliver_rule)
         self.events.install()
+        self._attach_seeded_accounts()  # THROTTLE: before the first account is seeded
         self._seed_account()
         if schedules:
             self.scheduler = Scheduler(self.spec.schedules, self.fire)
             self.scheduler.start()
-        self.gateway = Gateway(self.spec, self.functions)
+        self.gateway = Gateway(  # THROTTLE: the gateway responses as deployed, the usage plans of the local moto
+            deployed_gateway_responses(self.spec, self.provisioned.properties),
+            self.functions,
+            UsagePlans(
+                MotoPlans(),
+                stages_of(self.provisioned.types, self.provisioned.properties, self.provisioned.physical),
+            ),
+        )
         config = distribution_config(self.moto.endpoint, self.provisioned.distribution_id)
         behaviour = behaviour_of(self.provisioned.properties, self.provisioned.physical)
         self.app = Edge(self.gateway, *origin_of(config, self.provisioned.physical), behaviour)
@@ -175,7 +195,7 @@ class LocalStack:
         outputs = self.provisioned.outputs
         return (
             f"--endpoint-url {self.moto.endpoint} --region {REGION} --table-name {outputs['TableName']} "
-            f"--kms-key-arn {outputs['AccountKeysKeyArn']}"
+            f"--kms-key-arn {outputs['AccountKeysKeyArn']} --usage-plan-id {outputs['UsagePlanId']}"
         )
 
     def stop(self) -> None:
@@ -185,6 +205,7 @@ class LocalStack:
         if self.events:
             self.events.uninstall()
         enforce(None)
+        self._detach_store()
         self.moto.stop()
 
     def _seed_account(self) -> None:
@@ -199,8 +220,52 @@ class LocalStack:
             )
         )
 
+    # ------------------------------------------------------------------ THROTTLE: accounts in the usage plans
+
+    def usage_plan_ids(self) -> list[str]:
+        """The usage plans of the template, as provisioned (the stack's UsagePlanId output among them)."""
+        assert self.provisioned is not None
+        types = self.provisioned.types
+        return [self.provisioned.physical[lid] for lid, kind in types.items() if kind == "AWS::ApiGateway::UsagePlan"]
+
+    def attach(self, account_id: str) -> None:
+        """Give the account its API key in the stack's usage plans, as `medialib accounts create` does in AWS."""
+        apigateway = aws_client("apigateway", self.moto.endpoint)
+        for plan_id in self.usage_plan_ids():
+            attach_account(apigateway, plan_id, account_id)
+
+    def _attach_seeded_accounts(self) -> None:
+        """Every account saved in this process (the dev account, and those tests seed with ``seed_account``) is
+        attached to the usage plans once it is saved: the accounts service's store is wrapped for the stack's life."""
+        from medialib.accounts import service  # noqa: PLC0415 - after the environment is set
+
+        self._plain_store = service.store
+        service.store = _AttachingStore(service.store, self.attach)
+
+    def _detach_store(self) -> None:
+        from medialib.accounts import service  # noqa: PLC0415
+
+        if isinstance(service.store, _AttachingStore):
+            service.store = self._plain_store
+
     def fire(self, schedule: ScheduleSpec, fired_at: datetime) -> None:
         """The schedule's rule fires: its event goes to the function asynchronously, as EventBridge sends it."""
         assert self.targets is not None
         target = self.target(schedule.function_id, schedule.name)
         self.targets.deliver(target, scheduled_event(schedule, target.rule_arn, fired_at))
+
+
+class _AttachingStore:
+    """THROTTLE: an accounts store that attaches each account it saves to the stack's usage plans, and otherwise is
+    the store it wraps."""
+
+    def __init__(self, inner: Any, attach: Callable[[str], None]) -> None:
+        self.inner = inner
+        self.attach = attach
+
+    def save(self, account: Any) -> None:
+        self.inner.save(account)
+        self.attach(account.account_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

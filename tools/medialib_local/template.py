@@ -52,6 +52,7 @@ class RouteSpec:
     function_id: str
     authorizer_id: str | None  # the authorizer's function (logical id)
     authorizer_name: str | None = None  # the authorizer of the API's Auth (its identity sources and cache TTL)
+    api_key_required: bool = False  # THROTTLE: the method needs an API key of a usage plan of its stage
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class ApiSpec:
     gateway_responses: dict[str, Json]
     authorizers: dict[str, str] = field(default_factory=dict)  # authorizer name -> function logical id
     authorizer_specs: dict[str, AuthorizerSpec] = field(default_factory=dict)  # authorizer name -> its identity
+    api_key_required: bool = False  # THROTTLE: Auth.ApiKeyRequired, every method's default
+    api_key_source: str = "HEADER"  # THROTTLE: ApiKeySourceType: x-api-key (HEADER) or the authorizer's answer
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,15 @@ def _api_spec(logical_id: str, props: dict[str, Json], parameters: dict[str, Jso
         authorizers["__default__"] = authorizers[default]
         specs["__default__"] = specs[default]
     media = tuple(t.replace("~1", "/") for t in props.get("BinaryMediaTypes") or ())
-    return ApiSpec(logical_id, media, props.get("GatewayResponses") or {}, authorizers, specs)
+    return ApiSpec(
+        logical_id,
+        media,
+        props.get("GatewayResponses") or {},
+        authorizers,
+        specs,
+        api_key_required=bool(auth.get("ApiKeyRequired", False)),
+        api_key_source=str(props.get("ApiKeySourceType", "HEADER")),
+    )
 
 
 _SAM_DEFAULT_TTL = 300  # SAM's ReauthorizeEvery when Identity does not say
@@ -165,8 +176,18 @@ def _route(function_id: str, event: Json, apis: dict[str, ApiSpec]) -> list[Rout
     authorizers = apis[api_id].authorizers
     name = None if auth == "NONE" else auth or "__default__"
     authorizer = None if name is None else authorizers.get(name)
+    # SAM: the event's ApiKeyRequired, else the API's (samtranslator's set_path_default_apikey_required)
+    key_required = (props.get("Auth") or {}).get("ApiKeyRequired", apis[api_id].api_key_required)
     return [
-        RouteSpec(api_id, props["Method"].upper(), props["Path"], function_id, authorizer, name if authorizer else None)
+        RouteSpec(
+            api_id,
+            props["Method"].upper(),
+            props["Path"],
+            function_id,
+            authorizer,
+            name if authorizer else None,
+            bool(key_required),
+        )
     ]
 
 

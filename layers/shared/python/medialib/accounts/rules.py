@@ -33,6 +33,18 @@ def key_digest(private_key: str) -> str:
     return hashlib.sha256(private_key.encode()).hexdigest()
 
 
+USAGE_KEY_PREFIX = "medialib"
+
+
+def usage_key(account_id: str) -> str:
+    """The value of the account's API key in the management API's usage plan, which meters it (docs/limits.md): the
+    authorizer names it (``usageIdentifierKey``) for each request it allows, the operator attaches a key of this value
+    to the plan when the account is created. Not a secret: with the API key source AUTHORIZER, API Gateway takes it
+    from the authorizer alone, never from a client. API Gateway wants 20 to 128 alphanumeric characters: the prefix and
+    the hex SHA-256 of the account id (72), the same for the same account in every stack of a region."""
+    return USAGE_KEY_PREFIX + hashlib.sha256(account_id.encode()).hexdigest()
+
+
 def _header(headers: Mapping[str, str | None], name: str) -> str | None:
     name = name.lower()
     return next((v for k, v in headers.items() if k.lower() == name and v), None)

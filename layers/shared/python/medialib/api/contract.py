@@ -23,12 +23,13 @@ class ErrorResponse(BaseModel):
 ERROR_DESCRIPTIONS = {
     400: "Invalid parameters or body (reason INVALID_PARAMETER or INVALID_BODY)",
     401: "No valid private key (Basic user name, or x-api-key on /v1/images)",
+    403: "The account is not enabled on this API: its API key is off or not in the usage plan (docs/limits.md)",
     404: "No such resource in this account",
     405: "The path exists with other methods (Allow lists them)",
     409: "Conflict with the current state",
     413: "Request Too Long: over API Gateway's 10 MB, or over Lambda's 6 MB once in the event",
     415: "The body is not of a media type this route reads",
-    429: "Rate limited (retry after Retry-After) or a monthly quota spent",
+    429: "Rate limited, the account's or the API's (retry after Retry-After), or a quota spent",
     500: "Internal error; nothing was changed",
     503: "A dependency failed; retry",
 }
