@@ -186,7 +186,7 @@ def test_a_second_delete_before_the_jobs_first_step_is_not_found(
     root = _root()
     put_file(f"{root}/doomed", "a.txt", b"1")
     assert call("DELETE", "/v1/folder", {"folderPath": f"{root}/doomed"})[0] == 204
-    monkeypatch.setattr(folders.jobs, "is_pending", lambda *_: True)
+    monkeypatch.setattr("medialib.jobs.service.is_pending", lambda *_: True)
 
     status, body, _ = call("DELETE", "/v1/folder", {"folderPath": f"{root}/doomed"})
 
