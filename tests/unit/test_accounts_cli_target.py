@@ -65,7 +65,8 @@ def test_the_table_and_key_given_are_used_as_they_are() -> None:
     assert target == Target(TABLE, KEY, "http://127.0.0.1:5000", None)
 
 
-def test_a_key_with_a_stack_name_is_refused(cloudformation: Any) -> None:
-    """Given --stack-name and --kms-key-arn, Then a clear error: the stack's key is its output."""
-    with pytest.raises(CommandError, match="goes with --table-name"):
-        resolve(_args("--stack-name", "medialib-prod", "--kms-key-arn", KEY), lambda: cloudformation)
+@pytest.mark.parametrize("option", ["--kms-key-arn", "--usage-plan-id"])
+def test_a_key_or_plan_with_a_stack_name_is_refused(cloudformation: Any, option: str) -> None:
+    """Given --stack-name and --kms-key-arn or --usage-plan-id, Then a clear error: the stack's are its outputs."""
+    with pytest.raises(CommandError, match="go with --table-name"):
+        resolve(_args("--stack-name", "medialib-prod", option, KEY), lambda: cloudformation)
