@@ -151,7 +151,8 @@ def test_a_request_without_accept_reaches_deliver_as_any(api: Client, received: 
 def test_management_requests_pass_the_edge_untouched(api: Client, received: list[Any]) -> None:
     """Given a request for the management API (another host in AWS), When it goes through the local edge, Then its
     headers reach the authorizer as sent: no Accept reduction, no origin secret."""
-    api.get("/v1/files", headers={"Accept": "image/webp;q=0", "Referer": "https://example.com/"})
+    sent = {"Accept": "image/webp;q=0", "Referer": "https://example.com/", "Authorization": "Basic cHJpdmF0ZV94Og=="}
+    api.get("/v1/files", headers=sent)
     [(function_id, event)] = received[:1]
     headers = {k.lower(): v for k, v in event["headers"].items()}
     assert function_id == "AuthorizerFunction"
