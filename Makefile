@@ -14,9 +14,11 @@ NODE_E2E := tests/e2e/node
 # `make lock` regenerates them after a change to pyproject.toml or requirements/*.in.
 UV_VERSION := 0.13.9
 UV := .tools/uv/bin/uv
-UV_COMPILE = $(UV) pip compile --quiet --python-version 3.11 --custom-compile-command 'make lock'
-# The layers' target: the python3.11 Lambda runtime (Amazon Linux 2, glibc 2.26, x86_64).
-LAYER_TARGET := --python-platform x86_64-manylinux2014 --constraints requirements/dev.txt
+# Development and CI run Python 3.11 or later: the universal locks resolve from 3.11 up (3.13 included).
+UV_COMPILE = $(UV) pip compile --quiet --custom-compile-command 'make lock'
+DEV_TARGET := --python-version 3.11 --universal
+# The layers' target: the python3.13 Lambda runtime (Amazon Linux 2023, glibc 2.34, x86_64).
+LAYER_TARGET := --python-version 3.13 --python-platform x86_64-manylinux_2_34 --constraints requirements/dev.txt
 
 .PHONY: run test lint openapi bench sam-build bootstrap lock mutate clean
 
@@ -83,9 +85,9 @@ sam-build: bootstrap
 	$(SAM_VENV)/bin/sam build --template template.yaml
 
 lock: | $(UV)
-	$(UV_COMPILE) --universal --extra dev pyproject.toml -o requirements/dev.txt
-	$(UV_COMPILE) --universal requirements/sam.in -o requirements/sam.txt
-	$(UV_COMPILE) --universal --constraints requirements/dev.txt requirements/bench.in -o requirements/bench.txt
+	$(UV_COMPILE) $(DEV_TARGET) --extra dev pyproject.toml -o requirements/dev.txt
+	$(UV_COMPILE) $(DEV_TARGET) requirements/sam.in -o requirements/sam.txt
+	$(UV_COMPILE) $(DEV_TARGET) --constraints requirements/dev.txt requirements/bench.in -o requirements/bench.txt
 	$(UV_COMPILE) $(LAYER_TARGET) requirements/shared-layer.in -o requirements/shared-layer.txt
 	$(UV_COMPILE) $(LAYER_TARGET) requirements/image-layer.in -o requirements/image-layer.txt
 
