@@ -41,6 +41,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+# ruff: noqa: S603, S607 - this tool runs the interpreters it finds, uv, gpgv and zstd by name: that is its job.
+
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".tools" / "python3.13"
 VERSION = (3, 13)
@@ -263,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--find", action="store_true", help="find one, never fetch")
     mode.add_argument("--archive", action="store_true", help="Debian's, fetched unless already cached")
     args = parser.parse_args(argv)
+    python: str | None
     try:
         if args.archive:
             cached = CACHE / "bin" / "python3.13"
