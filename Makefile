@@ -6,6 +6,7 @@ SAM_VENV := .tools/sam
 PORT ?= 3000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
+VENV313 := .venv313
 NODE_E2E := tests/e2e/node
 
 # The locks under requirements/ pin every version: development and CI install dev.txt (and sam.txt for SAM CLI),
@@ -20,7 +21,7 @@ DEV_TARGET := --python-version 3.11 --universal
 # The layers' target: the python3.13 Lambda runtime (Amazon Linux 2023, glibc 2.34, x86_64).
 LAYER_TARGET := --python-version 3.13 --python-platform x86_64-manylinux_2_34 --constraints requirements/dev.txt
 
-.PHONY: run test lint openapi bench sam-build bootstrap lock mutate clean
+.PHONY: run test test-py313 lint openapi bench sam-build bootstrap lock mutate clean
 
 $(UV):
 	$(PYTHON) -m venv .tools/uv
@@ -33,6 +34,15 @@ $(STAMP): pyproject.toml requirements/dev.txt | $(UV)
 	$(UV) pip install --quiet --python $(BIN)/python -r requirements/dev.txt
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
+
+# The functions run on python3.13 (template.yaml), development on any Python 3.11+: `make test-py313` runs the unit
+# and integration tests in a second venv on Python 3.13, the one tools/python313.py finds or fetches (docs/runtime.md).
+$(VENV313)/.installed: pyproject.toml requirements/dev.txt | $(UV)
+	rm -rf $(VENV313)
+	$(UV) venv --quiet --python "$$($(PYTHON) tools/python313.py)" $(VENV313)
+	$(UV) pip install --quiet --python $(VENV313)/bin/python -r requirements/dev.txt
+	$(UV) pip install --quiet --python $(VENV313)/bin/python --no-deps -e .
+	touch $@
 
 $(SAM_VENV)/.installed: requirements/sam.txt | $(UV)
 	rm -rf $(SAM_VENV)
@@ -57,6 +67,9 @@ lint: bootstrap
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy layers/shared/python tools functions tests bench
 	$(BIN)/cfn-lint template.yaml
+
+test-py313: $(VENV313)/.installed $(SAM_VENV)/.installed
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VENV313)/bin/pytest tests/unit tests/integration
 
 openapi: $(STAMP)
 	$(BIN)/python -m medialib_local.openapi > docs/openapi.json
@@ -92,4 +105,4 @@ lock: | $(UV)
 	$(UV_COMPILE) $(LAYER_TARGET) requirements/image-layer.in -o requirements/image-layer.txt
 
 clean:
-	rm -rf $(VENV) .tools .aws-sam .mutate
+	rm -rf $(VENV) $(VENV313) .tools .aws-sam .mutate
