@@ -39,7 +39,7 @@ $(STAMP): pyproject.toml requirements/dev.txt | $(UV)
 # and integration tests in a second venv on Python 3.13, the one tools/python313.py finds or fetches (docs/runtime.md).
 $(VENV313)/.installed: pyproject.toml requirements/dev.txt | $(UV)
 	rm -rf $(VENV313)
-	$(UV) venv --quiet --python "$$($(PYTHON) tools/python313.py)" $(VENV313)
+	$(UV) venv --quiet --seed --python "$$($(PYTHON) tools/python313.py)" $(VENV313)
 	$(UV) pip install --quiet --python $(VENV313)/bin/python -r requirements/dev.txt
 	$(UV) pip install --quiet --python $(VENV313)/bin/python --no-deps -e .
 	touch $@

@@ -28,14 +28,16 @@
 
 # Any Python 3.11+ with pip: it downloads the target's wheels (cp313, manylinux), nothing more.
 PYTHON ?= python3
-# The Python 3.13 that compiles the bytecode; empty: tools/python313.py finds or fetches one.
-PYTHON313 ?=
+# The runtime's Python version (template.yaml's Runtime) and a Python of that version to compile the bytecode; empty:
+# the Python 3.13 tools/python313.py finds (PYTHON313 first) or fetches. bench/coldstart builds 3.11 layers too.
+RUNTIME_VERSION ?= 3.13
+RUNTIME_PYTHON ?=
 # The python3.13 runtime runs on Amazon Linux 2023 (glibc 2.34): manylinux wheels up to manylinux_2_34. pip takes
 # only the tags it is given (manylinux2014 also means manylinux2010 and manylinux1): every glibc from 2.34 down.
-GLIBC_MINORS := 34 33 32 31 30 29 28 27 26 25 24 23 22 21 20 19 18 17
+GLIBC_MINORS ?= 34 33 32 31 30 29 28 27 26 25 24 23 22 21 20 19 18 17
 PLATFORMS ?= $(foreach minor,$(GLIBC_MINORS),manylinux_2_$(minor)_x86_64) manylinux2014_x86_64
-RUNTIME_VERSION := 3.13
 
+comma := ,
 ROOT := $(abspath $(HERE)/../..)
 SRC := $(HERE)/python
 OUT = $(ARTIFACTS_DIR)/python
@@ -54,5 +56,7 @@ build-$(LAYER):
 	find "$(OUT)" -depth \( -name __pycache__ -o -name '*.egg-info' \) -exec rm -rf {} +
 	find "$(OUT)" -name '*.py[co]' -delete
 	rm -rf "$(OUT)/bin"
-	python313="$$(PYTHON313='$(PYTHON313)' $(PYTHON) "$(ROOT)/tools/python313.py")" \
-		&& "$$python313" -m compileall -q -f -j 0 --invalidation-mode unchecked-hash -s "$(OUT)" -p /opt/python "$(OUT)"
+	compiler="$(RUNTIME_PYTHON)"; test -n "$$compiler" || compiler="$$($(PYTHON) "$(ROOT)/tools/python313.py")" \
+		|| exit 2; "$$compiler" -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(RUNTIME_VERSION))))' \
+		|| { echo "$$compiler is not Python $(RUNTIME_VERSION), the layer's runtime: its bytecode would not load" >&2; \
+		exit 2; }; "$$compiler" -m compileall -q -f -j 0 --invalidation-mode unchecked-hash -s "$(OUT)" -p /opt/python "$(OUT)"

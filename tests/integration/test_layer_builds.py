@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -254,3 +255,19 @@ def test_sam_gives_every_function_the_shared_layer_and_the_image_layer_to_upload
         name: ["SharedLayer", "ImageLayer"] if name in image_functions else ["SharedLayer"] for name in translated
     }
     assert translated == expected
+
+
+@pytest.mark.slow
+def test_a_layer_compiled_by_another_python_than_the_runtimes_is_refused(tmp_path: Path) -> None:
+    """Given a compiling Python that is not 3.13 (RUNTIME_PYTHON, the development venv's own 3.11 say), When a layer
+    is built, Then the build fails saying so, rather than ship bytecode the python3.13 runtime would ignore."""
+    if sys.version_info[:2] == (3, 13):
+        pytest.skip("the development venv is itself on the runtime's version")
+    result = subprocess.run(
+        ["make", "--makefile", str(ROOT / "layers" / "image" / "Makefile"), "build-ImageLayer",
+         f"RUNTIME_PYTHON={sys.executable}"],
+        cwd=tmp_path, env=_make_env(tmp_path / "artifacts"), capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{sys.executable} is not Python 3.13, the layer's runtime" in result.stderr
+    assert not list((tmp_path / "artifacts").rglob("*.pyc"))

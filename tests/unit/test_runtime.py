@@ -60,8 +60,8 @@ def test_the_layer_build_and_the_layer_locks_target_that_runtime_and_amazon_linu
 
 
 def _assigned(makefile: str, name: str) -> str:
-    """The value a Makefile gives ``name`` with ``:=``."""
-    found = re.search(rf"^{name} := (.+)$", makefile, flags=re.MULTILINE)
+    """The value a Makefile gives ``name`` (``:=`` or ``?=``)."""
+    found = re.search(rf"^{name} [:?]= (.+)$", makefile, flags=re.MULTILINE)
     assert found is not None, f"no {name} :="
     return found[1]
 
