@@ -79,6 +79,7 @@ openapi: $(STAMP)
 bench: $(STAMP)
 	$(UV) pip install --quiet --python $(BIN)/python -r requirements/bench.txt
 	$(BIN)/python bench/coldstart/run.py
+	$(BIN)/python bench/coldstart/run.py --runtimes
 	$(BIN)/python bench/upload/run.py
 	$(BIN)/python bench/deliver/run.py
 	$(BIN)/python bench/publish/run.py
