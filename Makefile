@@ -7,6 +7,7 @@ CHECKOV_VENV := .tools/checkov
 PORT ?= 3000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
+VENV313 := .venv313
 NODE_E2E := tests/e2e/node
 
 # The locks under requirements/ pin every version: development and CI install dev.txt (and sam.txt for SAM CLI),
@@ -15,11 +16,13 @@ NODE_E2E := tests/e2e/node
 # `make lock` regenerates them after a change to pyproject.toml or requirements/*.in.
 UV_VERSION := 0.13.9
 UV := .tools/uv/bin/uv
-UV_COMPILE = $(UV) pip compile --quiet --python-version 3.11 --custom-compile-command 'make lock'
-# The layers' target: the python3.11 Lambda runtime (Amazon Linux 2, glibc 2.26, x86_64).
-LAYER_TARGET := --python-platform x86_64-manylinux2014 --constraints requirements/dev.txt
+# Development and CI run Python 3.11 or later: the universal locks resolve from 3.11 up (3.13 included).
+UV_COMPILE = $(UV) pip compile --quiet --custom-compile-command 'make lock'
+DEV_TARGET := --python-version 3.11 --universal
+# The layers' target: the python3.13 Lambda runtime (Amazon Linux 2023, glibc 2.34, x86_64).
+LAYER_TARGET := --python-version 3.13 --python-platform x86_64-manylinux_2_34 --constraints requirements/dev.txt
 
-.PHONY: run test lint openapi bench sam-build bootstrap lock mutate schemathesis clean
+.PHONY: run test test-py313 lint openapi bench sam-build bootstrap lock mutate schemathesis clean
 
 $(UV):
 	$(PYTHON) -m venv .tools/uv
@@ -32,6 +35,15 @@ $(STAMP): pyproject.toml requirements/dev.txt | $(UV)
 	$(UV) pip install --quiet --python $(BIN)/python -r requirements/dev.txt
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
+
+# The functions run on python3.13 (template.yaml), development on any Python 3.11+: `make test-py313` runs the unit
+# and integration tests in a second venv on Python 3.13, the one tools/python313.py finds or fetches (docs/runtime.md).
+$(VENV313)/.installed: pyproject.toml requirements/dev.txt | $(UV)
+	rm -rf $(VENV313)
+	$(UV) venv --quiet --seed --python "$$($(PYTHON) tools/python313.py)" $(VENV313)
+	$(UV) pip install --quiet --python $(VENV313)/bin/python -r requirements/dev.txt
+	$(UV) pip install --quiet --python $(VENV313)/bin/python --no-deps -e .
+	touch $@
 
 $(SAM_VENV)/.installed: requirements/sam.txt | $(UV)
 	rm -rf $(SAM_VENV)
@@ -63,6 +75,9 @@ lint: bootstrap
 	$(BIN)/mypy layers/shared/python tools functions tests bench
 	$(BIN)/cfn-lint template.yaml
 
+test-py313: $(VENV313)/.installed $(SAM_VENV)/.installed
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VENV313)/bin/pytest tests/unit tests/integration
+
 openapi: $(STAMP)
 	$(BIN)/python -m medialib_local.openapi > docs/openapi.json
 
@@ -71,6 +86,7 @@ openapi: $(STAMP)
 bench: $(STAMP)
 	$(UV) pip install --quiet --python $(BIN)/python -r requirements/bench.txt
 	$(BIN)/python bench/coldstart/run.py
+	$(BIN)/python bench/coldstart/run.py --runtimes
 	$(BIN)/python bench/upload/run.py
 	$(BIN)/python bench/deliver/run.py
 	$(BIN)/python bench/publish/run.py
@@ -98,12 +114,12 @@ sam-build: bootstrap
 	$(SAM_VENV)/bin/sam build --template template.yaml
 
 lock: | $(UV)
-	$(UV_COMPILE) --universal --extra dev pyproject.toml -o requirements/dev.txt
-	$(UV_COMPILE) --universal requirements/sam.in -o requirements/sam.txt
-	$(UV_COMPILE) --universal requirements/checkov.in -o requirements/checkov.txt
-	$(UV_COMPILE) --universal --constraints requirements/dev.txt requirements/bench.in -o requirements/bench.txt
+	$(UV_COMPILE) $(DEV_TARGET) --extra dev pyproject.toml -o requirements/dev.txt
+	$(UV_COMPILE) $(DEV_TARGET) requirements/sam.in -o requirements/sam.txt
+	$(UV_COMPILE) $(DEV_TARGET) requirements/checkov.in -o requirements/checkov.txt
+	$(UV_COMPILE) $(DEV_TARGET) --constraints requirements/dev.txt requirements/bench.in -o requirements/bench.txt
 	$(UV_COMPILE) $(LAYER_TARGET) requirements/shared-layer.in -o requirements/shared-layer.txt
 	$(UV_COMPILE) $(LAYER_TARGET) requirements/image-layer.in -o requirements/image-layer.txt
 
 clean:
-	rm -rf $(VENV) .tools .aws-sam .mutate
+	rm -rf $(VENV) $(VENV313) .tools .aws-sam .mutate

@@ -21,8 +21,16 @@ is the import's CPU time (see ``time_imports``).
     .venv/bin/python bench/coldstart/run.py --no-write --only FilesFunction --set MEDIALIB_TRACING=true
     .venv/bin/python bench/coldstart/run.py --importtime FilesFunction   # what dominates one import
     .venv/bin/python bench/coldstart/run.py --fast           # any pyperf option: --fast, --rigorous, -o out.json
+    .venv/bin/python bench/coldstart/run.py --runtimes       # the layers built for python3.11 and python3.13, each
+                                                             # with its shipped bytecode and without any, imported
+                                                             # by that Python: rewrite the coldstart-runtimes section
 
-``--built`` needs SAM CLI (``--sam``, else ``sam`` on PATH, else ``.tools/sam/bin/sam`` from ``make bootstrap``).
+``--built`` needs SAM CLI (``--sam``, else ``sam`` on PATH, else ``.tools/sam/bin/sam`` from ``make bootstrap``) and
+``--built`` and ``--runtimes`` a Python 3.13 (``tools/python313.py`` finds or fetches one; the layers are built for
+the python3.13 runtime); ``--runtimes`` also a Python 3.11 (this one, ``python3.11`` on PATH, or pyenv's), else it
+measures 3.13 alone. What the Lambda runtime provides (boto3 and its dependencies, at the versions development runs)
+is installed for each Python in a scratch dir, with its bytecode, and those children run without ``site`` (``-S``)
+so that nothing of the development venv is imported.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -90,10 +98,14 @@ class Subject:
     module: str
     attribute: str
     env: dict[str, str]
+    python: str = ""  # the interpreter (default: this one)
+    runtime: str = ""  # what the Lambda runtime provides (boto3), on sys.path after the layers
+    flags: list[str] = field(default_factory=list)  # the interpreter's own (-S: no site, -B: no bytecode written)
 
     def argv(self, *flags: str) -> list[str]:
-        sys_path = ":".join([self.code_dir, *self.layers.values()])
-        return [sys.executable, *flags, "-c", CHILD, sys_path, self.module, self.attribute]
+        sys_path = ":".join([self.code_dir, *self.layers.values(), *([self.runtime] if self.runtime else [])])
+        python = self.python or sys.executable
+        return [python, *self.flags, *flags, "-c", CHILD, sys_path, self.module, self.attribute]
 
 
 # ------------------------------------------------------------------ the subjects, from the template
@@ -147,7 +159,7 @@ def lambda_env(name: str, code_dir: Path, handler: str, memory: int, declared: d
         "AWS_CONFIG_FILE": absent,
         "AWS_SHARED_CREDENTIALS_FILE": absent,
         "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
         "AWS_LAMBDA_FUNCTION_NAME": f"medialib-{name}-1A2B3C4D5E6F",
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
@@ -251,6 +263,132 @@ def sam_build(template: Path, sam: str) -> Iterator[tuple[Path, float, list[Laye
         yield build_dir / "template.yaml", seconds, layers
 
 
+# ------------------------------------------------------------------ Python versions (--built, --runtimes)
+
+TOOL = ROOT / "tools" / "python313.py"
+LAYER_DIRS = {"SharedLayer": "shared", "ImageLayer": "image"}
+RUNTIME_PROVIDED = ["boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"]
+# Each runtime's glibc minor: python3.11 runs on Amazon Linux 2 (2.26), python3.13 on Amazon Linux 2023 (2.34).
+GLIBC_MINOR = {"3.11": 26, "3.13": 34}
+VERSIONS = ("3.11", "3.13")
+
+
+def _version_of(python: str) -> str | None:
+    try:
+        done = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def python_for(version: str) -> str | None:
+    """A Python of ``version``: 3.13 from tools/python313.py (found or fetched), 3.11 this one or one on PATH/pyenv."""
+    if version == "3.13":
+        done = subprocess.run([sys.executable, str(TOOL)], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"no Python 3.13 for the layers' bytecode:\n{done.stderr}")
+        return done.stdout.strip()
+    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    candidates = [
+        sys.executable,
+        shutil.which(f"python{version}"),
+        *sorted(pyenv.glob(f"versions/{version}*/bin/python{version}")),
+    ]
+    return next((str(c) for c in candidates if c and _version_of(str(c)) == version), None)
+
+
+def _pins() -> dict[str, str]:
+    lock = (ROOT / "requirements" / "dev.txt").read_text()
+    return {name.lower(): version for name, version in re.findall(r"^([A-Za-z0-9._-]+)==(\S+)", lock, re.MULTILINE)}
+
+
+def runtime_provided(version: str, python: str, target: Path) -> Path:
+    """boto3 and its dependencies for ``version`` (pure Python wheels) in ``target``, compiled by ``python``."""
+    pins = _pins()
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input", "--no-deps",
+         "--no-compile", "--target", str(target), "--only-binary=:all:", "--implementation", "cp",
+         "--python-version", version, *(f"{name}=={pins[name]}" for name in RUNTIME_PROVIDED)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", str(target)], check=True, capture_output=True)
+    return target
+
+
+def build_layers(version: str, python: str, target: Path) -> dict[str, Path]:
+    """Each layer built by its Makefile for the ``version`` runtime, bytecode compiled by ``python``: python/ dirs."""
+    built = {}
+    minors = " ".join(str(minor) for minor in range(GLIBC_MINOR[version], 16, -1))
+    for layer_id, name in LAYER_DIRS.items():
+        artifacts = target / layer_id
+        done = subprocess.run(
+            ["make", "--no-print-directory", "-f", str(ROOT / "layers" / name / "Makefile"), f"build-{layer_id}",
+             f"ARTIFACTS_DIR={artifacts}", f"RUNTIME_VERSION={version}", f"RUNTIME_PYTHON={python}",
+             f"GLIBC_MINORS={minors}"],
+            capture_output=True, text=True, check=False,
+            env={k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))},
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise SystemExit(f"the {version} build of {layer_id} failed:\n{done.stdout}{done.stderr}")
+        built[layer_id] = artifacts / "python"
+    return built
+
+
+def without_bytecode(directory: Path, target: Path) -> Path:
+    """A copy of ``directory`` without any ``__pycache__``: what SAM's own python build method ships."""
+    return Path(shutil.copytree(directory, target, ignore=shutil.ignore_patterns("__pycache__")))
+
+
+def runtime_subjects(subjects: list[Subject], work: Path) -> tuple[list[Subject], dict[str, str]]:
+    """For each Python version found, each subject with the layers built for it, with their bytecode and without:
+    named ``<name> <version> shipped`` / ``<name> <version> none`` (the baseline has no layer: shipped only)."""
+    found: dict[str, str] = {}
+    measured = []
+    for version in VERSIONS:
+        python = python_for(version)
+        if python is None:
+            print(f"no Python {version} found: its columns stay empty", file=sys.stderr)
+            continue
+        shown = Path(python).relative_to(ROOT) if Path(python).is_relative_to(ROOT) else python
+        found[version] = f"Python {_full_version(python)} (`{shown}`)"
+        base = work / version
+        layers = build_layers(version, python, base / "layers")
+        bare = {layer_id: without_bytecode(path, base / "bare" / layer_id) for layer_id, path in layers.items()}
+        runtime = runtime_provided(version, python, base / "runtime")
+        for variant, dirs in (("shipped", layers), ("none", bare)):
+            for subject in subjects:
+                if subject.name == PILLOW or (subject.name == BASELINE and variant == "none"):
+                    continue
+                code = without_bytecode(Path(subject.code_dir), base / "code" / variant / subject.name)
+                measured.append(
+                    replace(
+                        subject,
+                        name=f"{subject.name} {version} {variant}",
+                        code_dir=str(code),
+                        layers={layer_id: str(dirs[layer_id]) for layer_id in subject.layers},
+                        env=subject.env
+                        | {"AWS_EXECUTION_ENV": f"AWS_Lambda_python{version}", "LAMBDA_TASK_ROOT": str(code)},
+                        python=python,
+                        runtime=str(runtime),
+                        flags=["-S", "-B"],
+                    )
+                )
+    return measured, found
+
+
+def _full_version(python: str) -> str:
+    done = subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip()
+
+
 # ------------------------------------------------------------------ one fresh process
 
 
@@ -327,7 +465,13 @@ def _cells(row: Row, shown: Callable[[str], str]) -> list[str]:
     ]
 
 
-def render(rows: list[Row], runner: pyperf.Runner, command: str, built: tuple[float, list[Layer]] | None) -> str:
+def render(
+    rows: list[Row],
+    runner: pyperf.Runner,
+    command: str,
+    built: tuple[float, list[Layer]] | None,
+    python_version: str = platform.python_version(),
+) -> str:
     functions = [row for row in rows if row.subject.name not in {BASELINE, PILLOW}]
     missed = [row.subject.name for row in functions if row.ratio > TARGET_RATIO]
     verdict = f"All {len(functions)} functions are within {TARGET_RATIO}x of the baseline."
@@ -352,7 +496,7 @@ def render(rows: list[Row], runner: pyperf.Runner, command: str, built: tuple[fl
             )
         lines.append("")
     lines += [
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with Python {platform.python_version()} ({platform.system()}"
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with Python {python_version} ({platform.system()}"
         f" {platform.machine()}, {os.cpu_count()} CPUs, load average {load} when it finished) by:",
         "",
         "```sh",
@@ -368,8 +512,9 @@ def render(rows: list[Row], runner: pyperf.Runner, command: str, built: tuple[fl
         if built is None
         else "No bytecode is written (`PYTHONDONTWRITEBYTECODE=1`), as on Lambda's read-only `/var/task` and `/opt`:"
         " a module loads from the `.pyc` the build ships, or is compiled at every cold start (the functions' own"
-        " modules are: SAM copies function code without bytecode). boto3 comes from the venv, with its bytecode,"
-        " as the runtime's own would.",
+        " modules are: SAM copies function code without bytecode), by the python3.13 runtime's version of Python"
+        " (the layers are built for it) without `site` (`-S`); boto3, at the version development runs, from a"
+        " scratch dir with its bytecode, as the runtime's own.",
         "Environment: every variable that template.yaml declares, with dummy values (parameter defaults, so tracing is"
         " off), plus Lambda's own variables and dummy credentials.",
         "",
@@ -387,6 +532,64 @@ def render(rows: list[Row], runner: pyperf.Runner, command: str, built: tuple[fl
     return "\n".join(lines) + "\n"
 
 
+def render_runtimes(rows: list[Row], runner: pyperf.Runner, command: str, found: dict[str, str]) -> str:
+    """The coldstart-runtimes section: each function's import on each Python, with and without shipped bytecode."""
+    by_name = {row.subject.name: row for row in rows}
+
+    def cell(name: str, version: str, variant: str) -> str:
+        row = by_name.get(f"{name} {version} {variant}")
+        return "-" if row is None else f"{row.median_ms:.0f} ({row.low_ms:.0f}-{row.high_ms:.0f})"
+
+    def saved(name: str, version: str) -> str:
+        shipped, none = by_name.get(f"{name} {version} shipped"), by_name.get(f"{name} {version} none")
+        return "-" if shipped is None or none is None else f"{none.median_ms - shipped.median_ms:.0f}"
+
+    def change(name: str) -> str:
+        old, new = by_name.get(f"{name} 3.11 shipped"), by_name.get(f"{name} 3.13 shipped")
+        return "-" if old is None or new is None else f"{new.median_ms / old.median_ms:.2f}x"
+
+    names = list(dict.fromkeys(row.subject.name.rsplit(" ", 2)[0] for row in rows))
+    args = runner.args
+    load = " / ".join(f"{value:.2f}" for value in os.getloadavg())
+    header = ["Function"]
+    for version in VERSIONS:
+        header += [f"{version} with bytecode, ms", f"{version} without, ms", f"{version}: bytecode saves, ms"]
+    header.append("3.13 / 3.11 with bytecode")
+    lines = [
+        "<!-- coldstart-runtimes:start -->",
+        "## Cold start on python3.11 and python3.13, with and without the layers' bytecode",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC ({platform.system()} {platform.machine()},"
+        f" {os.cpu_count()} CPUs, load average {load} when it finished) by:",
+        "",
+        "```sh",
+        command,
+        "```",
+        "",
+        "For each Python, "
+        + " and ".join(found.values())
+        + ", the layers are built by their Makefiles for that runtime (wheels for its version and glibc, bytecode"
+        " compiled by that Python: `RUNTIME_VERSION`, `RUNTIME_PYTHON`), then each function's handler is imported"
+        " from them as shipped and from a copy without any `__pycache__` (what SAM's own python build method would"
+        " ship), by that Python with no bytecode written (`-B`: Lambda's `/opt` and `/var/task` are read-only) and"
+        " no `site` (`-S`); boto3 (the runtime's) from a scratch dir with its bytecode; the function's own code"
+        " without bytecode, as SAM copies it.",
+        f"pyperf {pyperf.__version__}: {args.processes} worker processes x {args.values} values per cell, each value one"
+        " fresh interpreter; the CPU time of the import (start-up left out). Median (min-max) in ms.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|---" + "|---:" * (len(header) - 1) + "|",
+    ]
+    for name in names:
+        cells = [("**baseline** (boto3 + S3 + DynamoDB clients)" if name == BASELINE else name)]
+        for version in VERSIONS:
+            cells += [cell(name, version, "shipped"), cell(name, version, "none"), saved(name, version)]
+        cells.append(change(name))
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "<!-- coldstart-runtimes:end -->"]
+    return "\n".join(lines) + "\n"
+
+
 def _shown(path: str, built: object) -> str:
     """A path relative to the repository, or to the temporary build dir (shown as ``build/``)."""
     if Path(path).is_relative_to(ROOT):
@@ -401,8 +604,10 @@ def _runner() -> pyperf.Runner:
     def forward(cmd: list[str], args: Any) -> None:  # what a pyperf worker needs to find the subjects
         cmd.extend(["--subjects", args.subjects])
 
-    # Fewer values than pyperf's default of 20 x 3: each one is a whole interpreter importing a function.
-    runner = pyperf.Runner(processes=10, values=3, warmups=0, loops=1, add_cmdline_args=forward)
+    # Fewer values than pyperf's default of 20 x 3: each one is a whole interpreter importing a function; fewer still
+    # for --runtimes, which measures each function four times over (two Pythons, with and without bytecode).
+    processes, values = (4, 2) if "--runtimes" in sys.argv else (10, 3)
+    runner = pyperf.Runner(processes=processes, values=values, warmups=0, loops=1, add_cmdline_args=forward)
     parser = runner.argparser
     parser.add_argument("--subjects", help=argparse.SUPPRESS)
     parser.add_argument("--no-write", action="store_true", help=f"print the section, leave {README.name} alone")
@@ -412,6 +617,7 @@ def _runner() -> pyperf.Runner:
     parser.add_argument("--built", action="store_true", help="`sam build` and measure what it built, read-only")
     parser.add_argument("--sam", metavar="PATH", help="SAM CLI for --built (default: sam on PATH, or .tools/sam)")
     parser.add_argument("--importtime", metavar="FUNCTION", help="break one subject's import down instead")
+    parser.add_argument("--runtimes", action="store_true", help="python3.11 vs python3.13, with and without bytecode")
     return runner
 
 
@@ -438,36 +644,61 @@ def measure(runner: pyperf.Runner, subjects: list[Subject]) -> list[Row]:
     return rows
 
 
+def _on_the_runtime(subjects: list[Subject], work: Path) -> tuple[list[Subject], str]:
+    """``subjects`` imported as the python3.13 runtime would: its Python, without site, boto3 for it."""
+    python = python_for("3.13")
+    assert python is not None
+    runtime = str(runtime_provided("3.13", python, work / "runtime"))
+    return [replace(s, python=python, runtime=runtime, flags=["-S"]) for s in subjects], _full_version(python)
+
+
+def _subjects(
+    args: Any, stack: contextlib.ExitStack, work: Path
+) -> tuple[list[Subject], tuple[float, list[Layer]] | None, str, dict[str, str]]:
+    """What to measure (and, for --built, what the build took), the Python version measured, the Pythons found."""
+    overrides = dict(item.split("=", 1) for item in args.set) | ({"PYTHONDONTWRITEBYTECODE": "1"} if args.built else {})
+    template, built, version = args.template.resolve(), None, platform.python_version()
+    if args.built:
+        sam = args.sam or shutil.which("sam") or (str(SAM_IN_REPO) if SAM_IN_REPO.is_file() else None)
+        if sam is None:
+            raise SystemExit("--built needs SAM CLI: pass --sam PATH, put sam on PATH, or run `make bootstrap`")
+        template, seconds, layers = stack.enter_context(sam_build(template, sam))
+        built = (seconds, layers)
+    subjects = load_subjects(template, overrides)
+    if args.only:
+        subjects = [s for s in subjects if s.name in {BASELINE, *args.only}]
+    found: dict[str, str] = {}
+    if args.runtimes:
+        subjects, found = runtime_subjects(subjects, work)
+    elif args.built:
+        subjects, version = _on_the_runtime(subjects, work)
+    return subjects, built, version, found
+
+
 def main() -> int:
     runner = _runner()
     args = runner.parse_args()
     if args.worker:
         _benchmarks(runner, [Subject(**item) for item in json.loads(Path(args.subjects).read_text())])
         return 0
-    overrides = dict(item.split("=", 1) for item in args.set) | ({"PYTHONDONTWRITEBYTECODE": "1"} if args.built else {})
     with contextlib.ExitStack() as stack:
-        template, built = args.template.resolve(), None
-        if args.built:
-            sam = args.sam or shutil.which("sam") or (str(SAM_IN_REPO) if SAM_IN_REPO.is_file() else None)
-            if sam is None:
-                raise SystemExit("--built needs SAM CLI: pass --sam PATH, put sam on PATH, or run `make bootstrap`")
-            template, seconds, layers = stack.enter_context(sam_build(template, sam))
-            built = (seconds, layers)
-        subjects = load_subjects(template, overrides)
-        if args.only:
-            subjects = [s for s in subjects if s.name in {BASELINE, *args.only}]
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="coldstart-")))
+        subjects, built, version, found = _subjects(args, stack, work)
         if args.importtime:
             chosen = [s for s in subjects if s.name == args.importtime]
             if not chosen:
                 raise SystemExit(f"no subject {args.importtime!r}; one of {', '.join(s.name for s in subjects)}")
             print(importtime(chosen[0], top=30))
             return 0
-        listing = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="coldstart-"))) / "subjects.json"
+        listing = work / "subjects.json"
         listing.write_text(json.dumps([asdict(s) for s in subjects]))
         args.subjects = str(listing)
         rows = measure(runner, subjects)
         command = shlex.join([".venv/bin/python", "bench/coldstart/run.py", *sys.argv[1:]])
-        section = render(rows, runner, command, built)
+        if args.runtimes:
+            section = render_runtimes(rows, runner, command, found)
+        else:
+            section = render(rows, runner, command, built, version)
     print(section)
     experiment = bool(args.set or args.only or args.template.resolve() != TEMPLATE)
     if not args.no_write and not experiment:

@@ -6,10 +6,12 @@ stack or what only development needs, and each holds exactly the versions its lo
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +19,23 @@ import pytest
 
 from medialib_local.template import _transform, load_sam
 from tests.conftest import ROOT, TEMPLATE
+from tests.python313 import PYC_TAG, bytecode_problems, install_runtime_provided, python313
 
 LAYERS = {"SharedLayer": "shared", "ImageLayer": "image"}
 # Nothing of the local stack, and none of what it runs on (moto, werkzeug, the SAM translator, PyYAML); boto3 comes
 # with the Lambda runtime.
 NEVER_SHIPPED = ["medialib_local", "moto", "werkzeug", "samtranslator", "yaml", "boto3", "botocore"]
-PYC_TAG = "cpython-311"
+# Lambda's own variables and dummy credentials (nothing is called at import: STYLE.md section 5).
+LAMBDA_ENV = {
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "AKIALAYERTESTDUMMY00",
+    "AWS_SECRET_ACCESS_KEY": "layer/test/dummy/secret/access/key/00000",
+    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+    "PYTHONDONTWRITEBYTECODE": "1",  # /var/task and /opt are read-only
+}
+# What the Lambda epoch of SAM's zips makes of every file's date (bytecode must not depend on it).
+ZIP_EPOCH = 315532800
 
 
 def _make_env(artifacts: Path) -> dict[str, str]:
@@ -126,8 +139,9 @@ def test_a_layer_holds_exactly_the_versions_its_lock_pins(layers: dict[str, Path
 @pytest.mark.slow
 @pytest.mark.parametrize("layer_id", LAYERS)
 def test_every_module_of_a_layer_has_its_bytecode(layers: dict[str, Path], layer_id: str) -> None:
-    """Given a layer built, When every .py in it is checked, Then each has its CPython 3.11 .pyc beside it (Lambda's
-    /opt is read-only: a module without one is compiled again at every cold start)."""
+    """Given a layer built, When every .py in it is checked, Then each has its CPython 3.13 .pyc beside it (Lambda's
+    /opt is read-only: a module without one is compiled again at every cold start), one the python3.13 runtime
+    loads: 3.13's magic number, an unchecked hash of the source beside it."""
     python = layers[layer_id]
     sources = sorted(python.rglob("*.py"))
     assert sources, f"{layer_id} holds no Python module"
@@ -137,6 +151,79 @@ def test_every_module_of_a_layer_has_its_bytecode(layers: dict[str, Path], layer
         if not (s.parent / "__pycache__" / f"{s.stem}.{PYC_TAG}.pyc").is_file()
     ]
     assert missing == [], f"{len(missing)} of {len(sources)} modules have no bytecode: {missing[:10]}"
+    assert bytecode_problems(python) == {}
+
+
+# Run by the runtime's Python as ``python -c HANDLER_IMPORT <sys.path entries> <module> <attribute>``: the import
+# of one handler, the sources compiled on the way (no bytecode, or bytecode the interpreter refused), the version.
+HANDLER_IMPORT = """\
+import importlib, importlib.machinery, json, sys
+compiled = []
+to_code = importlib.machinery.SourceFileLoader.source_to_code
+def source_to_code(self, data, path, *args, **kwargs):
+    compiled.append(str(path))
+    return to_code(self, data, path, *args, **kwargs)
+importlib.machinery.SourceFileLoader.source_to_code = source_to_code
+sys.path[0:0] = sys.argv[1].split(":")
+handler = getattr(importlib.import_module(sys.argv[2]), sys.argv[3])
+print(json.dumps({"compiled": compiled, "callable": callable(handler), "version": sys.version_info[:2],
+                  "medialib": sys.modules["medialib"].__file__}))
+"""
+
+
+def _functions() -> dict[str, tuple[Path, str, list[str]]]:
+    """Each function of the template: its code dir, its handler, its layers' logical ids (Globals' first)."""
+    sam = load_sam(TEMPLATE)
+    global_layers = [ref["Ref"] for ref in sam["Globals"]["Function"].get("Layers", [])]
+    return {
+        name: (
+            ROOT / resource["Properties"]["CodeUri"],
+            resource["Properties"]["Handler"],
+            global_layers + [ref["Ref"] for ref in resource["Properties"].get("Layers", [])],
+        )
+        for name, resource in sam["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+@pytest.fixture(scope="module")
+def lambda_opt(layers: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each layer as Lambda unzips it (every file dated 1980), and what the runtime itself provides (boto3)."""
+    work = tmp_path_factory.mktemp("opt")
+    unzipped = {}
+    for layer_id, python in layers.items():
+        unzipped[layer_id] = shutil.copytree(python, work / layer_id / "python")
+        for path in unzipped[layer_id].rglob("*"):
+            os.utime(path, (ZIP_EPOCH, ZIP_EPOCH))
+    return unzipped | {"runtime": install_runtime_provided(work / "runtime")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("function", _functions())
+def test_every_handler_imports_on_python_3_13_from_the_built_layers_compiling_nothing_of_them(
+    lambda_opt: dict[str, Path], function: str
+) -> None:
+    """Given the built layers unzipped as Lambda does and no bytecode written (read-only /opt), When the runtime's
+    Python 3.13 imports a function's handler with its code dir, its layers and boto3 on sys.path, Then the handler
+    is callable, medialib comes from SharedLayer and not one module of the layers is compiled at import."""
+    code_dir, handler, layer_ids = _functions()[function]
+    module, _, attribute = handler.rpartition(".")
+    sys_path = [str(code_dir), *(str(lambda_opt[layer_id]) for layer_id in layer_ids), str(lambda_opt["runtime"])]
+    done = subprocess.run(
+        [python313(), "-c", HANDLER_IMPORT, ":".join(sys_path), module, attribute],
+        cwd=code_dir,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **LAMBDA_ENV},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["callable"] and report["version"] == [3, 13]
+    assert Path(report["medialib"]).is_relative_to(lambda_opt["SharedLayer"])
+    from_layers = [path for path in report["compiled"] if not Path(path).is_relative_to(code_dir)]
+    assert from_layers == [], f"{len(from_layers)} modules of the layers compiled at import: {from_layers[:10]}"
 
 
 def _translated_layers() -> dict[str, list[str]]:
@@ -168,3 +255,19 @@ def test_sam_gives_every_function_the_shared_layer_and_the_image_layer_to_upload
         name: ["SharedLayer", "ImageLayer"] if name in image_functions else ["SharedLayer"] for name in translated
     }
     assert translated == expected
+
+
+@pytest.mark.slow
+def test_a_layer_compiled_by_another_python_than_the_runtimes_is_refused(tmp_path: Path) -> None:
+    """Given a compiling Python that is not 3.13 (RUNTIME_PYTHON, the development venv's own 3.11 say), When a layer
+    is built, Then the build fails saying so, rather than ship bytecode the python3.13 runtime would ignore."""
+    if sys.version_info[:2] == (3, 13):
+        pytest.skip("the development venv is itself on the runtime's version")
+    result = subprocess.run(
+        ["make", "--makefile", str(ROOT / "layers" / "image" / "Makefile"), "build-ImageLayer",
+         f"RUNTIME_PYTHON={sys.executable}"],
+        cwd=tmp_path, env=_make_env(tmp_path / "artifacts"), capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{sys.executable} is not Python 3.13, the layer's runtime" in result.stderr
+    assert not list((tmp_path / "artifacts").rglob("*.pyc"))

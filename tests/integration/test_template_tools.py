@@ -1,17 +1,15 @@
 """template.yaml passes the tools that deploy it: cfn-lint, `sam validate --lint` and a Docker-free `sam build`
 whose layers carry medialib (SharedLayer) and Pillow (ImageLayer) with their compiled dependencies for the Lambda
-target (python3.11, x86_64), with the bytecode of every module, so that a cold start on Lambda's read-only /opt
+target (python3.13, x86_64), with the bytecode of every module, so that a cold start on Lambda's read-only /opt
 compiles nothing. What each layer may hold is tested in test_layer_builds.py."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +18,16 @@ from cfnlint.api import lint_file
 from cfnlint.decode.cfn_yaml import load
 
 from tests.conftest import TEMPLATE
+from tests.python313 import PYC_TAG, bytecode_problems, python313
 
 LAYER_ID = "SharedLayer"
 IMAGE_LAYER_ID = "ImageLayer"
 LAYER_IDS = [LAYER_ID, IMAGE_LAYER_ID]
-# The python3.11 Lambda runtime runs on Amazon Linux 2: a compiled wheel must not need a newer glibc.
-LAMBDA_GLIBC = (2, 26)
+# The python3.13 Lambda runtime runs on Amazon Linux 2023: a compiled wheel must not need a newer glibc.
+LAMBDA_GLIBC = (2, 34)
 # Lambda's limit on a function's unzipped code plus all its layers.
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
-# A .pyc header: magic (4 bytes), flags (4, little-endian), then a source hash (8) or mtime and size (4 + 4).
-# Flags 0b01 is an unchecked hash: the .pyc is used whatever its source's timestamp, which matters because SAM
-# zips every file with a 1980 timestamp (aws-lambda-builders issue 924); 0b00 (timestamp) would be found stale.
-PYC_UNCHECKED_HASH = 0b01
-PYC_TAG = "cpython-311"
 # What a Lambda environment finds after unzipping a SAM-built artifact: every file dated 1980-01-01.
 ZIP_EPOCH = 315532800
 REPO_MARKERS = {"template.yaml", "pyproject.toml", "Makefile", "layers", "functions", "tests", ".git", ".venv"}
@@ -98,20 +92,12 @@ def _pyc_of(source: Path) -> Path:
 
 
 def _pyc_problem(source: Path) -> str | None:
-    """Why ``source``'s bytecode would not be used on Lambda, or None: missing, not from CPython 3.11, not an
-    unchecked hash, or compiled from another version of the source."""
-    pyc = _pyc_of(source)
-    if not pyc.is_file():
+    """Why ``source``'s bytecode would not be used on Lambda, or None: missing, not from CPython 3.13, not an
+    unchecked hash (flags 0b01: a .pyc used whatever its source's timestamp, which matters because SAM zips every
+    file with a 1980 timestamp, aws-lambda-builders issue 924), or compiled from another version of the source."""
+    if not _pyc_of(source).is_file():
         return "no .pyc"
-    header = pyc.read_bytes()[:16]
-    if header[:4] != importlib.util.MAGIC_NUMBER:
-        return f"magic {header[:4]!r} is not CPython 3.11's"
-    flags = int.from_bytes(header[4:8], "little")
-    if flags != PYC_UNCHECKED_HASH:
-        return f"flags {flags:#04b}, not unchecked-hash"
-    if header[8:16] != importlib.util.source_hash(source.read_bytes()):
-        return "compiled from another version of the source"
-    return None
+    return bytecode_problems(source.parent).get(str(source))
 
 
 def _tree_size(path: Path) -> int:
@@ -138,7 +124,7 @@ def test_cfn_lint_api_does_catch_a_broken_template(tmp_path: Path) -> None:
         "Resources:\n"
         "  Fn:\n"
         "    Type: AWS::Serverless::Function\n"
-        "    Properties: {CodeUri: ., Handler: app.handler, Runtime: python3.11, MemorySize: lots}\n"
+        "    Properties: {CodeUri: ., Handler: app.handler, Runtime: python3.13, MemorySize: lots}\n"
     )
     matches = lint_file(broken)
     assert [m.rule.id for m in matches if m.rule.severity == "error"] == ["E3012"], matches
@@ -189,8 +175,8 @@ def test_the_built_layer_unpacks_medialib_and_its_deps_onto_the_lambda_path(buil
 def test_the_layer_compiled_deps_are_manylinux_wheels_the_runtime_can_load(
     built: Path, layer_id: str, package: str
 ) -> None:
-    """Given a built layer, When a compiled dependency's wheel tags are read, Then it is a cp311 manylinux
-    x86_64 wheel needing no newer glibc than the python3.11 runtime has, and its extensions are x86_64."""
+    """Given a built layer, When a compiled dependency's wheel tags are read, Then it is a cp313 manylinux
+    x86_64 wheel needing no newer glibc than the python3.13 runtime has, and its extensions are x86_64."""
     python = built / layer_id / "python"
     [dist_info] = python.glob(f"{package}-*.dist-info")
     tags = [
@@ -199,12 +185,12 @@ def test_the_layer_compiled_deps_are_manylinux_wheels_the_runtime_can_load(
         if line.startswith("Tag:")
     ]
     assert tags, f"{dist_info.name}/WHEEL has no Tag"
-    assert all(tag.startswith("cp311-cp311-") for tag in tags), tags
+    assert all(tag.startswith("cp313-cp313-") for tag in tags), tags
     assert min(_required_glibc(tag) for tag in tags) <= LAMBDA_GLIBC, tags
     record = [line.split(",", 1)[0] for line in (dist_info / "RECORD").read_text().splitlines()]
     extensions = [path for path in record if re.search(r"\.cpython-[^/]*\.so$", path)]
     assert extensions, f"{package} has no extension module"
-    assert all(path.endswith(".cpython-311-x86_64-linux-gnu.so") for path in extensions), extensions
+    assert all(path.endswith(".cpython-313-x86_64-linux-gnu.so") for path in extensions), extensions
 
 
 @pytest.mark.slow
@@ -229,7 +215,7 @@ def test_every_function_is_built_with_its_handler_and_only_its_own_code(built: P
 @pytest.mark.slow
 @pytest.mark.parametrize("package", ["medialib", "pydantic", "aws_lambda_powertools"])
 def test_the_layer_ships_unchecked_hash_bytecode_for_medialib_and_its_deps(built: Path, package: str) -> None:
-    """Given the built layer, When a package's __init__ bytecode is read, Then it is there, CPython 3.11's, an
+    """Given the built layer, When a package's __init__ bytecode is read, Then it is there, CPython 3.13's, an
     unchecked hash (flags 0b01: valid whatever the 1980 timestamps of SAM's zip) of the source it sits next to."""
     source = built / LAYER_ID / "python" / package / "__init__.py"
     assert source.is_file()
@@ -245,8 +231,9 @@ def test_every_module_of_the_layer_has_its_bytecode(built: Path, layer_id: str) 
     python = built / layer_id / "python"
     sources = sorted(python.rglob("*.py"))
     assert len(sources) > 50, "the layer holds fewer modules than its packages have"
-    problems = {str(source.relative_to(python)): _pyc_problem(source) for source in sources}
-    bad = [f"{name} ({problem})" for name, problem in problems.items() if problem is not None]
+    missing = {str(source.relative_to(python)): "no .pyc" for source in sources if not _pyc_of(source).is_file()}
+    problems = missing | {str(Path(name).relative_to(python)): why for name, why in bytecode_problems(python).items()}
+    bad = [f"{name} ({problem})" for name, problem in problems.items()]
     assert not bad, f"{len(bad)} of {len(sources)} modules: {', '.join(bad[:10])}"
     orphans = [p for p in python.rglob("*.pyc") if not (p.parent.parent / f"{p.name.split('.')[0]}.py").is_file()]
     assert not orphans, f"bytecode without a source: {orphans[:10]}"
@@ -271,15 +258,15 @@ print(json.dumps({"compiled": compiled, "files": files}))
 @pytest.mark.slow
 def test_a_cold_import_from_the_unzipped_layer_compiles_nothing(built: Path, tmp_path: Path) -> None:
     """Given the built layers as Lambda unzips them (every file dated 1980) and no bytecode written (read-only
-    /opt), When a fresh interpreter imports medialib, pydantic, powertools and Pillow from them, Then they come from
-    the layers and not one of their modules is compiled from source."""
+    /opt), When a fresh Python 3.13 (the runtime's) imports medialib, pydantic, powertools and Pillow from them, Then
+    they come from the layers and not one of their modules is compiled from source."""
     opt_python = tmp_path / "opt" / "python"
     for layer_id in LAYER_IDS:  # Lambda extracts every layer of a function into the same /opt
         shutil.copytree(built / layer_id / "python", opt_python, dirs_exist_ok=True)
     for path in opt_python.rglob("*"):
         os.utime(path, (ZIP_EPOCH, ZIP_EPOCH))
     result = subprocess.run(
-        [sys.executable, "-c", COLD_IMPORT, str(opt_python)],
+        [python313(), "-c", COLD_IMPORT, str(opt_python)],
         cwd=tmp_path,
         env={**_tool_env(), "PYTHONDONTWRITEBYTECODE": "1"},
         capture_output=True,
@@ -298,7 +285,7 @@ def test_a_cold_import_from_the_unzipped_layer_compiles_nothing(built: Path, tmp
 @pytest.mark.slow
 def test_the_layer_shared_objects_need_no_newer_glibc_than_the_runtime(built: Path) -> None:
     """Given the built layers, When the glibc symbol versions their shared objects (Pillow's, its bundled libraries,
-    pydantic_core's) require are read, Then none is newer than the python3.11 runtime's glibc 2.26."""
+    pydantic_core's) require are read, Then none is newer than the python3.13 runtime's glibc 2.34."""
     python = built
     objects = [
         path

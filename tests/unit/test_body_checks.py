@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, Field
 
 from medialib.api import new_resolver
-from medialib.api.body import JSON, MULTIPART, check_body, expected_object, media_type, parse_json
+from medialib.api.body import JSON, MAX_JSON_DEPTH, MULTIPART, check_body, expected_object, media_type, parse_json
 from medialib.errors import DEFAULT_HELP, BadRequestError
 from tests.unit.gateway import ORIGIN, PROXY_ANSWER_KEYS, REQUEST_ID, answer, proxy_event
 
@@ -234,6 +234,9 @@ UNREADABLE = {
     ),
     "second-line-is-counted": ('{\n"name": }', "The body is not valid JSON (Expecting value at line 2, column 9)."),
     "too-deep-json-says-so": ("[" * 100_000 + "]" * 100_000, "The body is not valid JSON: it is nested too deeply."),
+    "deeper-than-the-limit-on-any-python": (
+        '{"a": ' * 101 + "1" + "}" * 101, "The body is not valid JSON: it is nested too deeply."
+    ),
 }  # fmt: skip
 
 
@@ -247,6 +250,17 @@ def test_json_that_cannot_be_read_is_a_400_saying_why(app: APIGatewayRestResolve
     with pytest.raises(BadRequestError) as raised:
         parse_json(text)
     assert raised.value.body() == got.body
+
+
+def test_json_nested_up_to_the_limit_is_read_and_one_level_more_is_not() -> None:
+    """Given arrays nested exactly MAX_JSON_DEPTH deep, and one level more, When parsed, Then the first is read and the
+    second is refused as nested too deeply, whichever Python runs (3.11's json gives up near 1,000, 3.13's later)."""
+    nested: list[Any] = []
+    for _ in range(MAX_JSON_DEPTH - 1):
+        nested = [nested]
+    assert parse_json("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) == nested
+    with pytest.raises(BadRequestError, match="nested too deeply"):
+        parse_json("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1))
 
 
 SHAPES = {

@@ -19,10 +19,10 @@ from tests.conftest import ROOT
 REQUIREMENTS = ROOT / "requirements"
 DEV_LOCK = REQUIREMENTS / "dev.txt"
 LAYER_LOCKS = {"SharedLayer": REQUIREMENTS / "shared-layer.txt", "ImageLayer": REQUIREMENTS / "image-layer.txt"}
-# The python3.11 Lambda runtime, for the markers of the universal development lock.
+# The python3.13 Lambda runtime, for the markers of the universal development lock.
 LAMBDA = {
-    "python_version": "3.11",
-    "python_full_version": "3.11.9",
+    "python_version": "3.13",
+    "python_full_version": "3.13.9",
     "sys_platform": "linux",
     "platform_system": "Linux",
     "platform_machine": "x86_64",
@@ -35,7 +35,7 @@ RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer"}
 
 
 def pins(lock: Path) -> dict[str, str]:
-    """name -> version of every line of ``lock`` that applies on the python3.11 Lambda runtime."""
+    """name -> version of every line of ``lock`` that applies on the python3.13 Lambda runtime."""
     found: dict[str, str] = {}
     for line in lock.read_text().splitlines():
         match = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+?)\s*(?:;\s*(.+))?", line.strip())
@@ -54,15 +54,15 @@ def _project() -> dict[str, list[str]]:
 
 
 def test_the_pin_reader_applies_the_markers_of_the_lambda_runtime(tmp_path: Path) -> None:
-    """Given a lock with a plain pin, two marker-split pins and a Windows-only pin, When read for the python3.11
-    Lambda runtime, Then the plain pin, the 3.11 branch and no Windows package are found."""
+    """Given a lock with a plain pin, two marker-split pins and a Windows-only pin, When read for the python3.13
+    Lambda runtime, Then the plain pin, the 3.13 branch and no Windows package are found."""
     lock = tmp_path / "lock.txt"
     lock.write_text(
         "Pydantic_Core==2.1.0\n    # via pydantic\n"
         "networkx==3.6.1 ; python_full_version < '3.12'\nnetworkx==3.7 ; python_full_version >= '3.12'\n"
         "colorama==0.4.6 ; sys_platform == 'win32'\n"
     )
-    assert pins(lock) == {"pydantic-core": "2.1.0", "networkx": "3.6.1"}
+    assert pins(lock) == {"pydantic-core": "2.1.0", "networkx": "3.7"}
 
 
 @pytest.mark.parametrize("layer", LAYER_LOCKS, ids=[f"{layer}-pins-the-development-versions" for layer in LAYER_LOCKS])

@@ -14,6 +14,10 @@ JSON = "application/json"
 MULTIPART = "multipart/form-data"
 # Methods whose body a route may read; a body on GET or HEAD is ignored, as API Gateway's routes ignore it.
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# No body of the API nests more than a few levels. The limit is ours, not the interpreter's: json.loads on Python
+# 3.11 gives up near 1,000 levels (RecursionError), on 3.13 only past its C recursion limit, so the same body would
+# be "nested too deeply" on one runtime and a shape error on the other.
+MAX_JSON_DEPTH = 100
 
 
 def media_type(headers: dict[str, Any] | None) -> str:
@@ -61,15 +65,31 @@ def _decoded_as_text(event: dict[str, Any]) -> MedialibError | None:
 
 def parse_json(text: str) -> Any:
     """The resolver's JSON deserializer: a body that is not JSON is the caller's mistake, said plainly."""
+    too_deep = BadRequestError("The body is not valid JSON: it is nested too deeply.", reason="INVALID_BODY")
     try:
-        return json.loads(text)
+        parsed = json.loads(text)
     except json.JSONDecodeError as err:
         raise BadRequestError(
             f"The body is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno}).",
             reason="INVALID_BODY",
         ) from None
     except RecursionError:
-        raise BadRequestError("The body is not valid JSON: it is nested too deeply.", reason="INVALID_BODY") from None
+        raise too_deep from None
+    if _nested_deeper_than(parsed, MAX_JSON_DEPTH):
+        raise too_deep
+    return parsed
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` (parsed JSON) has arrays or objects nested more than ``limit`` deep."""
+    containers = [(value, 1)] if isinstance(value, dict | list) else []
+    while containers:
+        node, depth = containers.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        containers.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def expected_object(fields: list[str], *, conjunction: str = "and") -> str:
