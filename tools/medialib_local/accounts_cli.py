@@ -185,8 +185,21 @@ def _create(args: argparse.Namespace, target: Target) -> int:
 
     _need_key(target, "create")
     issued = service.create_account(args.account_id)
-    _attach(target, issued.account.account_id)
     account, private_key = issued.account, issued.private_key.get_secret_value()
+    try:
+        _attach(target, account.account_id)
+    except Exception as err:  # the account exists: its key is shown anyway, or it would be lost
+        _show_created(args, account, private_key)
+        raise CommandError(
+            f"the account {account.account_id} was created (its key is printed above) but not attached to the usage "
+            f"plan ({_aws_reason(err)}): API Gateway answers it 403 until `medialib accounts enable "
+            f"{account.account_id}` attaches it"
+        ) from None
+    _show_created(args, account, private_key)
+    return 0
+
+
+def _show_created(args: argparse.Namespace, account: Any, private_key: str) -> None:
     if args.json:
         _print_json({"accountId": account.account_id, "publicKey": account.public_key, "privateKey": private_key})
     else:
@@ -197,7 +210,6 @@ def _create(args: argparse.Namespace, target: Target) -> int:
             f"  Public key   {account.public_key}\n"
             f"  Private key  {private_key}"
         )
-    return 0
 
 
 def _list(args: argparse.Namespace, target: Target) -> int:
@@ -329,6 +341,11 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"AWS refused: {error.get('Code', '?')}: {error.get('Message', '')}")
     except BotoCoreError as err:
         return _fail(f"AWS could not be reached or used: {err}")
+
+
+def _aws_reason(err: Exception) -> str:
+    error = getattr(err, "response", {}).get("Error", {})
+    return f"{error.get('Code', '?')}: {error.get('Message', '')}" if error else str(err)
 
 
 def _medialib_reason(err: Exception) -> str:
