@@ -54,3 +54,24 @@ def test_a_failed_usage_plan_attach_still_shows_the_new_private_key(
     assert code == 1, (out, err)
     assert PRIVATE in out, "the account exists; its key must not be lost"
     assert "enable acme" in err
+
+
+def test_a_rotation_without_grace_does_not_claim_the_old_key_works_until_1970(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given rotate-key --grace-period 0, When it prints, Then it says the previous key stopped at once (no date of
+    1970, which the end of a grace period of 0 is stored as), in text and JSON."""
+    rotated = Account(
+        account_id="acme", public_key="public_" + "p" * 43, key_digest="a" * 64, previous_key_digest="b" * 64,
+        previous_key_until=0, key_rotated_at=1_800_000_000,
+    )  # fmt: skip
+    monkeypatch.setattr(service, "rotate_key", lambda _id, _grace: service.IssuedKey(rotated, SecretStr(PRIVATE)))
+    monkeypatch.setattr(accounts_cli, "use", lambda target: None)
+    for extra in ([], ["--json"]):
+        args = _parser().parse_args(
+            ["accounts", "rotate-key", "acme", "--grace-period", "0", "--table-name", "t", "--kms-key-arn", "k", *extra]
+        )
+        assert accounts_cli.run(args) == 0
+        out = capsys.readouterr().out
+        assert "1970" not in out, out
+        assert PRIVATE in out

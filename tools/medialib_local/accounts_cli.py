@@ -252,7 +252,8 @@ def _rotate(args: argparse.Namespace, target: Target) -> int:
     _need_key(target, "rotate-key")
     issued = service.rotate_key(args.account_id, args.grace_period)
     account, private_key = issued.account, issued.private_key.get_secret_value()
-    until = _iso(account.previous_key_until)
+    # A grace period of 0 is stored as an end of 0 (1970): the previous key stopped at once, it works until no date.
+    until = _iso(account.previous_key_until) if args.grace_period else None
     if args.json:
         _print_json({"accountId": account.account_id, "privateKey": private_key, "previousKeyValidUntil": until})
     else:
@@ -260,7 +261,11 @@ def _rotate(args: argparse.Namespace, target: Target) -> int:
             "Key rotated. The new private key is shown this once: keep it now.\n"
             f"  Account id            {account.account_id}\n"
             f"  Private key           {private_key}\n"
-            f"  Previous key works until {until} (grace period {args.grace_period} s)"
+            + (
+                f"  Previous key works until {until} (grace period {args.grace_period} s)"
+                if until
+                else "  Previous key stopped working now (grace period 0)"
+            )
         )
     return 0
 
