@@ -162,12 +162,13 @@ def use(target: Target) -> None:
 # ------------------------------------------------------------------ the actions
 
 
-def _attach(target: Target, account_id: str) -> None:
+def _attach(target: Target, account_id: str, *, turn_on: bool = False) -> None:
     """Give the account its API key in the stack's usage plan (idempotent): without it API Gateway answers its
-    requests 403 (docs/limits.md). Warn when the target names no plan."""
+    requests 403 (docs/limits.md). With ``turn_on`` (``enable``), a key that was turned off is turned on again.
+    Warn when the target names no plan."""
     import boto3  # noqa: PLC0415
 
-    from medialib_local.usage_plans import attach_account  # noqa: PLC0415
+    from medialib_local.usage_plans import attach_account, set_account_enabled  # noqa: PLC0415
 
     if not target.usage_plan_id:
         print(
@@ -178,6 +179,8 @@ def _attach(target: Target, account_id: str) -> None:
         return
     apigateway = boto3.client("apigateway", endpoint_url=target.endpoint_url, region_name=target.region)
     attach_account(apigateway, target.usage_plan_id, account_id)
+    if turn_on:
+        set_account_enabled(apigateway, account_id, enabled=True)
 
 
 def _create(args: argparse.Namespace, target: Target) -> int:
@@ -276,7 +279,7 @@ def _set_disabled(args: argparse.Namespace, target: Target) -> int:
     disabled = args.action == "disable"
     account = service.set_disabled(args.account_id, disabled)
     if not disabled:  # also how an account made before the stack had a usage plan gets its API key
-        _attach(target, account.account_id)
+        _attach(target, account.account_id, turn_on=True)
     if args.json:
         _print_json({"accountId": account.account_id, "status": "disabled" if disabled else "enabled"})
     elif disabled:
