@@ -200,6 +200,11 @@ def test_an_expired_lease_is_reclaimed_in_the_table_and_its_late_finish_changes_
     assert store.in_flight(tenant.account_id) == {fresh}
     old = store.get(tenant.account_id, held)
     assert old is not None and old.status.value == "FAILED" and old.failures[0]["reason"] == "LEASE_EXPIRED"
-    jobs.run_step(tenant.account_id, held, "finish", {"finish": lambda: jobs.finish(tenant.account_id, held, [])})
+    jobs.run_step(
+        tenant.account_id,
+        held,
+        "finish",
+        {"finish": lambda: {"status": jobs.finish(tenant.account_id, held, []).value}},
+    )
     assert store.get(tenant.account_id, held).status.value == "FAILED"  # type: ignore[union-attr]
     assert store.in_flight(tenant.account_id) == {fresh}
