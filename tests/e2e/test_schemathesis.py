@@ -166,7 +166,8 @@ def fuzz_run(fuzzed_api: RunningStack, tmp_path_factory: pytest.TempPathFactory)
     started = time.monotonic()
     result = subprocess.run(
         [str(SCHEMATHESIS), "--no-color", "--config-file", str(work / "schemathesis.toml"), "run", str(DOCUMENT),
-         "--url", fuzzed_api.base_url, "--auth", f"{fuzzed_api.private_key}:", "--checks", ",".join(CHECKS),
+         "--url", fuzzed_api.base_url, "--auth", f"{fuzzed_api.private_key}:",
+         "--header", f"x-api-key: {fuzzed_api.private_key}", "--checks", ",".join(CHECKS),
          "--phases", "examples,coverage,fuzzing", "--max-examples", str(budget.max_examples),
          "--workers", str(budget.workers), "--seed", str(budget.seed), "--generation-database", "none",
          "--report", "junit", "--report-junit-path", str(junit)],

@@ -307,3 +307,30 @@ def test_an_unknown_stack_is_named(stack: Any, medialib: Run) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     assert "there is no stack 'no-such-stack'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_enable_turns_the_accounts_api_key_back_on(stack: Any, medialib: Run) -> None:
+    """Given an account whose API key an operator turned off (usage_plans.set_account_enabled, docs/limits.md), When
+    `medialib accounts enable` runs and says the account is enabled, Then the account is let in again (no 403)."""
+    import boto3
+
+    from medialib_local.usage_plans import set_account_enabled
+
+    created = create(medialib)
+    apigateway = boto3.client("apigateway", endpoint_url=stack.moto.endpoint, region_name="us-east-1")
+    assert set_account_enabled(apigateway, created.account_id, enabled=False)
+    assert not _lists_or_403(stack, created.private_key)
+
+    enabled = medialib("enable", created.account_id)
+
+    assert enabled.returncode == 0, enabled.stderr
+    assert _lists_or_403(stack, created.private_key)
+
+
+def _lists_or_403(stack: Any, private_key: str) -> bool:
+    try:
+        sdk(stack, private_key).assets.list()
+    except imagekitio.PermissionDeniedError as refused:
+        assert refused.status_code == 403
+        return False
+    return True

@@ -181,3 +181,30 @@ def test_another_account_is_unaffected(api: Any, tenant: Any, limit_of: Callable
     _hold_slots(tenant.account_id, 1)
     assert _publish(api, tenant.private_key).status_code == 429
     assert _publish(api, other.private_key).status_code == 202
+
+
+def test_an_expired_lease_is_reclaimed_in_the_table_and_its_late_finish_changes_nothing(
+    tenant: Any, limit_of: Callable[[int], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a limit of 1 held by a running job whose lease ran out (the table's store, not a fake), When another
+    job starts, Then the held one is closed FAILED (LEASE_EXPIRED) and the new one takes the slot; When the old job's
+    execution then finishes, Then it stays FAILED and the new job keeps its slot (no double release)."""
+    limit_of(1)
+    [held] = _hold_slots(tenant.account_id, 1)
+    jobs.run_step(tenant.account_id, held, "start", {})
+    monkeypatch.setattr(jobs, "clock", lambda: time.time() + 2 * 3600)
+
+    fresh = jobs.create_job(tenant.account_id, "PUBLISH_FILES", 0, {}).job_id
+
+    store = TableJobStore()
+    assert store.in_flight(tenant.account_id) == {fresh}
+    old = store.get(tenant.account_id, held)
+    assert old is not None and old.status.value == "FAILED" and old.failures[0]["reason"] == "LEASE_EXPIRED"
+    jobs.run_step(
+        tenant.account_id,
+        held,
+        "finish",
+        {"finish": lambda: {"status": jobs.finish(tenant.account_id, held, []).value}},
+    )
+    assert store.get(tenant.account_id, held).status.value == "FAILED"  # type: ignore[union-attr]
+    assert store.in_flight(tenant.account_id) == {fresh}

@@ -162,12 +162,13 @@ def use(target: Target) -> None:
 # ------------------------------------------------------------------ the actions
 
 
-def _attach(target: Target, account_id: str) -> None:
+def _attach(target: Target, account_id: str, *, turn_on: bool = False) -> None:
     """Give the account its API key in the stack's usage plan (idempotent): without it API Gateway answers its
-    requests 403 (docs/limits.md). Warn when the target names no plan."""
+    requests 403 (docs/limits.md). With ``turn_on`` (``enable``), a key that was turned off is turned on again.
+    Warn when the target names no plan."""
     import boto3  # noqa: PLC0415
 
-    from medialib_local.usage_plans import attach_account  # noqa: PLC0415
+    from medialib_local.usage_plans import attach_account, set_account_enabled  # noqa: PLC0415
 
     if not target.usage_plan_id:
         print(
@@ -178,6 +179,8 @@ def _attach(target: Target, account_id: str) -> None:
         return
     apigateway = boto3.client("apigateway", endpoint_url=target.endpoint_url, region_name=target.region)
     attach_account(apigateway, target.usage_plan_id, account_id)
+    if turn_on:
+        set_account_enabled(apigateway, account_id, enabled=True)
 
 
 def _create(args: argparse.Namespace, target: Target) -> int:
@@ -185,8 +188,21 @@ def _create(args: argparse.Namespace, target: Target) -> int:
 
     _need_key(target, "create")
     issued = service.create_account(args.account_id)
-    _attach(target, issued.account.account_id)
     account, private_key = issued.account, issued.private_key.get_secret_value()
+    try:
+        _attach(target, account.account_id)
+    except Exception as err:  # the account exists: its key is shown anyway, or it would be lost
+        _show_created(args, account, private_key)
+        raise CommandError(
+            f"the account {account.account_id} was created (its key is printed above) but not attached to the usage "
+            f"plan ({_aws_reason(err)}): API Gateway answers it 403 until `medialib accounts enable "
+            f"{account.account_id}` attaches it"
+        ) from None
+    _show_created(args, account, private_key)
+    return 0
+
+
+def _show_created(args: argparse.Namespace, account: Any, private_key: str) -> None:
     if args.json:
         _print_json({"accountId": account.account_id, "publicKey": account.public_key, "privateKey": private_key})
     else:
@@ -197,7 +213,6 @@ def _create(args: argparse.Namespace, target: Target) -> int:
             f"  Public key   {account.public_key}\n"
             f"  Private key  {private_key}"
         )
-    return 0
 
 
 def _list(args: argparse.Namespace, target: Target) -> int:
@@ -240,7 +255,8 @@ def _rotate(args: argparse.Namespace, target: Target) -> int:
     _need_key(target, "rotate-key")
     issued = service.rotate_key(args.account_id, args.grace_period)
     account, private_key = issued.account, issued.private_key.get_secret_value()
-    until = _iso(account.previous_key_until)
+    # A grace period of 0 is stored as an end of 0 (1970): the previous key stopped at once, it works until no date.
+    until = _iso(account.previous_key_until) if args.grace_period else None
     if args.json:
         _print_json({"accountId": account.account_id, "privateKey": private_key, "previousKeyValidUntil": until})
     else:
@@ -248,7 +264,11 @@ def _rotate(args: argparse.Namespace, target: Target) -> int:
             "Key rotated. The new private key is shown this once: keep it now.\n"
             f"  Account id            {account.account_id}\n"
             f"  Private key           {private_key}\n"
-            f"  Previous key works until {until} (grace period {args.grace_period} s)"
+            + (
+                f"  Previous key works until {until} (grace period {args.grace_period} s)"
+                if until
+                else "  Previous key stopped working now (grace period 0)"
+            )
         )
     return 0
 
@@ -259,7 +279,7 @@ def _set_disabled(args: argparse.Namespace, target: Target) -> int:
     disabled = args.action == "disable"
     account = service.set_disabled(args.account_id, disabled)
     if not disabled:  # also how an account made before the stack had a usage plan gets its API key
-        _attach(target, account.account_id)
+        _attach(target, account.account_id, turn_on=True)
     if args.json:
         _print_json({"accountId": account.account_id, "status": "disabled" if disabled else "enabled"})
     elif disabled:
@@ -329,6 +349,11 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"AWS refused: {error.get('Code', '?')}: {error.get('Message', '')}")
     except BotoCoreError as err:
         return _fail(f"AWS could not be reached or used: {err}")
+
+
+def _aws_reason(err: Exception) -> str:
+    error = getattr(err, "response", {}).get("Error", {})
+    return f"{error.get('Code', '?')}: {error.get('Message', '')}" if error else str(err)
 
 
 def _medialib_reason(err: Exception) -> str:

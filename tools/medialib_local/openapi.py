@@ -267,7 +267,9 @@ def _security(route: RouteSpec) -> list[dict[str, list[str]]]:
     if not route.authorizer_id:
         return []  # public: delivery
     if _IMAGES.match(route.path):
-        return [{"privateKey": []}, {"imgProcessingKey": []}]
+        # ImagesKeyAuthorizer's identity source is x-api-key: API Gateway refuses a request without it (401), so
+        # ImageKit's Basic alone is not an alternative here (docs/img-processing.md).
+        return [{"imgProcessingKey": []}]
     return [{"privateKey": []}]
 
 
