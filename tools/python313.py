@@ -19,8 +19,8 @@ a newer glibc than older systems have): they are unpacked under ``.tools/python3
 ``.tools/python3.13/bin/python3.13`` runs the interpreter through trixie's own dynamic loader, so nothing is installed
 on the system and nothing runs as root. The downloads are cached in ``.tools/python3.13/debs``.
 
-Elsewhere (macOS, arm64) it stops with what to install: Python 3.13 (``uv python install 3.13``, pyenv, or the
-system's package manager).
+Where Debian's archive cannot serve (no Debian apt source, macOS, arm64), it asks uv for one instead (``uv python
+install 3.13``, which downloads a standalone CPython build); when that fails too it stops with what to install.
 """
 
 from __future__ import annotations
@@ -259,6 +259,36 @@ def fetch() -> str:
     return str(python)
 
 
+# ------------------------------------------------------------------ or from uv
+
+
+def uv_install() -> str:
+    """``uv python install 3.13`` with the uv on PATH or the repository's; the interpreter it installed."""
+    uv = shutil.which("uv") or str(ROOT / ".tools" / "uv" / "bin" / "uv")
+    if not Path(uv).is_file():
+        raise NoPython("no uv to install Python 3.13 with (`make bootstrap` installs one in .tools/uv)")
+    installed = subprocess.run(
+        [uv, "python", "install", "3.13"], capture_output=True, text=True, timeout=600, check=False
+    )
+    found = subprocess.run([uv, "python", "find", "--no-project", "3.13"], capture_output=True, text=True, check=False)
+    python = found.stdout.strip()
+    if installed.returncode != 0 or found.returncode != 0 or not is_313(python):
+        reason = (installed.stderr.strip().splitlines() or ["no answer"])[-1]
+        raise NoPython(f"`uv python install 3.13` failed ({reason})")
+    return python
+
+
+def obtain() -> str:
+    """Fetch a Python 3.13: Debian's archive on a Debian-like Linux x86_64, else uv's."""
+    try:
+        return fetch()
+    except NoPython as debian:
+        try:
+            return uv_install()
+        except NoPython as uv:
+            raise NoPython(f"{debian}; and {uv}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     mode = parser.add_mutually_exclusive_group()
@@ -271,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             cached = CACHE / "bin" / "python3.13"
             python = str(cached) if cached.is_file() and is_313(str(cached)) else fetch()
         else:
-            python = find() or (None if args.find else fetch())
+            python = find() or (None if args.find else obtain())
     except (NoPython, OSError) as error:
         print(f"tools/python313.py: {error}", file=sys.stderr)
         return 2

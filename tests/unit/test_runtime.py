@@ -106,6 +106,18 @@ def test_a_host_that_cannot_run_debians_python_is_told_what_to_install(monkeypat
         tool.fetch()
 
 
+def test_where_debians_archive_cannot_serve_uv_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given a host without a Debian apt source, When a Python 3.13 is obtained, Then uv installs one; when uv
+    fails too, the error names both ways and what to install."""
+    monkeypatch.setattr(tool, "fetch", lambda: (_ for _ in ()).throw(tool.NoPython("no Debian mirror")))
+    monkeypatch.setattr(tool, "uv_install", lambda: "/home/me/.local/share/uv/python/cpython-3.13/bin/python3.13")
+    assert tool.obtain() == "/home/me/.local/share/uv/python/cpython-3.13/bin/python3.13"
+
+    monkeypatch.setattr(tool, "uv_install", lambda: (_ for _ in ()).throw(tool.NoPython("uv failed")))
+    with pytest.raises(tool.NoPython, match="no Debian mirror; and uv failed"):
+        tool.obtain()
+
+
 # ---------------------------------------------------------------- Debian's archive, verified
 
 
