@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
+from contextlib import suppress
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from medialib_local.accounts_cli import CommandError, Target, resolve
+from medialib_local.aws import aws_client
 from medialib_local.cli import _parser
 
 REGION = "us-east-1"
@@ -21,18 +20,17 @@ KEY = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-aaaa-bbbb-cccc-1234567890
 
 
 @pytest.fixture
-def cloudformation(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        client = boto3.client("cloudformation", region_name=REGION)
-        template = {
-            "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
-            "Outputs": {"TableName": {"Value": TABLE}, "AccountKeysKeyArn": {"Value": KEY}},
-        }
+def cloudformation(stack: Any) -> Any:
+    """CloudFormation of the session's moto server (never ``mock_aws``: leaving it resets every moto backend of the
+    process, the session stack's table and KMS key among them), with a stack holding medialib's output names."""
+    client = aws_client("cloudformation", stack.moto.endpoint)
+    template = {
+        "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+        "Outputs": {"TableName": {"Value": TABLE}, "AccountKeysKeyArn": {"Value": KEY}},
+    }
+    with suppress(client.exceptions.AlreadyExistsException):
         client.create_stack(StackName="medialib-prod", TemplateBody=json.dumps(template))
-        yield client
+    return client
 
 
 def _args(*argv: str) -> argparse.Namespace:
