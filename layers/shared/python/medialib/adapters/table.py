@@ -264,13 +264,16 @@ def transact_write(writes: Sequence[Write], *, token: str | None = None) -> None
         raise translate(err, "DynamoDB") from None
 
 
+_PASSING = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
+
+
 def _lost_to_another_transaction(err: Exception) -> bool:
     """A cancelled transaction none of whose conditions failed: one of its items was being written by another
-    transaction at the same time (``TransactionConflict``; jobs of one account share their in-flight item). Not the
-    caller's conflict: the same transaction may succeed at once."""
+    transaction at the same time (``TransactionConflict``; jobs of one account share their in-flight item), or
+    DynamoDB throttled one of its writes. Not the caller's conflict: the same transaction may succeed later."""
     reasons = getattr(err, "response", {}).get("CancellationReasons") or []
-    codes = {reason.get("Code", "None") for reason in reasons}
-    return "TransactionConflict" in codes and codes <= {"TransactionConflict", "None"}
+    codes = {reason.get("Code", "None") for reason in reasons} - {"None"}
+    return bool(codes) and codes <= _PASSING
 
 
 # ------------------------------------------------------------------ fields: floats as DynamoDB takes them
