@@ -109,6 +109,32 @@ def test_a_job_whose_lease_ran_out_is_closed_and_its_slot_reused(
         new_job()
 
 
+def test_reading_a_job_whose_lease_ran_out_closes_it_and_frees_its_slot(
+    job_store: FakeJobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a job silent past its lease and an account below its limit (no start reclaims it), When the client
+    reads the job, Then it is Failed (LEASE_EXPIRED), not Running forever, and its slot is free."""
+    silent = new_job()
+    jobs.run_step(ACCOUNT, silent, "start", {})
+    monkeypatch.setattr(jobs, "clock", lambda: NOW + rules.LEASE_SECONDS + 1)
+
+    answer = jobs.get_job(ACCOUNT, silent)
+
+    assert (answer.status, answer.failed_files[0]["reason"]) == ("Failed", "LEASE_EXPIRED")
+    assert silent not in job_store.slots[ACCOUNT]
+
+
+def test_a_job_within_its_lease_is_read_as_it_is(job_store: FakeJobStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given a running job within its lease, When the client reads it, Then it is Pending (ImageKit's word for a job
+    in progress) and keeps its slot."""
+    alive = new_job()
+    jobs.run_step(ACCOUNT, alive, "start", {})
+    monkeypatch.setattr(jobs, "clock", lambda: NOW + rules.LEASE_SECONDS - 1)
+
+    assert jobs.get_job(ACCOUNT, alive).status == "Pending"
+    assert alive in job_store.slots[ACCOUNT]
+
+
 def test_a_late_step_of_a_reclaimed_job_changes_nothing(
     job_store: FakeJobStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -74,7 +74,14 @@ def _reclaim(account_id: str, now: float) -> bool:
 
 
 def get_job(account_id: str, job_id: str) -> JobResponse:
+    """The job as its client reads it. A job still open whose lease ran out (its execution died without closing it)
+    is closed as FAILED (LEASE_EXPIRED) here, as the next start at the limit would, rather than read Pending forever."""
     job = _existing(account_id, job_id)
+    now = clock()
+    if job.status not in rules.FINAL and not rules.holds_slot(job, now):
+        with suppress(ConditionFailedError):  # renewed or closed meanwhile: read it again
+            store.reclaim(account_id, job_id, now=int(now), failures=[rules.lease_expired_failure()])
+        job = _existing(account_id, job_id)
     return JobResponse(
         job_id=job.job_id,
         type=job.type,
