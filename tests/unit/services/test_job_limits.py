@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from medialib.errors import ServiceUnavailableError, TooManyJobsError
+from medialib.errors import InternalError, ServiceUnavailableError, TooManyJobsError
 from medialib.jobs import rules
 from medialib.jobs import service as jobs
 from medialib.jobs.models import JobItem, JobStatus
@@ -87,6 +87,24 @@ def test_a_job_whose_execution_cannot_start_frees_its_slot(job_store: FakeJobSto
     [job] = job_store.jobs.values()
     assert job.status is JobStatus.FAILED
     assert job_store.slots[ACCOUNT] == set()
+
+
+def test_a_job_that_neither_starts_nor_closes_keeps_the_start_error(
+    job_store: FakeJobStore, workflows: FakeWorkflows, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given StartExecution failing and then closing the job failing too, When a bulk publish is requested, Then
+    the client gets the start's error (not the close's), and the job is left to its lease."""
+    workflows.pending.append(ServiceUnavailableError())
+
+    def cannot_close(*_: object) -> JobStatus:
+        raise InternalError
+
+    monkeypatch.setattr(jobs, "fail", cannot_close)
+    request = BulkPublishRequest.model_validate({"fileIds": ["f1"], "isPublished": True})
+    with pytest.raises(ServiceUnavailableError):
+        publish.request_bulk_publish(ACCOUNT, request, ARN)
+    [job] = job_store.jobs.values()
+    assert job.status is JobStatus.PENDING and job.lease_until is not None
 
 
 def test_a_job_whose_lease_ran_out_is_closed_and_its_slot_reused(

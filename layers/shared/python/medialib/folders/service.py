@@ -131,7 +131,7 @@ def _start(progress: FolderJobItem, state_machine_arn: str, *, undo: Callable[[]
             progress_store.create(progress)
         workflows.start(state_machine_arn, progress.job_id, _execution_input(progress))
     except MedialibError:
-        jobs.fail(progress.account_id, progress.job_id, "NOT_STARTED")
+        jobs.not_started(progress.account_id, progress.job_id)
         if undo is not None:
             undo()
         raise
@@ -206,7 +206,7 @@ def request_delete(account_id: str, request: DeleteFolderRequest, state_machine_
         try:
             folders.hide_folder(account_id, path, job.job_id)
         except ConditionFailedError:  # deleted by a concurrent request
-            jobs.fail(account_id, job.job_id, "NOT_STARTED")
+            jobs.not_started(account_id, job.job_id)
             raise NotFoundError(f"No folder found at {path}.", reason="FOLDER_NOT_FOUND") from None
     now = datetime.now(UTC)
     return _start(

@@ -167,6 +167,15 @@ def fail(account_id: str, job_id: str, error_name: str | None) -> JobStatus:
     return _close(account_id, job_id, JobStatus.FAILED, 0, [failure])
 
 
+def not_started(account_id: str, job_id: str) -> None:
+    """Close a job whose execution could not be started (never a job Pending forever), while the caller raises why.
+    When closing fails too, the caller's error is kept and the job's lease closes it later (docs/jobs-limits.md)."""
+    try:
+        fail(account_id, job_id, "NOT_STARTED")
+    except MedialibError as error:
+        logger.warning("a job that did not start could not be closed", extra={"job_id": job_id, "reason": error.reason})
+
+
 def _close(  # noqa: PLR0913 - the job, its final status and what it records
     account_id: str,
     job_id: str,

@@ -63,7 +63,7 @@ def request_bulk_publish(account_id: str, request: BulkPublishRequest, state_mac
     try:
         workflows.start(state_machine_arn, job.job_id, payload)
     except MedialibError:
-        jobs.fail(account_id, job.job_id, "NOT_STARTED")  # never a job left Pending forever
+        jobs.not_started(account_id, job.job_id)
         raise
     return BulkPublishResponse(job_id=job.job_id)
 
