@@ -98,11 +98,11 @@ def test_a_key_authenticates_on_its_digest_and_signs_after_decryption(stack: Any
     account, private_key = _seeded("auth")
     found = accounts.authenticate(private_key)
     assert found.account_id == account.account_id and found.private_key is None
-    assert accounts.signing_key(found) == private_key
+    assert accounts.signing_keys(found)[0] == private_key
     accounts.forget_authenticated()
     rotated = f"private_rotated_{uuid.uuid4().hex}"
     accounts.seed_account(Account(account_id=account.account_id, public_key=account.public_key, private_key=rotated))
-    assert accounts.signing_key(accounts.authenticate(rotated)) == rotated
+    assert accounts.signing_keys(accounts.authenticate(rotated))[0] == rotated
     with pytest.raises(UnauthorizedError):
         accounts.authenticate(private_key)  # its index row is left, but the account holds another digest
 
@@ -138,10 +138,10 @@ def test_an_account_written_before_keys_were_encrypted_keeps_working(stack: Any)
                "accountId": account_id, "publicKey": public_key, "privateKey": private_key, "settings": {}})  # fmt: skip
     table.put({"PK": f"APIKEY#{key_digest(private_key)}", "SK": "APIKEY", "accountId": account_id})
     found = accounts.authenticate(private_key)
-    assert found.account_id == account_id and accounts.signing_key(found) == private_key
+    assert found.account_id == account_id and accounts.signing_keys(found)[0] == private_key
 
     accounts.seed_account(Account(account_id=account_id, public_key=public_key, private_key=private_key))
     item = table.get(f"ACCOUNT#{account_id}", "ACCOUNT")
     assert item is not None and "privateKey" not in item and item["keyDigest"] == key_digest(private_key)
     assert table.get(f"ACCOUNT#{account_id}", "SECRET") is not None
-    assert accounts.signing_key(accounts.authenticate(private_key)) == private_key
+    assert accounts.signing_keys(accounts.authenticate(private_key))[0] == private_key

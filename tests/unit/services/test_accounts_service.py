@@ -93,25 +93,25 @@ def test_the_signing_key_is_decrypted_once_per_ttl(seeded: FakeAccountStore, clo
     after it, Then it is the private key each time and the secret is read twice (once per TTL)."""
     account = accounts.authenticate("private_acme_key")
     for _ in range(3):
-        assert accounts.signing_key(account) == "private_acme_key"
+        assert accounts.signing_keys(account)[0] == "private_acme_key"
     clock.now += accounts.AUTHENTICATION_TTL_SECONDS
-    assert accounts.signing_key(account) == "private_acme_key"
+    assert accounts.signing_keys(account)[0] == "private_acme_key"
     assert seeded.secret_reads == 2
 
 
 def test_a_reseeded_key_is_read_again_at_once(seeded: FakeAccountStore, clock: Clock) -> None:
     """Given a remembered signing key, When the account is seeded with a new key, Then the next signing key is
     the new one (seeding forgets it, and a remembered key of another digest is not used)."""
-    assert accounts.signing_key(accounts.authenticate("private_acme_key")) == "private_acme_key"
+    assert accounts.signing_keys(accounts.authenticate("private_acme_key"))[0] == "private_acme_key"
     accounts.seed_account(ACME.model_copy(update={"private_key": SecretStr("private_acme_key_2"), "key_digest": ""}))
-    assert accounts.signing_key(accounts.authenticate("private_acme_key_2")) == "private_acme_key_2"
+    assert accounts.signing_keys(accounts.authenticate("private_acme_key_2"))[0] == "private_acme_key_2"
 
 
 def test_an_account_without_a_secret_has_no_signing_key(seeded: FakeAccountStore) -> None:
     """Given an account whose secret is missing, When its signing key is asked for, Then 401."""
     seeded.secrets.clear()
     with pytest.raises(UnauthorizedError):
-        accounts.signing_key(accounts.authenticate("private_acme_key"))
+        accounts.signing_keys(accounts.authenticate("private_acme_key"))[0]
 
 
 def test_new_keys_have_imagekits_prefixes_and_32_random_bytes() -> None:
@@ -296,7 +296,7 @@ def test_memory_stays_bounded(account_store: FakeAccountStore, clock: Clock, mon
     ]
     for account in team:
         accounts.seed_account(account)
-        assert accounts.authenticate(accounts.signing_key(account)).account_id == account.account_id
+        assert accounts.authenticate(accounts.signing_keys(account)[0]).account_id == account.account_id
     _rotate(account_store, team[0], "private_key_0_rotated")
     with pytest.raises(UnauthorizedError):
         accounts.authenticate("private_key_0")

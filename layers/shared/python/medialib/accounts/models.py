@@ -65,7 +65,7 @@ class AccountSettings(ItemModel):
 class Account(ItemModel):
     """An account as the domain sees it. ``key_digest`` (sha256 of the private key) is what authenticates; the
     private key itself is carried only by an account being written (``seed_account``): an account read from the
-    table never has it, and the functions that sign with it read it with ``accounts.service.signing_key``
+    table never has it, and the functions that sign with it read it with ``accounts.service.signing_keys``
     (docs/keys.md). A SecretStr, so it never prints or logs."""
 
     account_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$")

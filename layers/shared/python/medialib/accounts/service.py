@@ -164,11 +164,6 @@ def signing_keys(account: Account) -> tuple[str, ...]:
     return tuple(k.get_secret_value() for k in entry.private_keys)
 
 
-def signing_key(account: Account) -> str:
-    """The account's current private key (the first of :func:`signing_keys`)."""
-    return signing_keys(account)[0]
-
-
 def new_keys() -> tuple[str, str]:
     """A new (public key, private key) pair: ImageKit's prefixes and 32 random bytes each (43 characters)."""
     return (
