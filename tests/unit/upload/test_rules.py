@@ -195,6 +195,8 @@ def test_webhook_url(given: str, ok: bool) -> None:
     [
         pytest.param("{bad", "valid JSON", id="malformed-json"),
         pytest.param("[1]", "JSON object", id="not-an-object"),
+        pytest.param('{"a": ' + "[" * 150 + "]" * 150 + "}", "at most 100 levels", id="nested-past-100"),
+        pytest.param('{"a": ' + "[" * 5000 + "]" * 5000 + "}", "valid JSON", id="nested-past-the-parser"),
     ],
 )
 def test_custom_metadata_refused(given: str, why: str) -> None:

@@ -75,12 +75,12 @@ def parse_json(text: str) -> Any:
         ) from None
     except RecursionError:
         raise too_deep from None
-    if _nested_deeper_than(parsed, MAX_JSON_DEPTH):
+    if nested_deeper_than(parsed, MAX_JSON_DEPTH):
         raise too_deep
     return parsed
 
 
-def _nested_deeper_than(value: Any, limit: int) -> bool:
+def nested_deeper_than(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     """Whether ``value`` (parsed JSON) has arrays or objects nested more than ``limit`` deep."""
     containers = [(value, 1)] if isinstance(value, dict | list) else []
     while containers:

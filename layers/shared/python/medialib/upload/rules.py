@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from medialib.api.body import MAX_JSON_DEPTH, nested_deeper_than
 from medialib.errors import MedialibError
 from medialib.transform.parse import MAX_INPUT_PIXELS, parse
 
@@ -217,6 +218,8 @@ def _json(value: Any, kind: type, shape: str) -> Any:
         parsed = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
         raise ValueError(f"must be valid JSON ({shape})") from None
+    if nested_deeper_than(parsed):  # the same on every runtime (medialib.api.body.MAX_JSON_DEPTH)
+        raise ValueError(f"must be valid JSON ({shape}) nested at most {MAX_JSON_DEPTH} levels deep")
     if not isinstance(parsed, kind):
         raise ValueError(f"must be {shape}")
     return parsed
