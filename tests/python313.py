@@ -44,6 +44,19 @@ def install_runtime_provided(target: Path) -> Path:
     return target
 
 
+# The start of a script that a 3.13 runs to import something: it records in ``compiled`` the path of every module
+# compiled from source on the way (no bytecode, or bytecode the interpreter refused).
+RECORD_COMPILES = """\
+import importlib.machinery, json, sys
+compiled = []
+to_code = importlib.machinery.SourceFileLoader.source_to_code
+def source_to_code(self, data, path, *args, **kwargs):
+    compiled.append(str(path))
+    return to_code(self, data, path, *args, **kwargs)
+importlib.machinery.SourceFileLoader.source_to_code = source_to_code
+"""
+
+
 # Run by a 3.13: for every .py under argv[1], why its bytecode would not be loaded by the runtime (missing, another
 # Python's, timestamp-checked, or compiled from another version of the source); {} when every module would load.
 PYC_CHECK = """\

@@ -19,7 +19,7 @@ import pytest
 
 from medialib_local.template import _transform, load_sam
 from tests.conftest import ROOT, TEMPLATE
-from tests.python313 import PYC_TAG, bytecode_problems, install_runtime_provided, python313
+from tests.python313 import PYC_TAG, RECORD_COMPILES, bytecode_problems, install_runtime_provided, python313
 
 LAYERS = {"SharedLayer": "shared", "ImageLayer": "image"}
 # Nothing of the local stack, and none of what it runs on (moto, werkzeug, the SAM translator, PyYAML); boto3 comes
@@ -156,19 +156,16 @@ def test_every_module_of_a_layer_has_its_bytecode(layers: dict[str, Path], layer
 
 # Run by the runtime's Python as ``python -c HANDLER_IMPORT <sys.path entries> <module> <attribute>``: the import
 # of one handler, the sources compiled on the way (no bytecode, or bytecode the interpreter refused), the version.
-HANDLER_IMPORT = """\
-import importlib, importlib.machinery, json, sys
-compiled = []
-to_code = importlib.machinery.SourceFileLoader.source_to_code
-def source_to_code(self, data, path, *args, **kwargs):
-    compiled.append(str(path))
-    return to_code(self, data, path, *args, **kwargs)
-importlib.machinery.SourceFileLoader.source_to_code = source_to_code
+HANDLER_IMPORT = (
+    RECORD_COMPILES
+    + """\
+import importlib
 sys.path[0:0] = sys.argv[1].split(":")
 handler = getattr(importlib.import_module(sys.argv[2]), sys.argv[3])
 print(json.dumps({"compiled": compiled, "callable": callable(handler), "version": sys.version_info[:2],
                   "medialib": sys.modules["medialib"].__file__}))
 """
+)
 
 
 def _functions() -> dict[str, tuple[Path, str, list[str]]]:

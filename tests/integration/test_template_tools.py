@@ -18,7 +18,7 @@ from cfnlint.api import lint_file
 from cfnlint.decode.cfn_yaml import load
 
 from tests.conftest import TEMPLATE
-from tests.python313 import PYC_TAG, bytecode_problems, python313
+from tests.python313 import PYC_TAG, RECORD_COMPILES, bytecode_problems, python313
 
 LAYER_ID = "SharedLayer"
 IMAGE_LAYER_ID = "ImageLayer"
@@ -239,20 +239,16 @@ def test_every_module_of_the_layer_has_its_bytecode(built: Path, layer_id: str) 
     assert not orphans, f"bytecode without a source: {orphans[:10]}"
 
 
-COLD_IMPORT = """\
-import importlib.machinery, json, sys
-compiled = []
-to_code = importlib.machinery.SourceFileLoader.source_to_code
-def source_to_code(self, data, path, *args, **kwargs):
-    compiled.append(str(path))
-    return to_code(self, data, path, *args, **kwargs)
-importlib.machinery.SourceFileLoader.source_to_code = source_to_code
+COLD_IMPORT = (
+    RECORD_COMPILES
+    + """\
 sys.path[0:0] = sys.argv[1:]
 import medialib, medialib.settings, medialib.errors, pydantic, pydantic_core, aws_lambda_powertools, PIL.Image
 from aws_lambda_powertools import Logger
 files = {m: sys.modules[m].__file__ for m in ("medialib", "pydantic", "aws_lambda_powertools", "PIL")}
 print(json.dumps({"compiled": compiled, "files": files}))
 """
+)
 
 
 @pytest.mark.slow
