@@ -6,30 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from medialib_local.template import describe, load_sam, to_cloudformation
-from tests.conftest import TEMPLATE
-
 # SAM event sources whose service invokes the function asynchronously (Lambda's own queue and retries).
 ASYNC_EVENT_TYPES = {
     "S3", "SNS", "EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2", "CloudWatchLogs", "IoTRule",
     "AlexaSkill", "Cognito",
 }  # fmt: skip
 FOURTEEN_DAYS = 14 * 24 * 3600
-
-
-@pytest.fixture(scope="module")
-def sam() -> dict[str, Any]:
-    found: dict[str, Any] = load_sam(TEMPLATE)
-    return found
-
-
-@pytest.fixture(scope="module")
-def cfn() -> dict[str, Any]:
-    """The template as CloudFormation deploys it (SAM transform)."""
-    found: dict[str, Any] = to_cloudformation(describe(TEMPLATE), "us-east-1")
-    return found
 
 
 def _target(value: Any) -> str:

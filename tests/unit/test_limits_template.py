@@ -11,21 +11,8 @@ import pytest
 
 from medialib_local.gateway import _preflights, _sam_form
 from medialib_local.provision import NO_VALUE, Provisioner, Stack
-from medialib_local.template import describe, load_sam, to_cloudformation
+from medialib_local.template import describe
 from tests.conftest import TEMPLATE
-
-
-@pytest.fixture(scope="module")
-def sam() -> dict[str, Any]:
-    found: dict[str, Any] = load_sam(TEMPLATE)
-    return found
-
-
-@pytest.fixture(scope="module")
-def cfn() -> dict[str, Any]:
-    """The template as CloudFormation deploys it (SAM transform)."""
-    found: dict[str, Any] = to_cloudformation(describe(TEMPLATE), "us-east-1")
-    return found
 
 
 def _resolved(sam: dict[str, Any], node: Any, **parameters: str) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from medialib_local.template import describe, load_sam, to_cloudformation
+from medialib_local.template import describe, to_cloudformation
 from tests.conftest import TEMPLATE
 
 # What CloudWatch Logs accepts as RetentionInDays (PutRetentionPolicy).
@@ -24,11 +24,6 @@ LOG_DELIVERY_ACTIONS = {
     "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
     "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def sam() -> dict[str, Any]:
-    return load_sam(TEMPLATE)
 
 
 @pytest.fixture(scope="module")
