@@ -20,6 +20,7 @@ from medialib.jobs import service as jobs
 from medialib.jobs.store import TableJobStore
 from medialib.settings import clear_settings
 from tests.conftest import basic
+from tests.integration.test_jobs import _wait_for_job
 
 LIMIT = 2
 
@@ -66,16 +67,6 @@ def _job_rows(stack: Any, account_id: str) -> list[dict[str, Any]]:
 def _hold_slots(account_id: str, count: int) -> list[str]:
     """Jobs in flight that no execution runs: they hold their slots until closed."""
     return [jobs.create_job(account_id, "PUBLISH_FILES", 0, {}).job_id for _ in range(count)]
-
-
-def _wait_for_job(api: Any, key: str, job_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = json.loads(api.get(f"/v1/bulkJobs/{job_id}", headers=basic(key)).get_data())
-        if job["status"] != "Pending":
-            return job
-        time.sleep(0.05)
-    raise TimeoutError(job_id)
 
 
 def _publish(api: Any, key: str) -> Any:
