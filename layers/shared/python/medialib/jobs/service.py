@@ -64,13 +64,19 @@ def _reclaim(account_id: str, now: float) -> bool:
             if job is None or job.status in rules.FINAL:
                 store.forget_slot(account_id, job_id)
             else:
-                store.reclaim(account_id, job_id, now=int(now), failures=[rules.lease_expired_failure()])
-                logger.warning("job lease expired; job closed as FAILED", extra={"job_id": job_id})
-                metrics.add_metric(name="JobLeaseExpired", unit="Count", value=1)
+                _expire(account_id, job_id, now)
         except ConditionFailedError:  # renewed, or closed, meanwhile: it was not ours to free
             continue
         freed = True
     return freed
+
+
+def _expire(account_id: str, job_id: str, now: float) -> None:
+    """Close a job whose lease ran out as FAILED (LEASE_EXPIRED) and free its slot, in one write.
+    ConditionFailedError: it was renewed, or closed, meanwhile."""
+    store.reclaim(account_id, job_id, now=int(now), failures=[rules.lease_expired_failure()])
+    logger.warning("job lease expired; job closed as FAILED", extra={"job_id": job_id})
+    metrics.add_metric(name="JobLeaseExpired", unit="Count", value=1)
 
 
 def get_job(account_id: str, job_id: str) -> JobResponse:
@@ -80,7 +86,7 @@ def get_job(account_id: str, job_id: str) -> JobResponse:
     now = clock()
     if job.status not in rules.FINAL and not rules.holds_slot(job, now):
         with suppress(ConditionFailedError):  # renewed or closed meanwhile: read it again
-            store.reclaim(account_id, job_id, now=int(now), failures=[rules.lease_expired_failure()])
+            _expire(account_id, job_id, now)
         job = _existing(account_id, job_id)
     return JobResponse(
         job_id=job.job_id,
