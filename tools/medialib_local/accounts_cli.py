@@ -189,16 +189,15 @@ def _create(args: argparse.Namespace, target: Target) -> int:
     _need_key(target, "create")
     issued = service.create_account(args.account_id)
     account, private_key = issued.account, issued.private_key.get_secret_value()
+    _show_created(args, account, private_key)  # first: the account exists, and its key is shown nowhere else
     try:
         _attach(target, account.account_id)
-    except Exception as err:  # the account exists: its key is shown anyway, or it would be lost
-        _show_created(args, account, private_key)
+    except Exception as err:
         raise CommandError(
             f"the account {account.account_id} was created (its key is printed above) but not attached to the usage "
             f"plan ({_aws_reason(err)}): API Gateway answers it 403 until `medialib accounts enable "
             f"{account.account_id}` attaches it"
         ) from None
-    _show_created(args, account, private_key)
     return 0
 
 
